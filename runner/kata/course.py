@@ -1,0 +1,196 @@
+"""The course: reads and validates `kata.toml` and finds each exercise's files.
+
+Paths follow from an exercise's name and place by convention
+(`exercises/NN_name.py`, `checks/test_NN_name.py`, `solutions/NN_name.py`), so
+the manifest only says what cannot be derived. Knows nothing of pytest.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kata.errors import KataError
+
+MANIFEST = "kata.toml"
+FORMAT_VERSION = 1
+DEFAULT_TIMEOUT_S = 10.0
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+FILE_RE = re.compile(r"^(?:test_)?(\d{2})_([a-z][a-z0-9_]*)\.py$")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One entry of the manifest. `name` is its stable key; `number` only its place."""
+
+    number: int
+    name: str
+    title: str
+    hints: tuple[str, ...]
+    timeout: float
+    root: Path
+
+    @property
+    def id(self) -> str:
+        return f"{self.number:02d}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}_{self.name}.py"
+
+    @property
+    def stub(self) -> Path:
+        return self.root / "exercises" / self.filename
+
+    @property
+    def checks(self) -> Path:
+        return self.root / "checks" / f"test_{self.filename}"
+
+    @property
+    def solution(self) -> Path:
+        return self.root / "solutions" / self.filename
+
+    def target(self, kind: str) -> Path:
+        """The course's own file of `kind` ("exercises" or "solutions")."""
+        return self.stub if kind == "exercises" else self.solution
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    name: str
+    title: str
+    exercises: tuple[Exercise, ...] = field(default_factory=tuple)
+
+    def find(self, ident: str) -> Exercise:
+        """Resolve `05`, `5` or a name to an exercise, or say which ids exist."""
+        key = ident.strip()
+        for ex in self.exercises:
+            if key == ex.name or (key.isdigit() and int(key) == ex.number):
+                return ex
+        known = ", ".join(f"{e.id} {e.name}" for e in self.exercises[:6])
+        more = " …" if len(self.exercises) > 6 else ""
+        raise KataError(
+            f"There is no exercise {ident!r} in this course.",
+            f"Use a number or a name, e.g. {known}{more}. `kata list` shows them all.",
+        )
+
+    def index(self, ex: Exercise) -> int:
+        return ex.number - 1
+
+
+def load_course(root: Path) -> Course:
+    """Read and validate the manifest at `root`; every error names the file and the fix."""
+    root = Path(root).resolve()
+    path = root / MANIFEST
+    if not path.is_file():
+        raise KataError(
+            f"No {MANIFEST} in {root}.",
+            "A course is a folder with kata.toml, exercises/, checks/ and solutions/.",
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise KataError(f"{path} is not valid TOML: {exc}", "Fix the syntax and run the command again.")
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise KataError(
+            f"{path}: format_version is {version!r}, but this kata reads format_version = {FORMAT_VERSION}.",
+            f"Put `format_version = {FORMAT_VERSION}` at the top of the file.",
+        )
+    entries = data.get("exercise")
+    if not isinstance(entries, list) or not entries:
+        raise KataError(f"{path} lists no exercises.", "Add at least one [[exercise]] table with a name and a title.")
+    exercises = []
+    seen: dict[str, int] = {}
+    for number, entry in enumerate(entries, start=1):
+        exercises.append(_parse_entry(path, root, number, entry, seen))
+    course = Course(
+        root=root,
+        name=str(data.get("name", root.name)),
+        title=str(data.get("title", data.get("name", root.name))),
+        exercises=tuple(exercises),
+    )
+    _check_files(course)
+    return course
+
+
+def _parse_entry(path: Path, root: Path, number: int, entry: object, seen: dict[str, int]) -> Exercise:
+    where = f"{path}, exercise #{number}"
+    if not isinstance(entry, dict):
+        raise KataError(f"{where} is not a table.", "Write each exercise as an [[exercise]] table.")
+    name = entry.get("name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise KataError(
+            f"{where} has the name {name!r}.",
+            "Give it `name = \"snake_case_name\"`: lower case letters, digits and _, starting with a letter.",
+        )
+    if name in seen:
+        raise KataError(
+            f"{path}: the name {name!r} is used by exercise #{seen[name]} and #{number}.",
+            "Names key learners' progress and must be unique: rename one of them.",
+        )
+    seen[name] = number
+    title = entry.get("title", name.replace("_", " "))
+    hints = entry.get("hints", [])
+    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
+        raise KataError(f"{where} ({name}): hints must be a list of strings.", 'Write `hints = ["a nudge", "more direct"]`.')
+    timeout = entry.get("timeout", DEFAULT_TIMEOUT_S)
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+        raise KataError(f"{where} ({name}): timeout must be a positive number of seconds.", "Write e.g. `timeout = 20`.")
+    return Exercise(number, name, str(title), tuple(hints), float(timeout), root)
+
+
+def _check_files(course: Course) -> None:
+    for ex in course.exercises:
+        for path in (ex.stub, ex.checks, ex.solution):
+            if not path.is_file():
+                raise KataError(
+                    f"{course.root / MANIFEST}: exercise {ex.id} {ex.name!r} needs {path.relative_to(course.root)}, which is missing.",
+                    "Create the file, or fix the exercise's name or place in kata.toml (files are named NN_name.py).",
+                )
+        if not step_names(ex.checks):
+            raise KataError(
+                f"{ex.checks}: the check module has no step.",
+                "Add at least one `def test_...(exercise):` function with a docstring title.",
+            )
+
+
+def stray_files(course: Course) -> list[Path]:
+    """Python files under exercises/, checks/ or solutions/ that no manifest entry owns."""
+    owned = {p for ex in course.exercises for p in (ex.stub, ex.checks, ex.solution)}
+    strays = []
+    for folder in ("exercises", "checks", "solutions"):
+        base = course.root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.glob("*.py")):
+            if path.name in ("__init__.py", "conftest.py"):
+                continue
+            if path not in owned:
+                strays.append(path)
+    return strays
+
+
+def step_names(check_file: Path) -> list[tuple[str, str]]:
+    """The steps a check module defines, in file order, with their titles, read without importing it."""
+    try:
+        tree = ast.parse(check_file.read_text(encoding="utf-8"), filename=str(check_file))
+    except SyntaxError as exc:
+        raise KataError(f"{check_file}:{exc.lineno}: the check module has a syntax error: {exc.msg}", "Fix the check module.")
+    steps = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            doc = ast.get_docstring(node) or ""
+            title = doc.strip().splitlines()[0] if doc.strip() else node.name.removeprefix("test_").replace("_", " ")
+            steps.append((node.name, title))
+    return steps
+
+
+def describe_filename(name: str) -> tuple[int, str] | None:
+    """`05_name.py` or `test_05_name.py` → (5, "name"); anything else → None."""
+    match = FILE_RE.match(name)
+    return (int(match.group(1)), match.group(2)) if match else None

@@ -1,0 +1,251 @@
+"""The pytest plugin: the `exercise` fixture, target selection, seeding and streamed step results.
+
+It knows nothing of workspaces: it is given a target (a course folder's
+solutions or stubs, or any `--kata-file`) and reports each step as it ends.
+
+- Plain `pytest checks/` in a course runs against `solutions/`.
+- `--kata-target=exercises` runs against the stubs; `--kata-file=PATH` against any file.
+- `--kata-events-fd=N` streams one JSON line per event to file descriptor N
+  (the engine reads it); without it the plugin only adds the fixture.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import os
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from kata.course import MANIFEST, describe_filename
+from kata.failures import describe_exception
+
+MAX_STEP_OUTPUT = 8000
+_counter = itertools.count()
+
+
+class LearnerExit(Exception):
+    """The learner's code tried to end the process; reported as a plain failure instead."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kata", "kata exercise checks")
+    group.addoption("--kata-target", choices=["solutions", "exercises"], default="solutions",
+                    help="which of the course's files the checks import (default: solutions)")
+    group.addoption("--kata-file", default=None, metavar="PATH", help="check this file instead")
+    group.addoption("--kata-events-fd", type=int, default=None, metavar="FD",
+                    help="stream step results as JSON lines to this file descriptor")
+
+
+@dataclass
+class _State:
+    target_kind: str
+    target_file: Path | None
+    events_fd: int | None
+    steps: dict[str, int] = field(default_factory=dict)  # nodeid -> index
+    outcome: dict[str, tuple[str, str]] = field(default_factory=dict)  # nodeid -> (outcome, message)
+    output: dict[str, str] = field(default_factory=dict)
+    duration: dict[str, float] = field(default_factory=dict)
+    broken_imports: dict[Path, str] = field(default_factory=dict)  # target -> why it does not import
+
+    def emit(self, **event: object) -> None:
+        if self.events_fd is None:
+            return
+        data = (json.dumps(event) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            written = os.write(self.events_fd, view)
+            view = view[written:]
+
+
+_KEY = pytest.StashKey[_State]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    file = config.getoption("kata_file")
+    config.stash[_KEY] = _State(
+        target_kind=config.getoption("kata_target"),
+        target_file=Path(file).resolve() if file else None,
+        events_fd=config.getoption("kata_events_fd"),
+    )
+
+
+def _state(config: pytest.Config) -> _State:
+    return config.stash[_KEY]
+
+
+def target_for(check_file: Path, state: _State) -> Path:
+    """The file the checks in `check_file` import."""
+    if state.target_file is not None:
+        return state.target_file
+    parsed = describe_filename(check_file.name)
+    if parsed is None:
+        raise pytest.UsageError(f"{check_file}: check modules are named test_NN_name.py")
+    for folder in (check_file.parent, *check_file.parents):
+        if (folder / MANIFEST).is_file():
+            return folder / state.target_kind / check_file.name.removeprefix("test_")
+    raise pytest.UsageError(f"{check_file} is not inside a course (no {MANIFEST} above it); use --kata-file")
+
+
+def _seed() -> None:
+    """Each step starts from the same random state, so checks never pass by luck."""
+    random.seed(0)
+    if "numpy" in sys.modules or importlib.util.find_spec("numpy"):
+        import numpy
+
+        numpy.random.seed(0)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(0)
+
+
+@pytest.fixture
+def exercise(request: pytest.FixtureRequest):
+    """The target module, freshly imported under a unique name for this step."""
+    state = _state(request.config)
+    target = target_for(Path(str(request.node.path)), state)
+    if target in state.broken_imports:
+        pytest.fail(f"not run: {state.broken_imports[target]}", pytrace=False)
+    if not target.is_file():
+        pytest.fail(f"{target} does not exist.", pytrace=False)
+    _seed()
+    module_name = f"kata_target_{target.stem}_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(module_name, target)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except pytest.fail.Exception as exc:
+        if str(exc).startswith("Timeout"):
+            state.broken_imports[target] = "importing your file timed out (see the first step)"
+        raise
+    except BaseException as exc:  # the learner's file may raise anything, even SystemExit
+        sys.modules.pop(module_name, None)
+        why = _import_failure(exc, target)
+        state.broken_imports[target] = "your file does not import (see the first step)"
+        pytest.fail(why, pytrace=False)
+    _seed()
+    return module
+
+
+def _import_failure(exc: BaseException, target: Path) -> str:
+    if isinstance(exc, SystemExit):
+        return (f"{target} called sys.exit({exc.code!r}) while being imported.\n"
+                "Remove it, or move it under `if __name__ == \"__main__\":`.")
+    if isinstance(exc, KeyboardInterrupt):
+        return f"{target} raised KeyboardInterrupt while being imported."
+    head = f"{target} does not import:" if not isinstance(exc, SyntaxError) else f"{target} has a syntax error:"
+    return head + "\n" + describe_exception(exc, [target])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Learner code that raises KeyboardInterrupt or SystemExit fails its step; it never ends the run."""
+    try:
+        return (yield)
+    except KeyboardInterrupt as exc:
+        raise LearnerExit("your code raised KeyboardInterrupt") from exc
+    except SystemExit as exc:
+        raise LearnerExit(f"your code called sys.exit({exc.code!r}); a check needs your function to return") from exc
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = _state(session.config)
+    steps = []
+    for index, item in enumerate(session.items, start=1):
+        state.steps[item.nodeid] = index
+        steps.append({"index": index, "name": item.name, "title": _title(item)})
+    state.emit(ev="collected", steps=steps)
+
+
+def _title(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    first = doc.strip().splitlines()[0].strip() if doc.strip() else ""
+    return first or item.name.removeprefix("test_").replace("_", " ")
+
+
+_pending_collect_errors: list[str] = []
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:  # the check module itself is broken: an instructor's problem
+        _pending_collect_errors.append(str(report.longrepr)[-4000:])
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _pending_collect_errors.clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    state = _state(item.config)
+    state.emit(ev="start", index=state.steps.get(item.nodeid, 0))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    state = _state(item.config)
+    nodeid = item.nodeid
+    state.duration[nodeid] = state.duration.get(nodeid, 0.0) + call.duration
+    if report.failed and nodeid not in state.outcome:
+        state.outcome[nodeid] = _classify(item, call, state)
+    elif report.skipped and nodeid not in state.outcome:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        state.outcome[nodeid] = ("skipped", reason)
+    if report.when == "teardown":  # the teardown report carries every phase's captured output
+        state.output[nodeid] = "".join(text for name, text in report.sections if name.startswith("Captured std"))
+    return report
+
+
+def _classify(item: pytest.Item, call: pytest.CallInfo, state: _State) -> tuple[str, str]:
+    exc = call.excinfo.value if call.excinfo else None
+    if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
+        where = describe_exception(exc, _keep(item, state), explanation="")
+        return "timeout", (f"this step ran past its time limit ({str(exc).removeprefix('Timeout >')}); "
+                           "is there an endless loop?" + (f"\nIt was here:\n{where}" if where.strip() else ""))
+    if isinstance(exc, pytest.fail.Exception) and call.when == "setup":
+        return "error", str(exc)
+    if exc is None:
+        return "error", "the step failed"
+    if isinstance(exc, LearnerExit) and exc.__cause__ is not None:
+        message = describe_exception(exc.__cause__, _keep(item, state), explanation=str(exc))
+    else:
+        message = describe_exception(exc, _keep(item, state))
+    return ("failed" if call.when == "call" else "error"), message
+
+
+def _keep(item: pytest.Item, state: _State) -> list[Path]:
+    path = Path(str(item.path))
+    try:
+        return [path, target_for(path, state)]
+    except pytest.UsageError:
+        return [path]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    result = yield
+    state = _state(item.config)
+    nodeid = item.nodeid
+    outcome, message = state.outcome.get(nodeid, ("passed", ""))
+    output = state.output.get(nodeid, "")
+    if len(output) > MAX_STEP_OUTPUT:
+        output = output[:MAX_STEP_OUTPUT] + f"\n… output cut: {len(output) - MAX_STEP_OUTPUT} more characters"
+    state.emit(ev="step", index=state.steps.get(nodeid, 0), outcome=outcome, message=message,
+               duration_s=state.duration.get(nodeid, 0.0), output=output)
+    return result
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = _state(session.config)
+    for message in _pending_collect_errors:
+        state.emit(ev="collect_error", message=message)
+    state.emit(ev="end", exitstatus=int(exitstatus))

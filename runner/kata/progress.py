@@ -1,0 +1,193 @@
+"""The learner's progress: what is done, skipped or started, and what is unlocked.
+
+Progress is keyed by exercise name, so inserting an exercise never disturbs it.
+It is written atomically (temp file, then `os.replace`) under an exclusive
+`fcntl` lock, so two `kata` processes never corrupt it. A corrupt file is moved
+aside with a warning and progress starts over; re-checking rebuilds it.
+Knows nothing of pytest or of the screen: warnings are returned, not printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from kata.course import Course, Exercise
+from kata.results import CheckResult
+
+try:  # fcntl is POSIX-only; elsewhere the lock degrades to atomic replace alone.
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
+FORMAT = 1
+LOCKED, READY, STARTED, DONE, SKIPPED = "locked", "ready", "started", "done", "skipped"
+
+
+@dataclass
+class Entry:
+    """What we know of one exercise."""
+
+    status: str = READY  # ready, started, done or skipped
+    steps_passed: int = 0
+    steps_total: int = 0
+    done_hash: str = ""  # sha256 of the learner's file when it passed
+    hints_shown: int = 0
+    solution_viewed: bool = False
+    updated: float = 0.0
+
+
+@dataclass
+class Progress:
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def get(self, name: str) -> Entry:
+        return self.entries.get(name, Entry())
+
+    def entry(self, name: str) -> Entry:
+        return self.entries.setdefault(name, Entry())
+
+    def is_finished(self, name: str) -> bool:
+        return self.get(name).status in (DONE, SKIPPED)
+
+    def record(self, result: CheckResult, file_hash: str) -> None:
+        """Record a check run; done stays done even if a later run fails."""
+        entry = self.entry(result.name)
+        entry.steps_passed = result.steps_passed
+        entry.steps_total = len(result.steps)
+        entry.updated = time.time()
+        if result.passed:
+            entry.status = DONE
+            entry.done_hash = file_hash
+        elif entry.status not in (DONE, SKIPPED):
+            entry.status = STARTED if result.steps_passed else READY
+
+    def skip(self, name: str) -> None:
+        entry = self.entry(name)
+        if entry.status != DONE:
+            entry.status = SKIPPED
+        entry.updated = time.time()
+
+    def to_json(self) -> dict:
+        return {"format": FORMAT, "exercises": {k: vars(v) for k, v in sorted(self.entries.items())}}
+
+    @classmethod
+    def from_json(cls, data: object) -> "Progress":
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("exercises"), dict):
+            raise ValueError("not a kata progress file")
+        entries = {}
+        known = set(Entry.__dataclass_fields__)
+        for name, raw in data["exercises"].items():
+            if not isinstance(raw, dict):
+                raise ValueError(f"entry {name!r} is not an object")
+            entries[name] = Entry(**{k: v for k, v in raw.items() if k in known})
+        return cls(entries)
+
+
+# ---- unlocking: pure functions of course + progress ----
+
+def first_unfinished(course: Course, progress: Progress) -> Exercise | None:
+    """The current exercise: the first one neither done nor skipped."""
+    return next((ex for ex in course.exercises if not progress.is_finished(ex.name)), None)
+
+
+def blocker(course: Course, progress: Progress, ex: Exercise) -> Exercise | None:
+    """The exercise to finish before `ex` unlocks, or None when `ex` is unlocked."""
+    for earlier in course.exercises[: course.index(ex)]:
+        if not progress.is_finished(earlier.name):
+            return earlier
+    return None
+
+
+def state_of(course: Course, progress: Progress, ex: Exercise) -> str:
+    """locked, ready, started, done or skipped, as `kata list` shows it."""
+    entry = progress.get(ex.name)
+    if entry.status in (DONE, SKIPPED):
+        return entry.status
+    if blocker(course, progress, ex) is not None:
+        return LOCKED
+    return STARTED if entry.steps_passed else READY
+
+
+def file_hash(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+# ---- the store on disk ----
+
+class ProgressStore:
+    """Reads and writes `.kata/progress.json` safely between processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.warnings: list[str] = []
+
+    def load(self) -> Progress:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return Progress()
+        except OSError as exc:
+            return self._set_aside(f"could not be read ({exc.strerror})")
+        try:
+            return Progress.from_json(json.loads(text))
+        except (ValueError, TypeError) as exc:
+            return self._set_aside(f"is corrupt ({exc})")
+
+    def _set_aside(self, why: str) -> Progress:
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+        try:
+            os.replace(self.path, aside)
+            where = f"it was moved to {aside}"
+        except OSError:
+            where = "it could not be moved aside"
+        self.warnings.append(
+            f"Your progress file {self.path} {why}; {where}. Progress starts over: "
+            "run `kata check --all` to rebuild it from your files."
+        )
+        return Progress()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a+") as handle:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                if fcntl is not None:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def update(self) -> Iterator[Progress]:
+        """Load, let the caller change, and save, all under the lock."""
+        with self.locked():
+            progress = self.load()
+            yield progress
+            self._save(progress)
+
+    def _save(self, progress: Progress) -> None:
+        data = json.dumps(progress.to_json(), indent=2, sort_keys=True)
+        fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise

@@ -1,0 +1,150 @@
+"""The learner's workspace: copies of the stubs plus `.kata/` (progress, backups, settings).
+
+Found from any folder inside it, as git finds its repo. Checks and solutions
+are always read from the course and never copied here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kata.course import Course, Exercise, load_course
+from kata.errors import KataError
+from kata.progress import ProgressStore
+
+STATE_DIR = ".kata"
+SETTINGS = "settings.json"
+NOT_IN_WORKSPACE_FIX = "Start one with `kata init DIR` (then `cd DIR`), or run this inside a workspace."
+
+
+def bundled_course_dir() -> Path:
+    """The course that ships with kata: the repo root in a checkout, `kata/course` in a wheel."""
+    here = Path(__file__).resolve().parent
+    installed = here / "course"
+    if (installed / "kata.toml").is_file():
+        return installed
+    checkout = here.parents[1]
+    if (checkout / "kata.toml").is_file() and (checkout / "runner").is_dir():
+        return checkout
+    raise KataError("The bundled course is missing from this installation of kata.", "Reinstall kata with `pip install .`.")
+
+
+@dataclass
+class Workspace:
+    root: Path
+    course: Course
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def backups(self) -> Path:
+        return self.state_dir / "backups"
+
+    @property
+    def progress(self) -> ProgressStore:
+        return ProgressStore(self.state_dir / "progress.json")
+
+    def file_of(self, ex: Exercise) -> Path:
+        return self.root / "exercises" / ex.filename
+
+    def backup(self, ex: Exercise) -> Path | None:
+        """Copy the learner's file to `.kata/backups/` before anything replaces it."""
+        src = self.file_of(ex)
+        if not src.exists():
+            return None
+        self.backups.mkdir(parents=True, exist_ok=True)
+        dest = self.backups / f"{ex.id}_{ex.name}.{time.strftime('%Y%m%d-%H%M%S')}.{time.time_ns() % 10**6}.py"
+        shutil.copy2(src, dest)
+        return dest
+
+    def restore_stub(self, ex: Exercise) -> Path | None:
+        backup = self.backup(ex)
+        _copy_new(ex.stub, self.file_of(ex), overwrite=True)
+        return backup
+
+
+def find_workspace(start: Path | None = None) -> Workspace:
+    """The workspace containing `start` (default: cwd), searching upwards."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        settings = folder / STATE_DIR / SETTINGS
+        if settings.is_file():
+            return Workspace(folder, load_course(_course_dir_from(settings)))
+    raise KataError(f"{here} is not inside a kata workspace.", NOT_IN_WORKSPACE_FIX)
+
+
+def _course_dir_from(settings: Path) -> Path:
+    try:
+        data = json.loads(settings.read_text(encoding="utf-8"))
+        course = data["course"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise KataError(
+            f"{settings} is unreadable ({exc}).",
+            'Write {"course": "bundled"} into it, or the path of your course folder.',
+        )
+    if course == "bundled":
+        return bundled_course_dir()
+    return Path(course)
+
+
+def init_workspace(target: Path, course_dir: Path | None = None) -> tuple[Workspace, list[Path], list[Path]]:
+    """Create or complete a workspace. Returns (workspace, files created, files kept as they were).
+
+    A learner's existing file is never overwritten.
+    """
+    course = load_course(course_dir or bundled_course_dir())
+    target = Path(target).resolve()
+    if target.exists() and not target.is_dir():
+        raise KataError(f"{target} exists and is not a folder.", "Choose another folder for the workspace.")
+    existing = _enclosing_workspace(target.parent)
+    if existing is not None:
+        raise KataError(
+            f"{target} would be inside the workspace {existing}.",
+            "Create the new workspace somewhere outside it.",
+        )
+    state = target / STATE_DIR
+    settings = state / SETTINGS
+    if settings.is_file():
+        pass  # re-running init completes a workspace: missing stubs come back, nothing is replaced
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "backups").mkdir(exist_ok=True)
+    if not settings.exists():
+        where = "bundled" if course_dir is None else str(course.root)
+        settings.write_text(json.dumps({"course": where}, indent=2) + "\n", encoding="utf-8")
+    (state / ".gitignore").write_text("*\n", encoding="utf-8")
+    created, kept = [], []
+    for ex in course.exercises:
+        dest = target / "exercises" / ex.filename
+        (created if _copy_new(ex.stub, dest) else kept).append(dest)
+    return Workspace(target, course), created, kept
+
+
+def _enclosing_workspace(folder: Path) -> Path | None:
+    for parent in (folder, *folder.parents):
+        if (parent / STATE_DIR / SETTINGS).is_file():
+            return parent
+    return None
+
+
+def _copy_new(src: Path, dest: Path, overwrite: bool = False) -> bool:
+    """Copy `src` to `dest` atomically; without `overwrite`, never replace an existing file."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    data = src.read_bytes()
+    if overwrite:
+        tmp = dest.with_name(f".{dest.name}.kata-tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, dest)
+        return True
+    try:
+        with open(dest, "xb") as handle:
+            handle.write(data)
+    except FileExistsError:
+        return False
+    return True
