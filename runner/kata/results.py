@@ -74,6 +74,27 @@ class CheckResult:
         }
 
 
+def to_wire(result: CheckResult) -> dict:
+    """Everything the engine knows, for the worker-to-client pipe (a superset of `to_json`)."""
+    data = result.to_json()
+    data["message"] = result.message
+    data["output"] = result.output
+    for step, wire in zip(result.steps, data["steps"]):
+        wire["output"] = step.output
+    return data
+
+
+def from_wire(data: dict) -> CheckResult:
+    steps = [StepResult(**{k: s.get(k, d) for k, d in _STEP_DEFAULTS.items()}) for s in data.get("steps", [])]
+    return CheckResult(
+        id=data["id"], name=data["name"], target=data["target"], status=data["status"], steps=steps,
+        duration_s=data.get("duration_s", 0.0), message=data.get("message", ""), output=data.get("output", ""),
+    )
+
+
+_STEP_DEFAULTS = {"index": 0, "name": "", "title": "", "outcome": SKIPPED, "message": "", "duration_s": 0.0, "output": ""}
+
+
 def overall_status(steps: list[StepResult]) -> str:
     """Passed only when every step passed; otherwise the most severe step outcome."""
     if not steps:

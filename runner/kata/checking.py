@@ -1,0 +1,59 @@
+"""Checking exercises: picks targets, honours locks, runs the engine, records progress.
+
+The shared path of `kata check` and `kata watch`. Returns plain results and
+never prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from kata.course import Course, Exercise, step_names
+from kata.engine import CheckRequest, Engine
+from kata.progress import Progress, blocker, file_hash
+from kata.results import LOCKED, CheckResult, StepResult
+from kata.workspace import Workspace
+
+
+def locked_result(ex: Exercise, first: Exercise, target: str) -> CheckResult:
+    steps = [StepResult(index=i, name=n, title=t, outcome=LOCKED) for i, (n, t) in enumerate(step_names(ex.checks), 1)]
+    return CheckResult(
+        id=ex.id, name=ex.name, target=target, status=LOCKED, steps=steps,
+        message=f"{ex.id} {ex.name} is locked: finish {first.id} {first.name} first "
+                f"(or `kata skip {first.id}`).",
+    )
+
+
+def check_file(engine: Engine, ex: Exercise, target: Path,
+               on_event: Callable[[dict], None] | None = None) -> CheckResult:
+    """Check any file against an exercise: never locked, never recorded."""
+    return engine.check(CheckRequest(ex, Path(target).resolve(), str(target)), on_event)
+
+
+def check_in_workspace(engine: Engine, ws: Workspace, ex: Exercise, progress: Progress,
+                       on_event: Callable[[dict], None] | None = None) -> tuple[CheckResult, Progress]:
+    """Check the learner's own file, if unlocked, and record the verdict.
+
+    Returns the verdict and the progress as it stands after recording it. The
+    check runs without the lock; recording re-reads progress under the lock, so
+    a verdict from another `kata` process in the meantime is kept too.
+    """
+    path = ws.file_of(ex)
+    label = str(path.relative_to(ws.root))
+    first = blocker(ws.course, progress, ex)
+    if first is not None:
+        return locked_result(ex, first, label), progress
+    if not path.exists():
+        missing = CheckResult(id=ex.id, name=ex.name, target=label, status="error",
+                              message=f"{label} is missing. Run `kata reset {ex.id}` to get the stub back.")
+        return missing, progress
+    digest = file_hash(path)
+    result = engine.check(CheckRequest(ex, path, label), on_event)
+    with ws.progress.update() as fresh:
+        fresh.record(result, digest)
+    return result, fresh
+
+
+def resolve(course: Course, ids: tuple[str, ...]) -> list[Exercise]:
+    return [course.find(i) for i in ids]

@@ -1,0 +1,334 @@
+"""The `kata` command: a thin click layer over the core.
+
+Only this module (and watch) talk to the terminal. Exit codes: 0 all well or
+all passed, 1 a check failed, 2 bad usage or input. Every error says what to
+do next, and no traceback from kata's own code ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kata import report
+from kata.course import Course, load_course
+from kata.errors import KataError
+from kata.progress import DONE, blocker, file_hash, first_unfinished, state_of
+from kata.workspace import Workspace, bundled_course_dir, find_workspace, init_workspace
+
+
+def _warn(ws: Workspace) -> None:
+    for warning in ws.progress.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+
+
+def _load_progress(ws: Workspace):
+    store = ws.progress
+    progress = store.load()
+    for warning in store.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    return progress
+
+
+def _color() -> bool:
+    return sys.stdout.isatty()
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kata", prog_name="kata")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """kata: learn neural networks one checked exercise at a time.
+
+    In a workspace, bare `kata` starts `kata watch`.
+    """
+    if ctx.invoked_subcommand is None:
+        find_workspace()  # outside a workspace this says how to start one
+        ctx.invoke(watch_cmd)
+
+
+@cli.command("init")
+@click.argument("directory", default="kata-workspace", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--course", "course_dir", type=click.Path(path_type=Path), default=None,
+              help="A course folder (with kata.toml) instead of the bundled course.")
+def init_cmd(directory: Path, course_dir: Path | None) -> None:
+    """Create a workspace in DIRECTORY with the course's stubs. Never overwrites your files."""
+    if course_dir is not None and not (course_dir / "kata.toml").is_file():
+        raise KataError(f"{course_dir} is not a course: it has no kata.toml.",
+                        "Give --course the folder that holds kata.toml, exercises/, checks/ and solutions/.")
+    ws, created, kept = init_workspace(directory, course_dir)
+    click.echo(f"Workspace ready in {ws.root} ({ws.course.title}, {len(ws.course.exercises)} exercises).")
+    if created:
+        click.echo(f"  {len(created)} exercise files created in {ws.root / 'exercises'}")
+    if kept:
+        click.echo(f"  {len(kept)} existing files kept as they were")
+    first = ws.course.exercises[0]
+    click.echo(f"Next: cd {directory} && kata watch   (then edit exercises/{first.filename})")
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def list_cmd(as_json: bool) -> None:
+    """Every exercise with its state: locked, ready, k/n steps, done or skipped."""
+    ws = find_workspace()
+    progress = _load_progress(ws)
+    rows = []
+    for ex in ws.course.exercises:
+        entry = progress.get(ex.name)
+        state = state_of(ws.course, progress, ex)
+        path = ws.file_of(ex)
+        changed = state == DONE and entry.done_hash and entry.done_hash != file_hash(path)
+        rows.append((ex, state, entry, path, changed))
+    if as_json:
+        click.echo(json.dumps([{
+            "id": ex.id, "name": ex.name, "title": ex.title, "path": str(path.relative_to(ws.root)),
+            "status": state, "steps_passed": entry.steps_passed, "steps_total": entry.steps_total,
+        } for ex, state, entry, path, _ in rows], indent=2))
+        return
+    done = sum(1 for _, state, *_ in rows if state in ("done", "skipped"))
+    click.echo(report.progress_bar(done, len(rows)))
+    for ex, state, entry, path, changed in rows:
+        shown = f"{entry.steps_passed}/{entry.steps_total} steps" if state == "started" else state
+        note = "  (changed since it passed)" if changed else ""
+        click.echo(f"  {ex.id}  {shown:<12} {ex.title}  [{path.relative_to(ws.root)}]{note}")
+
+
+@cli.command("check")
+@click.argument("ids", nargs=-1)
+@click.option("--all", "check_all", is_flag=True, help="Check every exercise.")
+@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Check this file instead of your workspace copy (never locked, never recorded).")
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --file outside a workspace: the course to take checks from.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per exercise.")
+def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_dir: Path | None, as_json: bool) -> None:
+    """Run the checks of exercise IDS (05, 5 or a name); default: the current exercise."""
+    from kata.checking import check_file, check_in_workspace
+    from kata.engine import Engine
+
+    if file is not None and not file.is_file():
+        raise KataError(f"{file} does not exist.", "Give --file the path of a Python file to check.")
+    ws = None
+    if file is None or course_dir is None:
+        try:
+            ws = find_workspace()
+        except KataError:
+            if file is None:
+                raise
+    course = load_course(course_dir) if course_dir else (ws.course if ws else load_course(bundled_course_dir()))
+    progress = _load_progress(ws) if ws is not None and file is None else None
+    if check_all:
+        exercises = list(course.exercises)
+    elif ids:
+        exercises = [course.find(i) for i in ids]
+    elif file is not None:
+        raise KataError("Which exercise should the file be checked against?",
+                        f"Name one, e.g. `kata check 01 --file {file}`, or use --all.")
+    else:
+        current = first_unfinished(course, progress)
+        if current is None:
+            click.echo("Every exercise is done. Well done! `kata check ID` re-checks one.")
+            return
+        exercises = [current]
+    results = []
+    with Engine() as engine:
+        for ex in exercises:
+            if file is not None:
+                result = check_file(engine, ex, file)
+            else:
+                result, progress = check_in_workspace(engine, ws, ex, progress)
+            results.append(result)
+            if as_json:
+                click.echo(report.to_json_line(result))
+            else:
+                click.echo(report.render_result(result, color=_color()))
+                if result.passed and ws is not None and file is None:
+                    _say_unlocked(ws, progress, ex)
+                click.echo("")
+    if not as_json and ws is not None and file is None:
+        done = sum(1 for e in course.exercises if progress.is_finished(e.name))
+        click.echo(report.progress_bar(done, len(course.exercises)))
+    sys.exit(0 if all(r.passed for r in results) else 1)
+
+
+def _say_unlocked(ws: Workspace, progress, ex) -> None:
+    following = [e for e in ws.course.exercises if e.number > ex.number]
+    if not following:
+        click.echo("That was the last exercise of the course. Congratulations!")
+        return
+    nxt = following[0]
+    if blocker(ws.course, progress, nxt) is None:
+        click.echo(f"Unlocked: {nxt.id} {nxt.title} → {ws.file_of(nxt).relative_to(ws.root)}")
+
+
+def _exercise_or_current(ws: Workspace, ident: str | None):
+    if ident:
+        return ws.course.find(ident)
+    progress = _load_progress(ws)
+    current = first_unfinished(ws.course, progress)
+    if current is None:
+        raise KataError("Every exercise is done.", "Name one, e.g. `kata hint 01`.")
+    return current
+
+
+@cli.command("hint")
+@click.argument("ident", required=False)
+def hint_cmd(ident: str | None) -> None:
+    """Show the next hint for an exercise (default: the current one), one more each time."""
+    ws = find_workspace()
+    ex = _exercise_or_current(ws, ident)
+    if not ex.hints:
+        click.echo(f"{ex.id} {ex.name} has no hints. `kata solution {ex.id}` shows the solution.")
+        return
+    with ws.progress.update() as progress:
+        entry = progress.entry(ex.name)
+        entry.hints_shown = min(entry.hints_shown + 1, len(ex.hints))
+        shown = entry.hints_shown
+    _warn(ws)
+    for number, text in enumerate(ex.hints[:shown], start=1):
+        click.echo(f"Hint {number}/{len(ex.hints)} for {ex.id} {ex.name}: {text}")
+    if shown == len(ex.hints):
+        click.echo(f"That was the last hint. `kata solution {ex.id}` shows the solution.")
+
+
+@cli.command("solution")
+@click.argument("ident")
+@click.option("--yes", "-y", is_flag=True, help="Show it without asking, even if the exercise is not done.")
+def solution_cmd(ident: str, yes: bool) -> None:
+    """Show the solution: freely once the exercise is done; before that, only if you confirm."""
+    ws = find_workspace()
+    ex = ws.course.find(ident)
+    progress = _load_progress(ws)
+    if progress.get(ex.name).status != DONE and not yes:
+        if not sys.stdin.isatty():
+            raise KataError(f"{ex.id} {ex.name} is not done yet, so its solution is held back.",
+                            f"Finish it first, or run `kata solution {ex.id} --yes` to see it anyway.")
+        if not click.confirm(f"{ex.id} {ex.name} is not done yet. Show the solution anyway?", default=False):
+            click.echo("Kept hidden. `kata hint` gives a nudge instead.")
+            return
+    with ws.progress.update() as fresh:
+        fresh.entry(ex.name).solution_viewed = True
+    click.echo(f"# solutions/{ex.filename}")
+    click.echo(ex.solution.read_text(encoding="utf-8"))
+
+
+@cli.command("reset")
+@click.argument("ident")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask first.")
+def reset_cmd(ident: str, yes: bool) -> None:
+    """Restore an exercise's stub; your current file is backed up to .kata/backups/ first."""
+    ws = find_workspace()
+    ex = ws.course.find(ident)
+    path = ws.file_of(ex)
+    if not yes and path.exists():
+        if not sys.stdin.isatty():
+            raise KataError(f"Resetting {path.relative_to(ws.root)} replaces your work (after a backup).",
+                            f"Run `kata reset {ex.id} --yes` to do it.")
+        if not click.confirm(f"Replace {path.relative_to(ws.root)} with the original stub? (a backup is kept)"):
+            click.echo("Nothing changed.")
+            return
+    backup = ws.restore_stub(ex)
+    if backup is not None:
+        click.echo(f"Your file was saved to {backup.relative_to(ws.root)}")
+    click.echo(f"{path.relative_to(ws.root)} is the original stub again.")
+
+
+@cli.command("skip")
+@click.argument("ident")
+def skip_cmd(ident: str) -> None:
+    """Skip an exercise: the next one unlocks. Checking it later can still make it done."""
+    ws = find_workspace()
+    ex = ws.course.find(ident)
+    with ws.progress.update() as progress:
+        progress.skip(ex.name)
+    _warn(ws)
+    following = [e for e in ws.course.exercises if e.number > ex.number]
+    click.echo(f"Skipped {ex.id} {ex.name}." + (
+        f" Next: {following[0].id} {following[0].title}" if following else ""))
+
+
+@cli.command("verify")
+@click.argument("ids", nargs=-1)
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The course folder to verify (default: the current folder's course, or the bundled one).")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+def verify_cmd(ids: tuple[str, ...], course_dir: Path | None, as_json: bool) -> None:
+    """For instructors: prove every stub fails its checks and every solution passes them."""
+    from kata.engine import Engine
+    from kata.verify import verify_course
+
+    course = _course_for_verify(course_dir)
+    exercises = [course.find(i) for i in ids] if ids else None
+
+    def show(verdict) -> None:
+        if as_json:
+            return
+        ex = verdict.exercise
+        word = click.style("ok", fg="green") if verdict.ok and _color() else ("ok" if verdict.ok else "FAIL")
+        stub = verdict.stub.status if verdict.stub else "-"
+        click.echo(f"{ex.id} {ex.name:<28} {word:<4}  solution {verdict.solution.duration_s:5.2f} s, "
+                   f"stub {verdict.stub.duration_s:5.2f} s ({stub})")
+        for problem in verdict.problems:
+            click.echo("    " + problem.replace("\n", "\n    "))
+
+    with Engine() as engine:
+        verdict = verify_course(engine, course, exercises, on_verdict=show)
+    if as_json:
+        click.echo(json.dumps(verdict.to_json(), indent=2))
+    else:
+        for problem in verdict.course_problems:
+            click.echo(f"course: {problem}")
+        good = sum(1 for v in verdict.exercises if v.ok)
+        click.echo(f"{good}/{len(verdict.exercises)} exercises verified in {verdict.duration_s:.1f} s"
+                   + ("" if verdict.ok else " — problems above"))
+    sys.exit(0 if verdict.ok else 1)
+
+
+def _course_for_verify(course_dir: Path | None) -> Course:
+    if course_dir is not None:
+        return load_course(course_dir)
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "kata.toml").is_file():
+            return load_course(folder)
+    try:
+        return find_workspace().course
+    except KataError:
+        return load_course(bundled_course_dir())
+
+
+@cli.command("watch")
+@click.option("--poll", is_flag=True, help="Poll for changes instead of using file events.")
+@click.option("--events", "events_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append one JSON line per verdict to this file.")
+def watch_cmd(poll: bool = False, events_file: Path | None = None) -> None:
+    """Re-run the current exercise's checks on every save (bare `kata` does this)."""
+    from kata.watch import run_watch
+
+    ws = find_workspace()
+    sys.exit(run_watch(ws, poll=poll, events_file=events_file))
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except KataError as exc:
+        click.secho(f"error: {exc.message}", fg="red", err=True)
+        if exc.fix:
+            click.echo(exc.fix, err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except OSError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        click.echo("Check the path and its permissions, then run the command again.", err=True)
+        sys.exit(2)

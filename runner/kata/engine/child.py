@@ -1,0 +1,95 @@
+"""What runs inside a check child: resource limits, then pytest with the kata plugin.
+
+The child is disposable: it may be killed, crash or exit at any point, and the
+supervisor turns that into a verdict. It must never return into the worker's loop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+INI = Path(__file__).with_name("pytest.ini")
+DEFAULT_MEMORY_MB = 3072
+
+
+def pytest_args(request: dict, events_fd: int) -> list[str]:
+    return [
+        request["checks"],
+        f"--kata-file={request['target']}",
+        f"--kata-events-fd={events_fd}",
+        "-p", "kata.plugin",
+        "-p", "pytest_timeout",
+        f"--timeout={request['step_timeout']}",
+        "--timeout-method=signal",
+        "-p", "no:cacheprovider",
+        "-p", "no:stepwise",
+        "-p", "no:pastebin",
+        "-p", "no:legacypath",
+        "--import-mode=importlib",
+        "-c", str(INI),
+        f"--rootdir={request.get('rootdir') or Path(request['checks']).parent}",
+        "-q", "--no-header", "-rN", "--tb=no",
+        "-W", "ignore::DeprecationWarning",
+    ]
+
+
+def limit_memory(extra_mb: int) -> None:
+    """Cap the address space a little above what is mapped now, so a memory bomb fails fast."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    try:
+        with open("/proc/self/status") as handle:
+            vm_kb = next(int(line.split()[1]) for line in handle if line.startswith("VmSize:"))
+    except (OSError, StopIteration, ValueError):
+        return
+    limit = (vm_kb * 1024) + extra_mb * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass
+
+
+PRELOAD = ("numpy", "torch", "einops", "jaxtyping")
+
+
+def preload() -> None:
+    """Import the heavy libraries checks use (a no-op in a warm worker, where they are loaded)."""
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+
+
+def run(request: dict, events_fd: int) -> int:
+    """Run one check module against one target; step results stream to `events_fd`."""
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    sys.dont_write_bytecode = True
+    devnull_in = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull_in, 0)  # input() gets EOF instead of hanging
+    import pytest  # already imported in a warm worker
+
+    preload()
+    limit_memory(int(request.get("memory_mb", DEFAULT_MEMORY_MB)))
+    sys.stdout = open(os.devnull, "w")  # pytest's own report: fd 1 stays the capped output pipe
+    return int(pytest.main(pytest_args(request, events_fd)))
+
+
+def main(argv: list[str]) -> None:
+    """`python -m kata.engine.child REQUEST_JSON EVENTS_FD`: the spawn fallback where fork is missing."""
+    request, events_fd = json.loads(argv[0]), int(argv[1])
+    code = 70
+    try:
+        code = run(request, events_fd)
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,129 @@
+"""The CLI's side of the engine: starts the warm worker and asks it for check runs.
+
+Standard library only, so `kata` starts fast and never imports torch itself.
+If the worker ever dies, the run in flight gets a `crashed` verdict and the
+next run starts a fresh worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from kata.course import Exercise
+from kata.results import CRASHED, CheckResult, StepResult, from_wire
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """One run: the checks of `exercise` against the file `target`."""
+
+    exercise: Exercise
+    target: Path
+    target_label: str = ""
+
+    def to_wire(self) -> dict:
+        ex = self.exercise
+        from kata.course import step_names
+
+        steps = max(len(step_names(ex.checks)), 1)
+        return {
+            "op": "check",
+            "id": ex.id,
+            "name": ex.name,
+            "checks": str(ex.checks),
+            "target": str(self.target),
+            "target_label": self.target_label or str(self.target),
+            "rootdir": str(ex.root),
+            "step_timeout": ex.timeout,
+            "run_timeout": ex.timeout * steps + 30,
+        }
+
+
+class Engine:
+    """A handle on the warm worker. Use as a context manager, or call `close()`."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def start(self) -> None:
+        """Start the worker and wait until it is warm."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        env = dict(os.environ)
+        runner_dir = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = runner_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        debug = os.environ.get("KATA_DEBUG")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "kata.engine.worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
+            env=env, text=True, bufsize=1,
+        )
+        event = self._read()
+        if event is None or event.get("ev") != "ready":
+            self.close()
+            raise RuntimeError("the kata worker did not start")
+
+    def _read(self) -> dict | None:
+        assert self._proc is not None and self._proc.stdout is not None
+        while True:
+            line = self._proc.stdout.readline()
+            if not line:
+                return None
+            try:
+                return json.loads(line)
+            except ValueError:
+                continue
+
+    def check(self, request: CheckRequest, on_event: Callable[[dict], None] | None = None) -> CheckResult:
+        """Run one check; `on_event` sees each step's event as soon as it ends."""
+        wire = request.to_wire()
+        try:
+            self.start()
+            assert self._proc is not None and self._proc.stdin is not None
+            self._proc.stdin.write(json.dumps(wire) + "\n")
+            self._proc.stdin.flush()
+            while True:
+                event = self._read()
+                if event is None:
+                    break
+                if event.get("ev") == "result":
+                    return from_wire(event["result"])
+                if on_event is not None:
+                    on_event(event)
+        except (OSError, RuntimeError, ValueError):
+            pass
+        self.close()
+        return CheckResult(
+            id=wire["id"], name=wire["name"], target=wire["target_label"], status=CRASHED,
+            steps=[StepResult(index=1, name="worker", title="the kata worker", outcome=CRASHED)],
+            message="The kata worker stopped unexpectedly; it will restart on the next check. "
+                    "Set KATA_DEBUG=1 to see its errors.",
+        )
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin:
+                proc.stdin.close()
+            proc.wait(timeout=2)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
