@@ -1,0 +1,139 @@
+"""Checks for 10 init_three_layer_net: six random leaf tensors, 784 -> 2000 -> 400 -> 10."""
+
+import math
+
+import torch
+
+from kata.expect import assert_leaf_requiring_grad, assert_shape, fail
+
+BOUND = 1 / 20
+UNIFORM_STD = BOUND / math.sqrt(3)  # the standard deviation of U(-1/20, 1/20)
+SHAPES = {
+    "layer_0": (2000, 784),
+    "layer_0_bias": (2000,),
+    "layer_1": (400, 2000),
+    "layer_1_bias": (400,),
+    "layer_2": (10, 400),
+    "layer_2_bias": (10,),
+}
+
+
+def _net(exercise):
+    net = exercise.initialize_new_three_layer_net()
+    if net is None:
+        fail("initialize_new_three_layer_net() returned None: did you forget to `return` the net?")
+    if not isinstance(net, exercise.ThreeLayerNeuralNet):
+        fail(f"initialize_new_three_layer_net() should return a ThreeLayerNeuralNet, not a {type(net).__name__}.")
+    for name in SHAPES:
+        if not isinstance(getattr(net, name), torch.Tensor):
+            fail(f"net.{name} should be a torch tensor, but it is {type(getattr(net, name)).__name__}.")
+    return net
+
+
+def test_returns_a_three_layer_net(exercise):
+    """it returns a ThreeLayerNeuralNet whose six fields are tensors"""
+    _net(exercise)
+
+
+def test_seed_shapes(exercise):
+    """layer_1 is (400, 2000) and layer_2 is (10, 400)"""
+    net = _net(exercise)
+    assert tuple(net.layer_1.shape) == (400, 2000), f"Expected: (400, 2000) Actual: {tuple(net.layer_1.shape)}"
+    assert tuple(net.layer_2.shape) == (10, 400), f"Expected: (10, 400) Actual: {tuple(net.layer_2.shape)}"
+
+
+def test_every_shape(exercise):
+    """all six shapes: weights are (d_output, d_input), biases are (d_output,)"""
+    net = _net(exercise)
+    for name, shape in SHAPES.items():
+        actual = tuple(getattr(net, name).shape)
+        if len(shape) == 2 and actual == shape[::-1]:
+            fail(f"net.{name} has shape {actual}, which is transposed: a weight matrix is (d_output, d_input), "
+                 f"so it should be {shape}.")
+        assert_shape(getattr(net, name), shape, what=f"net.{name}")
+
+
+def test_float32(exercise):
+    """every tensor is float32"""
+    net = _net(exercise)
+    for name in SHAPES:
+        dtype = getattr(net, name).dtype
+        assert dtype == torch.float32, f"net.{name} has dtype {dtype}; it should be torch.float32 (the default)."
+
+
+def test_leaves_that_require_grad(exercise):
+    """all six are leaf tensors that require grad, so training can fill their .grad"""
+    net = _net(exercise)
+    for name in SHAPES:
+        assert_leaf_requiring_grad(getattr(net, name), what=f"net.{name}")
+
+
+def test_values_within_bounds(exercise):
+    """every value lies within -1/20 and 1/20"""
+    net = _net(exercise)
+    for name in SHAPES:
+        values = getattr(net, name).detach()
+        low, high = float(values.min()), float(values.max())
+        if low < -BOUND - 1e-7 or high > BOUND + 1e-7:
+            fail(f"net.{name} has values from {low:.4f} to {high:.4f}, outside ±1/20 = ±{BOUND}. "
+                 "Every weight and bias should be uniform between -initial_bound and initial_bound.")
+
+
+def test_values_are_random_not_zero(exercise):
+    """no tensor is all zeros or all one value: the weights start random"""
+    net = _net(exercise)
+    for name in SHAPES:
+        values = getattr(net, name).detach()
+        if bool((values == 0).all()):
+            fail(f"net.{name} is all zeros. Weights that all start at 0 can leave gradients stuck at 0; "
+                 "fill it with random values between -1/20 and 1/20.")
+        if float(values.std()) == 0.0:
+            fail(f"net.{name} has the same value {float(values.flatten()[0]):.4f} everywhere; it should be random.")
+
+
+def test_uniform_over_the_whole_range(exercise):
+    """values spread over both signs of ±1/20, with the spread of a uniform distribution"""
+    net = _net(exercise)
+    for name in SHAPES:
+        values = getattr(net, name).detach()
+        if values.numel() < 400:
+            continue  # too few values to judge the spread (layer_2_bias)
+        low, high, std = float(values.min()), float(values.max()), float(values.std())
+        if low > -0.9 * BOUND or high < 0.9 * BOUND:
+            fail(f"net.{name} only covers {low:.4f} to {high:.4f}; uniform values in ±1/20 should reach "
+                 f"close to both -{BOUND} and +{BOUND}. Did you use the right bounds, on both sides of 0?")
+        if abs(std - UNIFORM_STD) > 0.15 * UNIFORM_STD:
+            fail(f"net.{name} has standard deviation {std:.5f}, but values uniform in ±1/20 have about "
+                 f"{UNIFORM_STD:.5f}. Are they drawn uniformly (uniform_), not from a normal distribution?")
+        mean = float(values.mean())
+        if abs(mean) > 0.1 * BOUND:
+            fail(f"net.{name} has mean {mean:.4f}; values uniform in ±1/20 should average close to 0.")
+
+
+def test_two_calls_give_different_nets(exercise):
+    """two calls give two different random nets, not the same tensors"""
+    first = _net(exercise)
+    second = _net(exercise)
+    for name in SHAPES:
+        a, b = getattr(first, name), getattr(second, name)
+        if a is b or a.data_ptr() == b.data_ptr():
+            fail(f"both calls returned the same net.{name} tensor; each call should create new tensors.")
+        if torch.equal(a.detach(), b.detach()) and float(a.detach().std()) > 0:
+            fail(f"both calls gave identical values for net.{name}. Each new net should be freshly random "
+                 "(don't reset the random seed inside the function).")
+
+
+def test_gradients_reach_every_tensor(exercise):
+    """a loss computed from the net fills .grad on all six tensors"""
+    net = _net(exercise)
+    x = torch.rand(2, 784)
+    hidden_0 = torch.relu(x @ net.layer_0.T + net.layer_0_bias)
+    hidden_1 = torch.relu(hidden_0 @ net.layer_1.T + net.layer_1_bias)
+    out = hidden_1 @ net.layer_2.T + net.layer_2_bias
+    (out ** 2).sum().backward()
+    for name in SHAPES:
+        grad = getattr(net, name).grad
+        if grad is None:
+            fail(f"after backward(), net.{name}.grad is still None: it must be a leaf tensor that requires grad.")
+        if bool((grad == 0).all()):
+            fail(f"after backward(), net.{name}.grad is all zeros.")
