@@ -32,6 +32,7 @@ class Exercise:
     hints: tuple[str, ...]
     timeout: float
     root: Path
+    preload: tuple[str, ...] = ()  # libraries the warm worker imports before forking
 
     @property
     def id(self) -> str:
@@ -141,7 +142,10 @@ def _parse_entry(path: Path, root: Path, number: int, entry: object, seen: dict[
     timeout = entry.get("timeout", DEFAULT_TIMEOUT_S)
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
         raise KataError(f"{where} ({name}): timeout must be a positive number of seconds.", "Write e.g. `timeout = 20`.")
-    return Exercise(number, name, str(title), tuple(hints), float(timeout), root)
+    preload = entry.get("preload", [])
+    if not isinstance(preload, list) or not all(isinstance(p, str) for p in preload):
+        raise KataError(f"{where} ({name}): preload must be a list of module names.", 'Write e.g. `preload = ["torch"]`.')
+    return Exercise(number, name, str(title), tuple(hints), float(timeout), root, tuple(preload))
 
 
 def _check_files(course: Course) -> None:

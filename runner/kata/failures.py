@@ -48,14 +48,33 @@ def describe_exception(exc: BaseException, keep_files: list[Path], explanation: 
     """A short, learner-facing account of `exc`: their frames, then the error itself."""
     if isinstance(exc, SyntaxError):
         return _cap(syntax_error_message(exc))
+    frames = format_frames(exc.__traceback__, keep_files)
+    text = explanation if explanation else _exception_line(exc)
+    return _cap(f"{frames}\n{text}" if frames else text)
+
+
+def format_frames(tb, keep_files: list[Path]) -> str:
+    """The learner's frames of `tb`, each as a clickable `path:line in function` plus its code."""
     keep = {str(Path(p).resolve()) for p in keep_files if p}
     lines = []
-    for frame in learner_frames(exc.__traceback__, keep):
+    frames = learner_frames(tb, keep)
+    if len(frames) > 8:  # deep recursion: the first frames and the last say enough
+        frames = frames[:3] + [None] + frames[-3:]
+    for frame in frames:
+        if frame is None:
+            lines.append("    … the same frames repeat …")
+            continue
         lines.append(f"{frame.filename}:{frame.lineno} in {frame.name}")
         if frame.line:
             lines.append(f"    {frame.line.strip()}")
-    lines.append(explanation if explanation else _exception_line(exc))
-    return _cap("\n".join(lines))
+    return "\n".join(lines)
+
+
+def tidy_assertion(text: str) -> str:
+    """Drop pytest's `where <function …> = <module 'kata_target_…'>` lines: noise to a learner."""
+    kept = [line for line in text.splitlines()
+            if not (line.lstrip().startswith("+") and ("<function " in line or "<module " in line))]
+    return "\n".join(kept)
 
 
 def _exception_line(exc: BaseException) -> str:
@@ -68,7 +87,7 @@ def _exception_line(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return "MemoryError: your code tried to use more memory than kata allows for a check."
     if isinstance(exc, AssertionError):
-        return text or "AssertionError"
+        return tidy_assertion(text) or "AssertionError"
     return f"{name}: {text}" if text else name
 
 

@@ -54,15 +54,19 @@ def limit_memory(extra_mb: int) -> None:
         pass
 
 
-PRELOAD = ("numpy", "torch", "einops", "jaxtyping")
+# Heavy libraries a warm worker may import before forking: importing is fork-safe,
+# computing is not, and none of these computes at import.
+PRELOADABLE = ("numpy", "torch", "einops", "jaxtyping", "torchvision", "tqdm", "sklearn")
 
 
-def preload() -> None:
-    """Import the heavy libraries checks use (a no-op in a warm worker, where they are loaded)."""
-    for name in PRELOAD:
+def preload(names) -> None:
+    """Import the heavy libraries a check will use, so each child starts with them loaded."""
+    for name in names:
+        if name not in PRELOADABLE or name in sys.modules:
+            continue
         try:
             __import__(name)
-        except ImportError:
+        except Exception:  # a missing or broken library shows up in the check itself
             pass
 
 
@@ -74,7 +78,7 @@ def run(request: dict, events_fd: int) -> int:
     os.dup2(devnull_in, 0)  # input() gets EOF instead of hanging
     import pytest  # already imported in a warm worker
 
-    preload()
+    preload(request.get("preload", ()))
     limit_memory(int(request.get("memory_mb", DEFAULT_MEMORY_MB)))
     sys.stdout = open(os.devnull, "w")  # pytest's own report: fd 1 stays the capped output pipe
     return int(pytest.main(pytest_args(request, events_fd)))

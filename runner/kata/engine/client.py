@@ -42,7 +42,26 @@ class CheckRequest:
             "rootdir": str(ex.root),
             "step_timeout": ex.timeout,
             "run_timeout": ex.timeout * steps + 30,
+            "preload": sorted(ex.preload or imported_libraries(ex.checks, self.target)),
         }
+
+
+def imported_libraries(*files: Path) -> set[str]:
+    """Top-level packages that `files` import at module level, read without running them."""
+    import ast
+
+    names: set[str] = set()
+    for path in files:
+        try:
+            tree = ast.parse(Path(path).read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return names
 
 
 class Engine:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
 import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from kata.results import (CRASHED, ERROR, PASSED, SKIPPED, TIMEOUT, CheckResult, StepResult,
@@ -78,6 +80,7 @@ class _Run:
     collect_error: str = ""
     output: bytearray = field(default_factory=bytearray)
     dropped: int = 0
+    files: set[str] = field(default_factory=set)  # the learner's file and the check module
 
     def step(self, index: int) -> StepResult:
         for step in self.result.steps:
@@ -96,6 +99,7 @@ def supervise(child: Child, events_fd: int, output_fd: int, request: dict,
         result=CheckResult(id=request.get("id", ""), name=request.get("name", ""),
                            target=request.get("target_label", request["target"])),
         step_timeout=float(request.get("step_timeout", 10.0)),
+        files={str(Path(request["target"]).resolve()), str(Path(request["checks"]).resolve())},
     )
     run_deadline = started + float(request.get("run_timeout", 120.0))
     progress_deadline = started + STARTUP_S
@@ -231,9 +235,14 @@ def _finish(run: _Run, status: tuple[int | None, int | None], timed_out: bool) -
     else:
         outcome = CRASHED
         why = death_verdict(status)
-    tail = result.output.strip()[-1500:]
-    if tail and outcome == CRASHED:
-        why += "\nLast output before it died:\n" + tail
+    if outcome == CRASHED:
+        where = crash_location(result.output, [run.files])
+        if where:
+            why += "\nIt was here:\n" + where
+        else:
+            tail = result.output.strip()[-1500:]
+            if tail:
+                why += "\nLast output before it died:\n" + tail
     current = run.step(run.running) if run.running is not None else _first_unrun(result)
     if current is None:
         result.status = outcome
@@ -245,6 +254,20 @@ def _finish(run: _Run, status: tuple[int | None, int | None], timed_out: bool) -
             step.message = f"not run: the check stopped at step {current.index}"
     result.status = outcome
     result.message = why
+
+
+_FAULT_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)')
+
+
+def crash_location(output: str, file_sets: list[set[str]]) -> str:
+    """The learner's frames from faulthandler's dump, most recent last, as `path:line in function`."""
+    keep = set().union(*file_sets)
+    frames = []
+    for line in output.splitlines():
+        match = _FAULT_FRAME.match(line)
+        if match and match["file"] in keep:
+            frames.append(f"{match['file']}:{match['line']} in {match['func']}")
+    return "\n".join(reversed(frames))
 
 
 def _first_unrun(result: CheckResult) -> StepResult | None:

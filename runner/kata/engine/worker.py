@@ -33,7 +33,6 @@ def test_warm(exercise):
 
 def warm_up() -> None:
     """Import everything a check needs and run pytest once, so each fork starts hot."""
-    child_mod.preload()
     import pytest  # noqa: F401
     import pytest_timeout  # noqa: F401
 
@@ -117,6 +116,7 @@ def serve(requests, reply) -> None:
             continue
         if op == "quit":
             return
+        child_mod.preload(request.get("preload", ()))  # once per worker, before forking
         handle, events_r, output_r = start_child(request)
         result = supervise(handle, events_r, output_r, request, on_event=reply)
         reply({"ev": "result", "result": to_wire(result)})

@@ -1,0 +1,53 @@
+"""Shared fixtures for kata's own tests: the real `kata` command on real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+collect_ignore = ["fixture_course", "hostile"]
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+FIXTURE_COURSE = TESTS / "fixture_course"
+HOSTILE = TESTS / "hostile"
+
+
+class Kata:
+    """Runs the real `kata` command in a child process, as a user would."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+
+    def __call__(self, *args: str, cwd: Path | None = None, input: str | None = None,
+                 timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
+        full_env = dict(os.environ, NO_COLOR="1", COLUMNS="120")
+        full_env.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "kata", *args], cwd=cwd or self.cwd, input=input,
+            capture_output=True, text=True, timeout=timeout, env=full_env,
+        )
+
+    def json(self, *args: str, **kw) -> list[dict]:
+        proc = self(*args, **kw)
+        assert proc.stdout.strip(), f"no output; stderr:\n{proc.stderr}"
+        return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def kata(tmp_path: Path) -> Kata:
+    return Kata(tmp_path)
+
+
+@pytest.fixture
+def fixture_ws(tmp_path: Path, kata: Kata) -> Path:
+    """A fresh workspace on the fixture course."""
+    ws = tmp_path / "ws"
+    proc = kata("init", str(ws), "--course", str(FIXTURE_COURSE))
+    assert proc.returncode == 0, proc.stderr
+    return ws

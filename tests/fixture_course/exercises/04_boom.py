@@ -1,0 +1,5 @@
+import ctypes
+
+
+def one():
+    return ctypes.string_at(0)

@@ -1,0 +1,3 @@
+def add(a, b):
+    hog = bytearray(50 * 1024**3)
+    return len(hog)

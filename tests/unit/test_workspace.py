@@ -1,0 +1,58 @@
+"""The workspace: created from a course, found from inside, never overwriting learner files."""
+
+import json
+
+import pytest
+
+from kata.errors import KataError
+from kata.workspace import find_workspace, init_workspace
+
+from tests.conftest import FIXTURE_COURSE
+
+
+def test_init_copies_stubs_and_creates_state(tmp_path):
+    ws, created, kept = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
+    assert len(created) == 4 and kept == []
+    assert (ws.root / "exercises" / "01_add.py").read_text() == (FIXTURE_COURSE / "exercises" / "01_add.py").read_text()
+    assert (ws.root / ".kata" / "backups").is_dir()
+    assert json.loads((ws.root / ".kata" / "settings.json").read_text())["course"] == str(FIXTURE_COURSE)
+    assert not (ws.root / "checks").exists() and not (ws.root / "solutions").exists()
+
+
+def test_init_never_overwrites_learner_files(tmp_path):
+    ws, _, _ = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
+    mine = ws.root / "exercises" / "02_double.py"
+    mine.write_text("my work\n")
+    (ws.root / "exercises" / "01_add.py").unlink()
+    _, created, kept = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
+    assert mine.read_text() == "my work\n"
+    assert [p.name for p in created] == ["01_add.py"]
+    assert len(kept) == 3
+
+
+def test_found_from_a_subfolder(tmp_path):
+    ws, _, _ = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
+    deep = ws.root / "exercises" / "notes" / "deeper"
+    deep.mkdir(parents=True)
+    assert find_workspace(deep).root == ws.root
+
+
+def test_outside_a_workspace_says_how_to_start(tmp_path):
+    with pytest.raises(KataError) as err:
+        find_workspace(tmp_path)
+    assert "kata init" in err.value.fix
+
+
+def test_no_workspace_inside_a_workspace(tmp_path):
+    ws, _, _ = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
+    with pytest.raises(KataError):
+        init_workspace(ws.root / "exercises" / "inner", FIXTURE_COURSE)
+
+
+def test_reset_backs_up_then_restores(tmp_path):
+    ws, _, _ = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
+    ex = ws.course.find("double")
+    ws.file_of(ex).write_text("precious\n")
+    backup = ws.restore_stub(ex)
+    assert backup.read_text() == "precious\n" and backup.parent == ws.backups
+    assert ws.file_of(ex).read_text() == ex.stub.read_text()
