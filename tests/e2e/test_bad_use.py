@@ -1,0 +1,114 @@
+"""Bad use of the command: clear messages, exit code 2, nothing lost."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+from tests.conftest import FIXTURE_COURSE, HOSTILE
+
+
+def test_unknown_exercise_id(kata, fixture_ws):
+    proc = kata("check", "42", cwd=fixture_ws)
+    assert proc.returncode == 2
+    assert "no exercise '42'" in proc.stderr and "kata list" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_check_outside_a_workspace(kata, tmp_path):
+    proc = kata("check", "01", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "not inside a kata workspace" in proc.stderr and "kata init" in proc.stderr
+
+
+def test_every_workspace_command_outside_says_how_to_start(kata, tmp_path):
+    for args in (["list"], ["hint"], ["skip", "01"], ["reset", "01"], ["solution", "01"], ["watch"], []):
+        proc = kata(*args, cwd=tmp_path)
+        assert proc.returncode == 2, args
+        assert "kata init" in proc.stderr, args
+
+
+def _broken_course(tmp_path, edit):
+    course = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, course)
+    edit(course)
+    return course
+
+
+def test_manifest_with_a_missing_file(kata, tmp_path):
+    course = _broken_course(tmp_path, lambda c: (c / "checks" / "test_02_double.py").unlink())
+    proc = kata("init", "ws", "--course", str(course))
+    assert proc.returncode == 2
+    assert "checks/test_02_double.py" in proc.stderr and "missing" in proc.stderr
+
+
+def test_manifest_with_a_duplicate_name(kata, tmp_path):
+    def dup(course):
+        text = (course / "kata.toml").read_text().replace('name = "double"', 'name = "add"')
+        (course / "kata.toml").write_text(text)
+    course = _broken_course(tmp_path, dup)
+    proc = kata("verify", "--course", str(course))
+    assert proc.returncode == 2
+    assert "'add'" in proc.stderr and "unique" in proc.stderr
+
+
+def test_manifest_broken_after_init(kata, tmp_path):
+    course = _broken_course(tmp_path, lambda c: None)
+    assert kata("init", "ws", "--course", str(course)).returncode == 0
+    (course / "kata.toml").write_text("format_version = [\n")
+    proc = kata("list", cwd=tmp_path / "ws")
+    assert proc.returncode == 2 and "not valid TOML" in proc.stderr
+
+
+def test_corrupt_progress_file_is_set_aside(kata, fixture_ws):
+    assert kata("check", "01", cwd=fixture_ws).returncode == 0
+    progress = fixture_ws / ".kata" / "progress.json"
+    progress.write_text("\x00\x01 garbage")
+    proc = kata("list", cwd=fixture_ws)
+    assert proc.returncode == 0
+    assert "corrupt" in proc.stderr and "kata check --all" in proc.stderr
+    assert list((fixture_ws / ".kata").glob("progress.json.corrupt-*"))
+    proc = kata("check", "--all", "--json", cwd=fixture_ws)
+    statuses = [json.loads(line)["status"] for line in proc.stdout.splitlines()]
+    assert statuses[0] == "passed" and statuses[1] == "failed"
+    rows = json.loads(kata("list", "--json", cwd=fixture_ws).stdout)
+    assert rows[0]["status"] == "done"
+
+
+def test_two_checks_at_once_keep_both_verdicts(fixture_ws):
+    kata_cmd = [sys.executable, "-m", "kata"]
+    first = subprocess.run(kata_cmd + ["skip", "01"], cwd=fixture_ws, capture_output=True)
+    assert first.returncode == 0
+    procs = [subprocess.Popen(kata_cmd + ["check", ident, "--json"], cwd=fixture_ws,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for ident in ("01", "02")]
+    outs = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 1], outs
+    data = json.loads((fixture_ws / ".kata" / "progress.json").read_text())
+    assert data["exercises"]["add"]["status"] == "done"
+    assert data["exercises"]["double"]["steps_passed"] == 2
+
+
+def test_missing_file_for_file_option(kata, tmp_path):
+    proc = kata("check", "01", "--file", str(tmp_path / "nope.py"))
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
+
+
+def test_file_option_needs_an_exercise(kata, tmp_path):
+    proc = kata("check", "--file", str(HOSTILE / "nan.py"))
+    assert proc.returncode == 2 and "--all" in proc.stderr
+
+
+def test_hostile_file_through_the_cli_leaves_progress_alone(kata, fixture_ws):
+    kata("check", "01", cwd=fixture_ws)
+    before = (fixture_ws / ".kata" / "progress.json").read_text()
+    proc = kata("check", "01", "--file", str(HOSTILE / "segfault.py"), "--json", cwd=fixture_ws)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["status"] == "crashed"
+    assert (fixture_ws / ".kata" / "progress.json").read_text() == before
+
+
+def test_learner_file_crashing_in_workspace_keeps_the_file(kata, fixture_ws):
+    mine = fixture_ws / "exercises" / "01_add.py"
+    mine.write_text((HOSTILE / "segfault.py").read_text())
+    proc = kata("check", "01", cwd=fixture_ws)
+    assert proc.returncode == 1 and "segmentation fault" in proc.stdout
+    assert mine.read_text() == (HOSTILE / "segfault.py").read_text()
