@@ -1,0 +1,173 @@
+"""Checks for 12 forward: two ReLU layers, then a softmax layer, over a batch of inputs."""
+
+import torch
+import torch.nn.functional as F
+
+from kata.expect import assert_close, assert_shape, fail
+
+NAMES = ("layer_0", "layer_0_bias", "layer_1", "layer_1_bias", "layer_2", "layer_2_bias")
+
+
+def _small_net(exercise, d_input=5, d_0=7, d_1=6, d_output=3, scale=0.6):
+    """A small ThreeLayerNeuralNet of leaf tensors that require grad, so the checks stay fast."""
+    shapes = [(d_0, d_input), (d_0,), (d_1, d_0), (d_1,), (d_output, d_1), (d_output,)]
+    tensors = [(torch.randn(shape) * scale).requires_grad_() for shape in shapes]
+    return exercise.ThreeLayerNeuralNet(*tensors)
+
+
+def _layers(net):
+    return [getattr(net, name).detach() for name in NAMES]
+
+
+def _reference(x, net, *, softmax_dim=-1, bias=True, last_bias=True, hidden_relu=True, last="softmax",
+               bias_after_relu=False):
+    """forward as it should be, and (with the keywords) the usual ways of getting it wrong."""
+    w0, b0, w1, b1, w2, b2 = _layers(net)
+    if not bias:
+        b0, b1, b2 = torch.zeros_like(b0), torch.zeros_like(b1), torch.zeros_like(b2)
+    if not last_bias:
+        b2 = torch.zeros_like(b2)
+    act = torch.relu if hidden_relu else (lambda v: v)
+    if bias_after_relu:
+        h0 = act(x @ w0.T) + b0
+        h1 = act(h0 @ w1.T) + b1
+    else:
+        h0 = act(x @ w0.T + b0)
+        h1 = act(h0 @ w1.T + b1)
+    logits = h1 @ w2.T + b2
+    if last == "relu":
+        return torch.relu(logits)
+    if last == "relu+softmax":
+        return F.softmax(torch.relu(logits), dim=softmax_dim)
+    if last == "none":
+        return logits
+    if last == "log_softmax":
+        return F.log_softmax(logits, dim=softmax_dim)
+    return F.softmax(logits, dim=softmax_dim)
+
+
+MISTAKES = [
+    (dict(softmax_dim=0), "the softmax is taken over dim=0, the batch; take it over each row with dim=-1"),
+    (dict(last="relu"), "the last layer uses ReLU; it should use softmax instead"),
+    (dict(last="none"), "the last layer has no softmax"),
+    (dict(last="relu+softmax"), "the last layer applies ReLU before the softmax; use softmax alone there"),
+    (dict(last="log_softmax"), "the last layer uses log_softmax; use softmax"),
+    (dict(bias=False), "the biases are never added"),
+    (dict(last_bias=False), "the last layer's bias (layer_2_bias) is never added"),
+    (dict(bias_after_relu=True), "the biases are added after the ReLU; add them before it"),
+    (dict(hidden_relu=False), "the first two layers have no ReLU"),
+]
+
+
+def _forward(exercise, x, net):
+    result = exercise.forward(x, net)
+    if result is None:
+        fail("forward returned None: did you forget to `return` the last layer's output?")
+    if not isinstance(result, torch.Tensor):
+        fail(f"forward should return a torch tensor, but it returned a {type(result).__name__}.")
+    return result
+
+
+def _check_against_reference(exercise, x, net, what):
+    actual = _forward(exercise, x, net)
+    expected = _reference(x, net)
+    assert_shape(actual, expected.shape, what=what)
+    if torch.allclose(actual.detach(), expected, atol=1e-5, rtol=1e-4):
+        return
+    for keywords, diagnosis in MISTAKES:
+        wrong = _reference(x, net, **keywords)
+        if wrong.shape == actual.shape and torch.allclose(actual.detach(), wrong, atol=1e-5, rtol=1e-4):
+            fail(f"{what} is not right: it looks like {diagnosis}.")
+    assert_close(actual, expected, atol=1e-5, rtol=1e-4, what=what)
+
+
+def test_seed_example(exercise):
+    """the full 784 -> 2000 -> 400 -> 10 net on a batch of 10 gives 10 rows of 10 probabilities"""
+    net = exercise.initialize_new_three_layer_net()
+    example_output = _forward(exercise, torch.ones((10, 784)), net)
+    assert_shape(example_output, (10, 10), what="forward(t.ones((10, 784)), new_neural_net)")
+    assert_close(example_output.sum(dim=-1), torch.ones(10), atol=1e-5, what="the sum of each output row")
+    _check_against_reference(exercise, torch.ones((10, 784)), net, "forward(t.ones((10, 784)), new_neural_net)")
+
+
+def test_matches_reference(exercise):
+    """a small net: the output matches linear + bias + ReLU, twice, then linear + bias + softmax"""
+    net = _small_net(exercise)
+    x = torch.randn(4, 5)
+    _check_against_reference(exercise, x, net, "forward of a 5 -> 7 -> 6 -> 3 net on 4 inputs")
+
+
+def test_sizes_come_from_the_net(exercise):
+    """nets of other sizes work too: the sizes come from the net's tensors"""
+    for sizes in [(3, 4, 2, 5), (12, 16, 8, 10), (1, 1, 1, 2)]:
+        net = _small_net(exercise, *sizes)
+        x = torch.randn(6, sizes[0])
+        _check_against_reference(exercise, x, net, f"forward of a {' -> '.join(map(str, sizes))} net on 6 inputs")
+
+
+def test_rows_are_probabilities(exercise):
+    """each row is a probability distribution: between 0 and 1, summing to 1"""
+    net = _small_net(exercise, d_output=4)
+    x = torch.randn(5, 5) * 3
+    out = _forward(exercise, x, net).detach()
+    assert_shape(out, (5, 4), what="forward of a 5 -> 7 -> 6 -> 4 net on 5 inputs")
+    if bool((out < 0).any()) or bool((out > 1).any()):
+        fail(f"forward's outputs should lie between 0 and 1, but they range from {out.min():.4g} to {out.max():.4g}. "
+             "Is the softmax applied to the last layer?")
+    row_sums = out.sum(dim=-1)
+    if not torch.allclose(row_sums, torch.ones(5), atol=1e-5):
+        if torch.allclose(out.sum(dim=0), torch.ones(4), atol=1e-5):
+            fail(f"each row should sum to 1, but the rows sum to {[round(v, 4) for v in row_sums.tolist()]} while "
+                 "each column sums to 1: the softmax was taken over the batch (dim=0). Take it over each row, dim=-1.")
+        assert_close(row_sums, torch.ones(5), atol=1e-5, what="the sum of each output row")
+
+
+def test_batch_of_one(exercise):
+    """a batch of one input gives one row of probabilities, not all ones"""
+    net = _small_net(exercise, d_output=4)
+    x = torch.randn(1, 5)
+    out = _forward(exercise, x, net)
+    assert_shape(out, (1, 4), what="forward on a batch of 1")
+    if torch.allclose(out.detach(), torch.ones(1, 4)):
+        fail("with a batch of one input, every output is 1.0: the softmax was taken over the batch (dim=0), which "
+             "has only one element. Take it over each row, dim=-1.")
+    _check_against_reference(exercise, x, net, "forward on a batch of 1")
+
+
+def test_float32_out(exercise):
+    """the output is float32, one row per input"""
+    net = _small_net(exercise)
+    out = _forward(exercise, torch.randn(8, 5), net)
+    assert_shape(out, (8, 3), what="forward of a 5 -> 7 -> 6 -> 3 net on 8 inputs")
+    assert out.dtype == torch.float32, f"forward's output has dtype {out.dtype}; it should stay torch.float32."
+
+
+def test_gradients_reach_all_six_tensors(exercise):
+    """a loss on the output fills .grad on all six tensors of the net"""
+    net = _small_net(exercise)
+    x = torch.randn(4, 5)
+    out = _forward(exercise, x, net)
+    if not out.requires_grad:
+        fail("forward's output does not require grad, so no gradient can reach the net. Don't use .detach(), "
+             ".item() or torch.no_grad() inside forward.")
+    # a weighted sum: the plain sum of softmax rows is always 1, so its gradient would be 0
+    (out * torch.randn(out.shape)).sum().backward()
+    for name in NAMES:
+        grad = getattr(net, name).grad
+        if grad is None or bool((grad == 0).all()):
+            fail(f"after backward(), net.{name}.grad is {'None' if grad is None else 'all zeros'}: "
+                 f"forward's output should depend on net.{name}.")
+
+
+def test_inputs_and_net_unchanged(exercise):
+    """forward changes neither its input nor the net's tensors"""
+    net = _small_net(exercise)
+    before = [t.clone() for t in _layers(net)]
+    x = torch.randn(4, 5)
+    x_before = x.clone()
+    _forward(exercise, x, net)
+    if not torch.equal(x, x_before):
+        fail("forward changed its input tensor x in place; leave it as it was.")
+    for name, old in zip(NAMES, before):
+        if not torch.equal(getattr(net, name).detach(), old):
+            fail(f"forward changed net.{name}; a forward pass only reads the net.")
