@@ -8,6 +8,7 @@ do next, and no traceback from kata's own code ever reaches the user.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -331,4 +332,11 @@ def main() -> None:
     except OSError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         click.echo("Check the path and its permissions, then run the command again.", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a bug in kata itself: say so plainly, keep the traceback for KATA_DEBUG
+        if os.environ.get("KATA_DEBUG"):
+            raise
+        click.secho(f"kata hit an internal error: {type(exc).__name__}: {exc}", fg="red", err=True)
+        click.echo("Your files and progress are untouched. Run again with KATA_DEBUG=1 for details, "
+                   "and please report it.", err=True)
         sys.exit(2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def preload(names) -> None:
 def run(request: dict, events_fd: int) -> int:
     """Run one check module against one target; step results stream to `events_fd`."""
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the worker ignores it; learner code may not
     sys.dont_write_bytecode = True
     devnull_in = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull_in, 0)  # input() gets EOF instead of hanging

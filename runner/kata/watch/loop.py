@@ -1,0 +1,183 @@
+"""The watch loop: saves and keys arrive on one queue; checks run one at a time.
+
+No debounce sits between a save and its check. Saves that arrive while a check
+runs wait in the queue and are coalesced into one more run per file, so a save
+is never lost and never costs more than one extra run.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from kata.checking import check_in_workspace
+from kata.course import Exercise
+from kata.engine import Engine
+from kata.progress import Progress, blocker, first_unfinished
+from kata.results import CheckResult
+from kata.watch import screen
+from kata.watch.keys import KeyReader
+from kata.watch.observer import SaveWatcher
+from kata.workspace import Workspace
+
+
+class Watch:
+    def __init__(self, ws: Workspace, poll: bool, events_file: Path | None, out: TextIO) -> None:
+        self.ws = ws
+        self.course = ws.course
+        self.events_file = events_file
+        self.out = out
+        self.tty = out.isatty()
+        self.queue: queue.Queue[tuple[str, str]] = queue.Queue()
+        self.files = {str(ws.file_of(ex)): ex for ex in self.course.exercises}
+        self.engine = Engine()
+        self.watcher = SaveWatcher(ws.root / "exercises", set(self.files),
+                                   on_save=lambda path: self.queue.put(("save", path)), force_poll=poll)
+        self.keys = KeyReader(on_key=lambda key: self.queue.put(("key", key)))
+        self.progress = Progress()
+        self.current: Exercise = self.course.exercises[0]
+        self.last: CheckResult | None = None
+
+    # ---- output ----
+    def say(self, text: str, clear: bool = False) -> None:
+        if clear and self.tty:
+            text = screen.CLEAR + text
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def record_event(self, result: CheckResult, trigger: str) -> None:
+        if self.events_file is None:
+            return
+        line = {
+            "exercise": result.name, "id": result.id, "status": result.status,
+            "steps_passed": result.steps_passed, "steps_total": len(result.steps),
+            "duration_s": round(result.duration_s, 4), "timestamp": time.time(), "trigger": trigger,
+        }
+        with open(self.events_file, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
+
+    # ---- actions ----
+    def check(self, ex: Exercise, trigger: str) -> None:
+        self.current = ex
+        if self.tty:
+            self.out.write(f"\rChecking {ex.id} {ex.name}…")
+            self.out.flush()
+        result, self.progress = check_in_workspace(self.engine, self.ws, ex, self.progress)
+        self.last = result
+        unlocked = None
+        if result.passed:
+            later = [e for e in self.course.exercises if e.number > ex.number]
+            if later and blocker(self.course, self.progress, later[0]) is None:
+                unlocked = later[0]
+        self.say(screen.verdict_screen(
+            self.course, self.progress, ex, result, self.rel(ex), unlocked,
+            self.rel(unlocked) if unlocked else "", color=self.tty, keys=self.keys.active), clear=True)
+        self.record_event(result, trigger)
+
+    def rel(self, ex: Exercise) -> str:
+        return str(self.ws.file_of(ex).relative_to(self.ws.root))
+
+    def next_exercise(self) -> None:
+        if not self.progress.is_finished(self.current.name):
+            self.say(f"Finish {self.current.id} {self.current.name} first, or run `kata skip {self.current.id}`.")
+            return
+        later = [e for e in self.course.exercises if e.number > self.current.number]
+        if not later:
+            self.say("That was the last exercise. Congratulations!")
+            return
+        self.check(later[0], trigger="key")
+
+    def hint(self) -> None:
+        ex = self.current
+        if not ex.hints:
+            self.say(f"{ex.id} {ex.name} has no hints.")
+            return
+        with self.ws.progress.update() as progress:
+            entry = progress.entry(ex.name)
+            entry.hints_shown = min(entry.hints_shown + 1, len(ex.hints))
+            shown = entry.hints_shown
+        self.progress = progress
+        self.say(f"Hint {shown}/{len(ex.hints)} for {ex.id} {ex.name}: {ex.hints[shown - 1]}")
+
+    def handle_key(self, key: str) -> bool:
+        """Returns False when the learner asked to quit."""
+        key = key.lower()
+        if key == "q":
+            return False
+        if key == "r":
+            self.check(self.current, trigger="key")
+        elif key == "n":
+            self.next_exercise()
+        elif key == "h":
+            self.hint()
+        elif key == "l":
+            self.say(screen.list_screen(self.course, self.progress))
+        return True
+
+    # ---- the loop ----
+    def run(self) -> int:
+        _quit_on_sigterm()
+        self.progress = self.ws.progress.load()
+        for warning in self.ws.progress.warnings:
+            self.say(f"warning: {warning}")
+        starter = threading.Thread(target=self._start_engine, daemon=True)
+        starter.start()  # torch loads while the file-event probe runs
+        self.watcher.start()
+        starter.join()
+        self.keys.start()
+        try:
+            if self.watcher.reason:
+                self.say(f"Polling for changes: {self.watcher.reason}.")
+            current = first_unfinished(self.course, self.progress) or self.course.exercises[-1]
+            self.check(current, trigger="start")
+            while True:
+                try:
+                    first = self.queue.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                batch = [first]
+                while True:
+                    try:
+                        batch.append(self.queue.get_nowait())
+                    except queue.Empty:
+                        break
+                saves = list(dict.fromkeys(path for kind, path in batch if kind == "save"))
+                for kind, key in batch:
+                    if kind == "key" and not self.handle_key(key):
+                        return 0
+                for path in saves:
+                    self.check(self.files[path], trigger="save")
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            self.keys.stop()
+            self.watcher.stop()
+            self.engine.close()
+            self.say("Bye! Your progress is saved.")
+
+    def _start_engine(self) -> None:
+        try:
+            self.engine.start()
+        except (OSError, RuntimeError):
+            pass  # the first check retries and reports what went wrong
+
+
+def _quit_on_sigterm() -> None:
+    """A terminated watch shuts down like a quit: terminal restored, worker stopped."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        pass
+
+
+def run_watch(ws: Workspace, poll: bool = False, events_file: Path | None = None, out: TextIO | None = None) -> int:
+    return Watch(ws, poll, events_file, out or sys.stdout).run()
