@@ -111,10 +111,10 @@ def exercise(request: pytest.FixtureRequest):
     """The target module, freshly imported under a unique name for this step."""
     state = _state(request.config)
     target = target_for(Path(str(request.node.path)), state)
-    if target in state.broken_imports:
-        pytest.fail(f"not run: {state.broken_imports[target]}", pytrace=False)
     if state.timed_out:  # the rest would most likely hang too: answer fast instead
         pytest.skip("not run: an earlier step timed out")
+    if target in state.broken_imports:
+        pytest.fail(f"not run: {state.broken_imports[target]}", pytrace=False)
     if not target.is_file():
         pytest.fail(f"{target} does not exist.", pytrace=False)
     _seed()

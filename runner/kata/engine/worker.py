@@ -64,7 +64,28 @@ def warm_up() -> None:
     gc.freeze()
 
 
-def start_child(request: dict) -> tuple[Child, int, int]:
+_configs: dict[str, object] = {}
+
+
+def prepared_config(request: dict):
+    """The pre-parsed pytest Config for this request's course, built once per course."""
+    if not CAN_FORK:
+        return None
+    rootdir = request.get("rootdir") or str(Path(request["checks"]).parent)
+    if rootdir not in _configs:
+        saved = sys.stdout, sys.stderr
+        try:
+            _configs[rootdir] = child_mod.prepare_config(rootdir)
+        except BaseException:  # fall back to a full pytest.main in the child
+            _configs[rootdir] = None
+        finally:
+            sys.stdout, sys.stderr = saved  # capture=sys swapped them; the worker keeps its own
+        gc.collect()
+        gc.freeze()
+    return _configs[rootdir]
+
+
+def start_child(request: dict, prepared=None) -> tuple[Child, int, int]:
     """Fork (or spawn) a child for one run; returns it with the read ends of its two pipes."""
     events_r, events_w = os.pipe()
     output_r, output_w = os.pipe()
@@ -79,7 +100,7 @@ def start_child(request: dict) -> tuple[Child, int, int]:
                 os.dup2(output_w, 1)
                 os.dup2(output_w, 2)
                 os.close(output_w)
-                code = child_mod.run(request, events_w)
+                code = child_mod.run(request, events_w, prepared)
             except BaseException:
                 traceback.print_exc()
             finally:
@@ -118,7 +139,7 @@ def serve(requests, reply) -> None:
         if op == "quit":
             return
         child_mod.preload(request.get("preload", ()))  # once per worker, before forking
-        handle, events_r, output_r = start_child(request)
+        handle, events_r, output_r = start_child(request, prepared_config(request))
         result = supervise(handle, events_r, output_r, request, on_event=reply)
         reply({"ev": "result", "result": to_wire(result)})
 
