@@ -1,0 +1,128 @@
+"""Checks for 15 nudge_tensor_towards_minimum: one gradient-descent step, in place, under no_grad."""
+
+import torch
+
+from kata.expect import assert_close, fail
+
+SEED_MESSAGE = ("It doesn't appear that nudge_tensor_towards_minimum actually modifies your tensor! "
+                "Make sure that you are using -= and not x = x - ...")
+
+
+def _nudge(exercise, x, learning_rate):
+    """Calls the learner's function on x, turning PyTorch's in-place refusal into advice."""
+    before = x.detach().clone()
+    ptr = x.data_ptr()
+    try:
+        result = exercise.nudge_tensor_towards_minimum(x, learning_rate)
+    except RuntimeError as exc:
+        if "in-place" in str(exc) or "inplace" in str(exc):
+            fail(f"PyTorch refused to change x in place:\n  {exc}\n"
+                 "x requires grad, so changing it in place is only allowed inside `with t.no_grad():`.")
+        raise
+    if result is not None and result is not x:
+        if torch.equal(x.detach(), before):
+            fail("nudge_tensor_towards_minimum returned a new tensor but left x as it was. It should change x "
+                 "itself, in place (use -=), and return nothing: the caller keeps using its own tensor.")
+    if torch.equal(x.detach(), before) and not bool((x.grad == 0).all()):
+        fail(SEED_MESSAGE)
+    if x.data_ptr() != ptr:
+        fail("x now points at new memory: its data was replaced (x.data = ...) rather than updated in place. "
+             "Update it in place with -= under t.no_grad().")
+    return before
+
+
+def _expect_update(x, before, grad, learning_rate, what):
+    expected = before - learning_rate * grad
+    actual = x.detach()
+    if actual.shape == expected.shape and not torch.allclose(actual, expected, atol=1e-5):
+        if torch.allclose(actual, before + learning_rate * grad, atol=1e-5):
+            fail(f"{what} moved uphill, along the gradient: it should move against it (subtract the gradient "
+                 "times the learning rate).")
+        if torch.allclose(actual, before - grad, atol=1e-5):
+            fail(f"{what} moved by the whole gradient: multiply the gradient by the learning rate ({learning_rate}).")
+        if torch.allclose(actual, before - learning_rate, atol=1e-5):
+            fail(f"{what} moved by the learning rate alone: move by the gradient times the learning rate.")
+        if torch.allclose(actual, before - grad / learning_rate, atol=1e-5):
+            fail(f"{what} moved by the gradient divided by the learning rate: multiply instead.")
+    assert_close(actual, expected, atol=1e-5, what=what)
+
+
+def test_seed_example(exercise):
+    """the seed's example: [1.1, 2.2, 3.3] with gradient 0.1 and learning rate 2 becomes [0.9, 2.0, 3.1]"""
+    example_tensor = torch.tensor([1.1, 2.2, 3.3])
+    example_tensor.grad = torch.tensor([0.1, 0.1, 0.1])
+    _nudge(exercise, example_tensor, learning_rate=2)
+    assert not torch.allclose(example_tensor, torch.tensor([1.1, 2.2, 3.3])), SEED_MESSAGE
+    _expect_update(example_tensor, torch.tensor([1.1, 2.2, 3.3]), torch.tensor([0.1, 0.1, 0.1]), 2,
+                   "example_tensor after the nudge")
+
+
+def test_changes_x_in_place(exercise):
+    """x itself changes (x -= ...), not a new tensor bound to the local name x"""
+    x = torch.tensor([1.0, -2.0, 3.0, 4.0], requires_grad=True)
+    x.grad = torch.tensor([1.0, 1.0, -1.0, 0.5])
+    ptr = x.data_ptr()
+    before = _nudge(exercise, x, learning_rate=0.5)
+    if x.data_ptr() != ptr:
+        fail("x now points at new memory; update it in place.")
+    _expect_update(x, before, torch.tensor([1.0, 1.0, -1.0, 0.5]), 0.5, "x after the nudge")
+
+
+def test_works_on_tensors_that_require_grad(exercise):
+    """a leaf that requires grad (like the net's weights) is nudged and stays a leaf that requires grad"""
+    x = torch.tensor([[0.5, -0.5], [1.5, 2.0]], requires_grad=True)
+    (x ** 2).sum().backward()  # x.grad = 2x
+    grad = x.grad.clone()
+    before = _nudge(exercise, x, learning_rate=0.1)
+    _expect_update(x, before, grad, 0.1, "x after the nudge")
+    if not x.requires_grad:
+        fail("after the nudge, x no longer requires grad, so training could never update it again. "
+             "Don't turn off requires_grad; change x inside `with t.no_grad():` instead.")
+    if not x.is_leaf or x.grad_fn is not None:
+        fail("after the nudge, x is no longer a leaf tensor: the update was recorded by autograd. "
+             "Do it inside `with t.no_grad():`.")
+
+
+def test_learning_rate_scales_the_step(exercise):
+    """the step is the gradient times the learning rate, for several rates and shapes"""
+    for learning_rate, shape in [(1.0, (3,)), (0.01, (4, 5)), (10.0, (2, 3, 2)), (0.0, (6,))]:
+        x = torch.randn(shape, requires_grad=True)
+        grad = torch.randn(shape)
+        x.grad = grad.clone()
+        if learning_rate == 0.0:
+            before = x.detach().clone()
+            exercise.nudge_tensor_towards_minimum(x, learning_rate)
+        else:
+            before = _nudge(exercise, x, learning_rate)
+        _expect_update(x, before, grad, learning_rate, f"a {shape} tensor after a nudge with learning rate {learning_rate}")
+
+
+def test_same_object_and_memory(exercise):
+    """x is the same object, in the same memory, before and after"""
+    x = torch.zeros(100, requires_grad=True)
+    x.grad = torch.ones(100)
+    ident, ptr = id(x), x.data_ptr()
+    _nudge(exercise, x, learning_rate=0.25)
+    assert id(x) == ident
+    if x.data_ptr() != ptr:
+        fail("x now points at new memory; update it in place.")
+    assert_close(x, torch.full((100,), -0.25), what="x after the nudge")
+
+
+def test_repeated_nudges_reduce_a_loss(exercise):
+    """nudging again and again walks downhill: the loss (x - 3)^2 shrinks towards 0"""
+    x = torch.tensor([0.0, 10.0], requires_grad=True)
+    losses = []
+    for _ in range(20):
+        x.grad = None
+        loss = ((x - 3.0) ** 2).sum()
+        losses.append(loss.item())
+        try:
+            loss.backward()
+        except RuntimeError as exc:
+            fail(f"after a nudge, backward() through x fails:\n  {exc}\nx must stay a leaf tensor that requires grad.")
+        _nudge(exercise, x, learning_rate=0.1)
+    if not losses[-1] < 0.01 * losses[0]:
+        fail(f"20 nudges with learning rate 0.1 should bring the loss (x - 3)^2 from {losses[0]:.3f} to near 0, "
+             f"but it went to {losses[-1]:.3f} (losses: {[round(v, 3) for v in losses[:5]]} ...).")
+    assert_close(x, torch.tensor([3.0, 3.0]), atol=0.1, what="x after 20 nudges towards the minimum at 3")
