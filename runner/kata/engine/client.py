@@ -7,6 +7,7 @@ next run starts a fresh worker.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -29,9 +30,7 @@ class CheckRequest:
 
     def to_wire(self) -> dict:
         ex = self.exercise
-        from kata.course import step_names
-
-        steps = max(len(step_names(ex.checks)), 1)
+        steps, check_imports = _check_facts(ex.checks, ex.checks.stat().st_mtime_ns)
         return {
             "op": "check",
             "id": ex.id,
@@ -42,8 +41,16 @@ class CheckRequest:
             "rootdir": str(ex.root),
             "step_timeout": ex.timeout,
             "run_timeout": ex.timeout * steps + 30,
-            "preload": sorted(ex.preload or imported_libraries(ex.checks, self.target)),
+            "preload": sorted(ex.preload or (check_imports | imported_libraries(self.target))),
         }
+
+
+@functools.lru_cache(maxsize=256)
+def _check_facts(checks: Path, mtime_ns: int) -> tuple[int, frozenset[str]]:
+    """How many steps a check module has and what it imports; cached while the file is unchanged."""
+    from kata.course import step_names
+
+    return max(len(step_names(checks)), 1), frozenset(imported_libraries(checks))
 
 
 def imported_libraries(*files: Path) -> set[str]:
