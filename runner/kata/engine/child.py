@@ -81,6 +81,7 @@ def run(request: dict, events_fd: int, prepared=None) -> int:
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     signal.signal(signal.SIGINT, signal.default_int_handler)  # the worker ignores it; learner code may not
     sys.dont_write_bytecode = True
+    os.environ["KATA_SEED"] = str(int(request.get("seed", 0)))  # the plugin seeds every step from it
     devnull_in = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull_in, 0)  # input() gets EOF instead of hanging
     import pytest  # already imported in a warm worker

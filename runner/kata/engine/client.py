@@ -27,6 +27,7 @@ class CheckRequest:
     exercise: Exercise
     target: Path
     target_label: str = ""
+    seed: int = 0  # the random seed every step starts from; `kata verify` varies it to find flaky steps
 
     def to_wire(self) -> dict:
         ex = self.exercise
@@ -42,6 +43,7 @@ class CheckRequest:
             "step_timeout": ex.timeout,
             "run_timeout": ex.timeout * steps + 30,
             "preload": sorted(ex.preload or (check_imports | imported_libraries(self.target))),
+            "seed": self.seed,
         }
 
 

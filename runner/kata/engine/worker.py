@@ -138,7 +138,11 @@ def serve(requests, reply) -> None:
             continue
         if op == "quit":
             return
+        loaded = len(sys.modules)
         child_mod.preload(request.get("preload", ()))  # once per worker, before forking
+        if len(sys.modules) != loaded:  # freeze what was just imported too, or each child's gc walks it
+            gc.collect()
+            gc.freeze()
         handle, events_r, output_r = start_child(request, prepared_config(request))
         result = supervise(handle, events_r, output_r, request, on_event=reply)
         reply({"ev": "result", "result": to_wire(result)})
