@@ -75,7 +75,9 @@ if __name__ == "__main__":
     new_neural_net = initialize_new_three_layer_net()
     example_output = forward(neural_net=new_neural_net, x=t.ones((10, 784)))
     print(f"{example_output=}")
-    # backward() needs a scalar, such as a loss; example_output is not one, so we
-    # sum it first. Then the gradient reaches the net's tensors.
-    example_output.sum().backward()
+    # backward() needs a scalar (a 0-dim tensor), such as a loss; example_output
+    # is not one. Here we take the sum of the first column (summing everything
+    # would give 10, whatever the weights, since each row sums to 1). Then the
+    # gradient reaches the net's tensors.
+    example_output[:, 0].sum().backward()
     print(f"{new_neural_net.layer_0.grad=}")

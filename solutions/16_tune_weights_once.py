@@ -123,7 +123,7 @@ if __name__ == "__main__":
     new_neural_net = initialize_new_three_layer_net()
     inputs = t.rand((32, 784))
     expected_outputs = t.nn.functional.one_hot(t.randint(0, 10, (32,)), num_classes=10).float()
-    for step in range(5):
+    for step in range(8):
         loss = loss_function(expected_outputs, forward(inputs, new_neural_net))
         print(f"step {step}: loss {loss.item():.5f}")
-        tune_weights_once(new_neural_net, inputs, expected_outputs, learning_rate=10)
+        tune_weights_once(new_neural_net, inputs, expected_outputs, learning_rate=2)
