@@ -1,8 +1,10 @@
 """Assertion helpers for check authors: comparisons whose failures teach.
 
 A failed comparison says, in a few lines: expected and actual shape and dtype,
-the largest difference and where it is, how many elements differ, and for
-small values both side by side. It never dumps thousands of elements.
+what went wrong in plain words when a known mistake fits (transposed, softmax
+over the wrong dimension, a missing bias, ... see `kata.diagnose`), the largest
+difference and where it is, how many elements differ, and for small values
+both side by side. It never dumps thousands of elements.
 
 torch and numpy are imported lazily, so importing this module stays cheap.
 """
@@ -10,7 +12,9 @@ torch and numpy are imported lazily, so importing this module stays cheap.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
+
+from kata import diagnose
 
 SMALL = 12  # show values side by side up to this many elements
 
@@ -31,13 +35,24 @@ def _to_numpy(x: Any):
     import numpy as np
 
     if _is_tensor(x):
-        return x.detach().cpu().numpy()
+        x = x.detach().cpu()
+        if str(x.dtype) == "torch.bfloat16":
+            x = x.float()
+        return x.numpy()
     return np.asarray(x)
+
+
+def _dtype(x: Any) -> str:
+    if _is_tensor(x):
+        return str(x.dtype).removeprefix("torch.")
+    if type(x).__module__ == "numpy":
+        return str(x.dtype)
+    return ""
 
 
 def _describe(x: Any) -> str:
     if _is_tensor(x):
-        return f"tensor of shape {tuple(x.shape)}, dtype {str(x.dtype).removeprefix('torch.')}"
+        return f"tensor of shape {tuple(x.shape)}, dtype {_dtype(x)}"
     if type(x).__module__ == "numpy":
         return f"numpy array of shape {tuple(x.shape)}, dtype {x.dtype}"
     if isinstance(x, (list, tuple)):
@@ -49,8 +64,43 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
-def assert_close(actual: Any, expected: Any, *, atol: float = 1e-4, rtol: float = 1e-4, what: str = "result") -> None:
-    """`actual` matches `expected` within tolerance: tensors, arrays, lists or scalars."""
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _shape(x) -> str:
+    return str(tuple(int(d) for d in x.shape))
+
+
+def _index(i) -> str:
+    return "(" + ", ".join(str(int(v)) for v in i) + ("," if len(i) == 1 else "") + ")"
+
+
+def _values(x) -> str:
+    """Small values as nested lists on one line, 4 significant digits each."""
+    def nested(a):
+        if a.ndim == 0:
+            return f"{float(a):.4g}"
+        return "[" + ", ".join(nested(v) for v in a) + "]"
+    return nested(x)
+
+
+def _kind(x: Any, shape) -> str:
+    dtype = _dtype(x)
+    return f"{shape} {dtype}".strip()
+
+
+def assert_close(actual: Any, expected: Any, *, atol: float = 1e-4, rtol: float = 1e-4, what: str = "result",
+                 source: Any = None, previous: Any = None, gradient: bool = False,
+                 check_dtype: bool = False, check_grad: bool = False) -> None:
+    """`actual` matches `expected` within tolerance: tensors, arrays, lists or scalars.
+
+    Optional, for better messages: `source` is the input a reduction or softmax
+    ran over (to name a wrong dimension); `gradient=True` (or `previous`, an
+    earlier gradient) reads doubled values as accumulated gradients.
+    `check_dtype` also requires the same dtype; `check_grad` the same
+    requires_grad as `expected` (a cut computational graph).
+    """
     if actual is None:
         fail(f"{what} is None: did you forget to `return` it?")
     if _is_tensor(expected) and not _is_tensor(actual):
@@ -59,44 +109,70 @@ def assert_close(actual: Any, expected: Any, *, atol: float = 1e-4, rtol: float 
 
     try:
         a = _to_numpy(actual).astype(np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):
         fail(f"{what} should be numbers, but it is {actual!r:.200} ({_describe(actual)}).")
     e = _to_numpy(expected).astype(np.float64)
     if a.shape != e.shape:
-        fail(
-            f"{what} has the wrong shape.\n"
-            f"  expected: {_shape(e)}  ({_describe(expected)})\n"
-            f"  actual:   {_shape(a)}  ({_describe(actual)})"
-        )
-    bad_nan = np.isnan(a) & ~np.isnan(e)
-    if bad_nan.any() or (np.isinf(a) & ~np.isinf(e)).any():
-        where = np.argwhere(bad_nan | (np.isinf(a) & ~np.isinf(e)))[0]
-        fail(f"{what} contains NaN or Inf: the first is at index {tuple(int(i) for i in where)}.")
+        lines = [f"{what} has the wrong shape: expected {_kind(expected, _shape(e))}, got {_kind(actual, _shape(a))}."]
+        found = diagnose.transposed(a, e)
+        if found:
+            lines.append("  " + _sentence(found))
+        elif a.size == e.size:
+            lines.append("  It has the right number of elements in the wrong arrangement: a missing or extra "
+                         "dimension (squeeze, unsqueeze, keepdim), or a reshape where a transpose was meant?")
+        fail("\n".join(lines))
+    bad = diagnose.nan_or_inf(a, e)
+    if bad:
+        fail(f"{what} is wrong: {bad}")
     close = np.isclose(a, e, atol=atol, rtol=rtol, equal_nan=True)
-    if close.all():
-        return
+    if not close.all():
+        fail(_values_message(actual, expected, a, e, close, what, source=source, previous=previous,
+                             gradient=gradient))
+    if check_dtype and _dtype(expected) and _dtype(actual) != _dtype(expected):
+        fail(f"{what} has the right values but dtype {_dtype(actual)}; it should be {_dtype(expected)}.")
+    if check_grad and _is_tensor(expected):
+        _check_grad(actual, expected, what)
+
+
+def _values_message(actual, expected, a, e, close, what, **hints) -> str:
+    import numpy as np
+
     diff = np.abs(a - e)
     diff = np.where(np.isnan(diff), 0.0, diff)
     worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
     n_bad = int((~close).sum())
-    lines = [
-        f"{what} has the right shape {_shape(a)} but wrong values: {n_bad} of {a.size} differ.",
-        f"  largest difference {_fmt(float(diff[worst]))} at index {tuple(int(i) for i in worst)}: "
-        f"expected {_fmt(float(e[worst]))}, got {_fmt(float(a[worst]))}",
-    ]
-    if a.size <= SMALL:
+    if a.ndim == 0:
+        lines = [f"{what} is {_fmt(float(a))}, expected {_fmt(float(e))}."]
+    else:
+        lines = [f"{what} has the right shape {_shape(a)} but wrong values: {n_bad} of {a.size} differ."]
+    found = diagnose.diagnose(a, e, **hints)
+    if found:
+        lines.append("  " + _sentence(found))
+    rel = float(diff[worst]) / abs(float(e[worst])) if float(e[worst]) else math.inf
+    rel_text = f", relative {rel:.3g}" if math.isfinite(rel) else ""
+    where = f" at index {_index(worst)}" if worst != () else ""
+    if a.ndim:
+        lines.append(f"  largest difference {_fmt(float(diff[worst]))}{where}{rel_text}: "
+                     f"expected {_fmt(float(e[worst]))}, got {_fmt(float(a[worst]))}")
+    if a.size <= SMALL and a.ndim:
         lines.append(f"  expected: {_values(e)}")
         lines.append(f"  actual:   {_values(a)}")
-    fail("\n".join(lines))
+    if _dtype(actual) and _dtype(expected) and _dtype(actual) != _dtype(expected):
+        lines.append(f"  (its dtype is {_dtype(actual)}, the expected one's {_dtype(expected)})")
+    return "\n".join(lines)
 
 
-def _shape(x) -> str:
-    return "(" + ", ".join(str(d) for d in x.shape) + ")" if x.shape else "a scalar ()"
-
-
-def _values(x) -> str:
-    flat = [_fmt(float(v)) for v in x.reshape(-1)]
-    return "[" + ", ".join(flat) + "]"
+def _check_grad(actual: Any, expected: Any, what: str) -> None:
+    if expected.requires_grad and not actual.requires_grad:
+        fail(f"{what} has the right values but does not require grad, so no gradient can flow back through it: "
+             "the computational graph was cut. Build it with torch operations, with no .detach(), .item(), "
+             ".numpy(), torch.tensor(...) or torch.no_grad() on the way.")
+    if expected.is_leaf != actual.is_leaf and expected.requires_grad:
+        if expected.is_leaf:
+            fail(f"{what} has the right values but is not a leaf tensor: it was computed from another tensor, so "
+                 "its .grad stays None. Create it first, then fill it in place under torch.no_grad().")
+        fail(f"{what} has the right values but is a leaf tensor: it should be computed from the inputs, so that "
+             "gradients flow back to them.")
 
 
 def assert_floats_close(actual: Sequence[float], expected: Sequence[float], eps: float = 1e-4, what: str = "result") -> None:
@@ -116,16 +192,32 @@ def assert_floats_close(actual: Sequence[float], expected: Sequence[float], eps:
         except (TypeError, ValueError):
             fail(f"{what}[{i}] should be a number, but it is {a!r:.100}.")
         if not ok or math.isnan(float(a)):
+            found = diagnose.diagnose([float(v) for v in actual_list], [float(v) for v in expected])
             fail(f"{what}[{i}] is {a!r}, expected {e!r} (within {eps}).\n"
-                 f"  expected: {list(expected)}\n  actual:   {actual_list!r:.300}")
+                 + (f"  {_sentence(found)}\n" if found else "")
+                 + f"  expected: {list(expected)}\n  actual:   {actual_list!r:.300}")
 
 
 def assert_shape(actual: Any, shape: Sequence[int], what: str = "result") -> None:
     """`actual` is a tensor or array of exactly `shape`."""
     if not hasattr(actual, "shape"):
         fail(f"{what} should be a tensor of shape {tuple(shape)}, but it is {_describe(actual)}.")
-    if tuple(actual.shape) != tuple(shape):
-        fail(f"{what} should have shape {tuple(shape)}, but it has shape {tuple(actual.shape)}.")
+    got = tuple(actual.shape)
+    if got != tuple(shape):
+        extra = ""
+        if len(got) == 2 and got == tuple(shape)[::-1]:
+            extra = " It is transposed: rows and columns are swapped."
+        elif math.prod(got) == math.prod(shape):
+            extra = " It has the right number of elements in the wrong arrangement (a missing or extra dimension?)."
+        fail(f"{what} should have shape {tuple(shape)}, but it has shape {got}.{extra}")
+
+
+def assert_dtype(actual: Any, dtype: Any, what: str = "result") -> None:
+    """`actual` has exactly `dtype` (a torch or NumPy dtype, or its name)."""
+    name = str(dtype).removeprefix("torch.")
+    got = _dtype(actual)
+    if got != name:
+        fail(f"{what} should have dtype {name}, but it has {got or _describe(actual)}.")
 
 
 def assert_leaf_requiring_grad(tensor: Any, what: str = "tensor") -> None:
@@ -137,3 +229,44 @@ def assert_leaf_requiring_grad(tensor: Any, what: str = "tensor") -> None:
     if not tensor.is_leaf:
         fail(f"{what} requires grad but is not a leaf tensor: it was computed from another tensor, so `.grad` "
              "stays None. Create it, then fill it in place (e.g. under torch.no_grad()).")
+
+
+def assert_unchanged(before: Any, after: Any, what: str = "the input") -> None:
+    """`after` still holds `before`'s values: the call did not modify it in place.
+
+    Take `before` as a copy (`x.clone()`) ahead of the call, and pass the caller's
+    tensor itself as `after`.
+    """
+    found = diagnose.input_modified(before, after, what)
+    if found:
+        fail(_sentence(found))
+
+
+def assert_updated_in_place(original: Any, current: Any, what: str = "the parameter",
+                            address: int | None = None) -> None:
+    """`current` is still the object `original` (and, given `address`, in the same memory).
+
+    For updates that must happen in place (`x -= ...`), so that every holder of
+    the tensor sees them: catches `x = x - ...` and `x.data = ...`.
+    """
+    found = diagnose.parameter_rebound(original, current, what, original_address=address)
+    if found:
+        fail(_sentence(found))
+
+
+def assert_grad_fresh(actual: Any, expected: Any, previous: Any = None, what: str = "the gradient") -> None:
+    """A gradient matches `expected` alone, not `expected` plus an earlier call's (`previous`)."""
+    found = diagnose.gradient_accumulated(actual, expected, previous) if actual is not None else None
+    if found:
+        fail(f"{what} is wrong: {found}")
+    assert_close(actual, expected, what=what, previous=previous, gradient=True)
+
+
+def typechecked(function: Callable, name: str | None = None) -> Callable:
+    """`function`, run under jaxtyping's runtime checker: shapes that break its annotations fail in one sentence.
+
+    See `kata.shapecheck`; e.g. "`input_to_function` should be batch × d_input, got 4 × 783".
+    """
+    from kata.shapecheck import typechecked as wrap
+
+    return wrap(function, name=name)
