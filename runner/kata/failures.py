@@ -2,14 +2,21 @@
 
 Runs inside the check child. Frames from pytest, kata, torch and the standard
 library are dropped: only the learner's file and the check module stay, each as
-`path:line` so terminals make it clickable.
+`path:line` so terminals make it clickable. Of the check module's own helpers
+only the step's line is kept: the learner needs their frames, not ours.
+
+When torch raises a shape error or a TypeError inside the learner's function,
+the tensors named on the learner's line are listed with their shapes, and a
+matrix product that does not fit is explained.
 """
 
 from __future__ import annotations
 
 import linecache
+import re
 import traceback
 from pathlib import Path
+from typing import Any
 
 MAX_MESSAGE = 4000
 
@@ -44,20 +51,32 @@ def learner_frames(tb, keep: set[str]) -> list[traceback.FrameSummary]:
     return frames
 
 
-def describe_exception(exc: BaseException, keep_files: list[Path], explanation: str | None = None) -> str:
-    """A short, learner-facing account of `exc`: their frames, then the error itself."""
+def describe_exception(exc: BaseException, keep_files: list[Path], explanation: str | None = None,
+                       learner_file: Path | None = None) -> str:
+    """A short, learner-facing account of `exc`: their frames, then the error itself.
+
+    With `learner_file`, frames of the other kept files (the check module)
+    shrink to the first of each run, and a tensor error raised on one of the
+    learner's lines names the shapes that met there.
+    """
     if isinstance(exc, SyntaxError):
         return _cap(syntax_error_message(exc))
-    frames = format_frames(exc.__traceback__, keep_files)
+    frames = format_frames(exc.__traceback__, keep_files, learner_file)
     text = explanation if explanation else _exception_line(exc)
+    if learner_file is not None and not explanation:
+        operands = explain_operands(exc, learner_file)
+        if operands:
+            text = f"{text}\n{operands}"
     return _cap(f"{frames}\n{text}" if frames else text)
 
 
-def format_frames(tb, keep_files: list[Path]) -> str:
+def format_frames(tb, keep_files: list[Path], learner_file: Path | None = None) -> str:
     """The learner's frames of `tb`, each as a clickable `path:line in function` plus its code."""
     keep = {str(Path(p).resolve()) for p in keep_files if p}
     lines = []
     frames = learner_frames(tb, keep)
+    if learner_file is not None:
+        frames = _first_of_each_check_run(frames, str(Path(learner_file).resolve()))
     if len(frames) > 8:  # deep recursion: the first frames and the last say enough
         frames = frames[:3] + [None] + frames[-3:]
     for frame in frames:
@@ -68,6 +87,146 @@ def format_frames(tb, keep_files: list[Path]) -> str:
         if frame.line:
             lines.append(f"    {frame.line.strip()}")
     return "\n".join(lines)
+
+
+def _first_of_each_check_run(frames: list[traceback.FrameSummary], learner: str) -> list[traceback.FrameSummary]:
+    """Keep every learner frame, and only the first of each run of the check module's frames (the step's line)."""
+    kept: list[traceback.FrameSummary] = []
+    previous_was_check = False
+    for frame in frames:
+        is_learner = _resolved(frame.filename) == learner
+        if is_learner or not previous_was_check:
+            kept.append(frame)
+        previous_was_check = not is_learner
+    return kept
+
+
+def _resolved(filename: str) -> str:
+    try:
+        return str(Path(filename).resolve())
+    except (OSError, ValueError):
+        return filename
+
+
+# Errors torch, numpy and einops raise when shapes or types don't fit.
+_TENSOR_ERRORS = (RuntimeError, TypeError, ValueError, IndexError)
+_SHAPE_WORDS = re.compile(r"shape|size|dimension|mat1|mat2|broadcast|einsum|rearrange|expected .* tensor", re.I)
+_MATMUL = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
+_SIZE_MATCH = re.compile(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\) "
+                         r"at non-singleton dimension (\d+)")
+_CHAIN = re.compile(r"(?<![\w.'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+MAX_OPERANDS = 4
+
+
+def explain_operands(exc: BaseException, learner_file: Path) -> str | None:
+    """For a shape or type error raised inside the learner's code: their line, and the shapes that met there."""
+    if isinstance(exc, NotImplementedError) or not (
+            isinstance(exc, _TENSOR_ERRORS) or type(exc).__module__.startswith("einops")):
+        return None
+    frame, lineno = _deepest_learner_frame(exc.__traceback__, str(Path(learner_file).resolve()))
+    if frame is None:
+        return None
+    code = linecache.getline(frame.f_code.co_filename, lineno).strip()
+    described = _operands(code, frame, include_plain=isinstance(exc, TypeError))
+    has_tensor = any(is_tensor for _, _, is_tensor in described)
+    shapey = bool(_SHAPE_WORDS.search(str(exc)))
+    if not described or not (has_tensor or isinstance(exc, TypeError)) or (not shapey and not has_tensor
+                                                                           and not isinstance(exc, TypeError)):
+        return None
+    parts = [f"{name} is {text}" for name, text, _ in described[:MAX_OPERANDS]]
+    lines = [f"On your line {lineno}, " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + "."]
+    advice = _advice(str(exc))
+    if advice:
+        lines.append(advice)
+    return "\n".join(lines)
+
+
+def _deepest_learner_frame(tb, learner: str):
+    found, lineno = None, 0
+    while tb is not None:
+        if _resolved(tb.tb_frame.f_code.co_filename) == learner:
+            found, lineno = tb.tb_frame, tb.tb_lineno
+        tb = tb.tb_next
+    return found, lineno
+
+
+def _operands(code: str, frame, include_plain: bool) -> list[tuple[str, str, bool]]:
+    """(name, description, is_tensor) for the tensors (and, for a TypeError, other values) named in `code`."""
+    described: list[tuple[str, str, bool]] = []
+    seen: set[str] = set()
+    for chain in _CHAIN.findall(_strip_strings(code)):
+        parts = chain.split(".")
+        for end in range(len(parts), 0, -1):  # the longest prefix that names a value worth showing
+            name = ".".join(parts[:end])
+            found, value = _lookup(parts[:end], frame)
+            if not found or callable(value) and not _is_array(value):
+                continue
+            text = _describe_value(value, include_plain)
+            if text is not None and name not in seen:
+                seen.add(name)
+                described.append((name, text, _is_array(value)))
+            break
+    return described
+
+
+def _strip_strings(code: str) -> str:
+    return re.sub(r"(\"[^\"]*\"|'[^']*')", '""', code)
+
+
+def _lookup(parts: list[str], frame) -> tuple[bool, Any]:
+    root = parts[0]
+    if root in frame.f_locals:
+        value = frame.f_locals[root]
+    elif root in frame.f_globals:
+        value = frame.f_globals[root]
+    else:
+        return False, None
+    if type(value).__name__ == "module" and len(parts) == 1:
+        return False, None
+    for attr in parts[1:]:
+        try:
+            value = getattr(value, attr)
+        except Exception:  # a property of the learner's may raise anything
+            return False, None
+    return True, value
+
+
+def _is_array(value: Any) -> bool:
+    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, type)
+
+
+def _describe_value(value: Any, include_plain: bool) -> str | None:
+    if _is_array(value):
+        shape = tuple(value.shape)
+        dims = " × ".join(map(str, shape)) if len(shape) > 1 else (f"a vector of {shape[0]}" if shape else "0-dim")
+        dtype = str(value.dtype).removeprefix("torch.")
+        prefix = "" if type(value).__module__.startswith("torch") else "a NumPy array "
+        return f"{prefix}{dims} ({dtype})"
+    if not include_plain:
+        return None
+    if value is None:
+        return "None"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)}"
+    if isinstance(value, (int, float, str, bool)):
+        return f"a {type(value).__name__} ({value!r:.20})"
+    return None
+
+
+def _advice(message: str) -> str | None:
+    matmul = _MATMUL.search(message)
+    if matmul:
+        rows_a, cols_a, rows_b, cols_b = matmul.groups()
+        return (f"In a @ b the last size of a must equal the first size of b, but here they are {cols_a} and "
+                f"{rows_b}. Is one matrix the wrong way round (transpose it with .T), or are the two swapped?")
+    size = _SIZE_MATCH.search(message)
+    if size:
+        a, b, dim = size.groups()
+        return (f"Element-wise operations need equal sizes (or 1) in each dimension, but dimension {dim} has "
+                f"{a} on one side and {b} on the other.")
+    if "Dimension out of range" in message:
+        return "A `dim` argument names a dimension the tensor does not have."
+    return None
 
 
 def tidy_assertion(text: str) -> str:

@@ -145,7 +145,7 @@ def _import_failure(exc: BaseException, target: Path) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return f"{target} raised KeyboardInterrupt while being imported."
     head = f"{target} does not import:" if not isinstance(exc, SyntaxError) else f"{target} has a syntax error:"
-    return head + "\n" + describe_exception(exc, [target])
+    return head + "\n" + describe_exception(exc, [target], learner_file=target)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -220,14 +220,17 @@ def _classify(item: pytest.Item, call: pytest.CallInfo, state: _State) -> tuple[
         return "error", str(exc)
     if exc is None:
         return "error", "the step failed"
+    keep = _keep(item, state)
+    learner = keep[1] if len(keep) > 1 else None
     if isinstance(exc, LearnerExit) and exc.__cause__ is not None:
-        message = describe_exception(exc.__cause__, _keep(item, state), explanation=str(exc))
+        message = describe_exception(exc.__cause__, keep, explanation=str(exc), learner_file=learner)
     else:
-        message = describe_exception(exc, _keep(item, state))
+        message = describe_exception(exc, keep, learner_file=learner)
     return ("failed" if call.when == "call" else "error"), message
 
 
 def _keep(item: pytest.Item, state: _State) -> list[Path]:
+    """The check module, then the learner's file: the only files whose frames a learner sees."""
     path = Path(str(item.path))
     try:
         return [path, target_for(path, state)]

@@ -1,0 +1,107 @@
+"""failures: the learner's frames only, and a shape error names their line and the shapes that met there."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+
+from kata.failures import describe_exception
+
+
+def _load(path: Path, source: str) -> dict:
+    path.write_text(textwrap.dedent(source))
+    namespace: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return namespace
+
+
+def _raise(fn, *args) -> BaseException:
+    with pytest.raises(Exception) as info:
+        fn(*args)
+    return info.value
+
+
+def test_matmul_shape_error_names_the_line_and_both_shapes(tmp_path):
+    learner = tmp_path / "learner.py"
+    ns = _load(learner, """
+        import torch as t
+
+        def forward(x, layer):
+            hidden = x * 2
+            return hidden @ layer
+    """)
+    exc = _raise(ns["forward"], torch.ones(4, 784), torch.ones(2000, 784))
+    text = describe_exception(exc, [learner], learner_file=learner)
+    lines = text.splitlines()
+    assert lines[0] == f"{learner}:6 in forward"
+    assert lines[1] == "    return hidden @ layer"
+    assert "mat1 and mat2 shapes cannot be multiplied (4x784 and 2000x784)" in lines[2]
+    assert lines[3] == "On your line 6, hidden is 4 × 784 (float32) and layer is 2000 × 784 (float32)."
+    assert "784 and 2000" in lines[4] and ".T" in lines[4]
+
+
+def test_attribute_operands_and_broadcasting(tmp_path):
+    learner = tmp_path / "learner.py"
+    ns = _load(learner, """
+        from types import SimpleNamespace
+
+        def add_bias(out, net):
+            return out + net.bias
+    """)
+    from types import SimpleNamespace
+
+    exc = _raise(ns["add_bias"], torch.ones(4, 3), SimpleNamespace(bias=torch.ones(5)))
+    text = describe_exception(exc, [learner], learner_file=learner)
+    assert "On your line 5, out is 4 × 3 (float32) and net.bias is a vector of 5 (float32)." in text
+    assert "dimension 1 has 3 on one side and 5 on the other" in text
+
+
+def test_type_error_names_plain_operands(tmp_path):
+    learner = tmp_path / "learner.py"
+    ns = _load(learner, """
+        def scale(inputs, w):
+            return inputs * w
+    """)
+    exc = _raise(ns["scale"], [1.0, 2.0], torch.ones(2))
+    text = describe_exception(exc, [learner], learner_file=learner)
+    assert "inputs is a list of 2" in text and "w is a vector of 2 (float32)" in text
+
+
+def test_errors_without_tensors_are_left_alone(tmp_path):
+    learner = tmp_path / "learner.py"
+    ns = _load(learner, """
+        def todo(x):
+            raise NotImplementedError("todo: write it")
+    """)
+    exc = _raise(ns["todo"], torch.ones(2))
+    text = describe_exception(exc, [learner], learner_file=learner)
+    assert "On your line" not in text and text.endswith("NotImplementedError: todo: write it")
+
+
+def test_check_helpers_shrink_to_the_steps_line(tmp_path):
+    check = tmp_path / "test_check.py"
+    learner = tmp_path / "learner.py"
+    ns_learner = _load(learner, """
+        def relu(x):
+            return x.clamp(min=0) @ x
+    """)
+    check.write_text(textwrap.dedent("""
+        def _call(relu, x):
+            return _inner(relu, x)
+
+        def _inner(relu, x):
+            return relu(x)
+
+        def test_step(relu, x):
+            _call(relu, x)
+    """))
+    ns_check: dict = {}
+    exec(compile(check.read_text(), str(check), "exec"), ns_check)
+    exc = _raise(ns_check["test_step"], ns_learner["relu"], torch.ones(2, 3))
+    text = describe_exception(exc, [check, learner], learner_file=learner)
+    assert f"{check}:9 in test_step" in text
+    assert "in _call" not in text and "in _inner" not in text
+    assert f"{learner}:3 in relu" in text
+    full = describe_exception(exc, [check, learner])  # without learner_file nothing is shrunk
+    assert "in _inner" in full
