@@ -2,24 +2,47 @@
 
 import math
 
+from kata.expect import fail
+
+
+def _relu(ex, x: float, want: float) -> None:
+    """relu(x) is `want`, or a message that names the likely mistake."""
+    got = ex.relu(x)
+    if got is None:
+        fail(f"relu({x!r}) returned None: every path through relu needs a `return` "
+             "(is the `else` branch, for x <= 0, missing?).")
+    if not isinstance(got, (int, float)) or isinstance(got, bool):
+        fail(f"relu({x!r}) should return a float, but returned {got!r:.80} ({type(got).__name__}).")
+    if got == want:
+        return
+    if x < 0 and got == -x:
+        fail(f"relu({x!r}) returned {got!r}, expected {want!r}: that is abs(x). ReLU turns negative inputs into 0.0.")
+    if x < 0 and got == x:
+        fail(f"relu({x!r}) returned {got!r}, expected {want!r}: the negative input came out unchanged. "
+             "ReLU turns negative inputs into 0.0.")
+    if x > 0 and got == 0:
+        fail(f"relu({x!r}) returned {got!r}, expected {want!r}: positive inputs pass through unchanged "
+             "(max(x, 0.0) is the larger of the two, not the smaller).")
+    fail(f"relu({x!r}) returned {got!r}, expected {want!r}.")
+
 
 def test_positive_inputs_pass_through(exercise):
     """positive inputs come out unchanged"""
-    assert exercise.relu(5.0) == 5.0
-    assert exercise.relu(0.25) == 0.25
-    assert exercise.relu(1e6) == 1e6
+    _relu(exercise, 5.0, 5.0)
+    _relu(exercise, 0.25, 0.25)
+    _relu(exercise, 1e6, 1e6)
 
 
 def test_negative_inputs_become_zero(exercise):
     """negative inputs come out as 0.0"""
-    assert exercise.relu(-1.0) == 0.0
-    assert exercise.relu(-1e-9) == 0.0
-    assert exercise.relu(-123.5) == 0.0
+    _relu(exercise, -1.0, 0.0)
+    _relu(exercise, -1e-9, 0.0)
+    _relu(exercise, -123.5, 0.0)
 
 
 def test_zero_stays_zero(exercise):
     """relu(0.0) is 0.0"""
-    assert exercise.relu(0.0) == 0.0
+    _relu(exercise, 0.0, 0.0)
 
 
 def test_returns_a_float(exercise):

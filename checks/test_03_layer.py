@@ -2,7 +2,28 @@
 
 import pytest
 
-from kata.expect import assert_floats_close
+from kata.expect import ExpectationFailed, assert_floats_close, fail
+
+
+def _forward(ex, input, layer, expected):
+    """forward_pass_single_layer(input, layer) is `expected`, or a message that names the likely mistake."""
+    try:
+        result = ex.forward_pass_single_layer(input=input, layer=layer)
+    except ExpectationFailed:
+        raise
+    except AssertionError:
+        fail("a neuron refused its input (the size check inside compute_output failed): every neuron gets the "
+             "whole input list, not one element of it.")
+    if result is None:
+        fail("forward_pass_single_layer returned None: did you forget to `return` the list of outputs?")
+    if not isinstance(result, list):
+        fail(f"forward_pass_single_layer should return a list, but returned a {type(result).__name__}"
+             + (" (a generator expression: put it in square brackets)." if hasattr(result, "__next__") else "."))
+    if len(expected) > 1 and len(result) == 1:
+        fail(f"the layer has {len(expected)} neurons but only 1 output came back: only the first neuron ran. "
+             "Is your `return` inside the loop?")
+    assert_floats_close(result, expected, eps=1e-4)
+    return result
 
 
 def _seed_layer(ex):
@@ -15,23 +36,20 @@ def _seed_layer(ex):
 
 def test_seed_example(exercise):
     """the seed's three-neuron layer on [5.5, 1.2] gives [1.09, 0.0, 1.32]"""
-    result = exercise.forward_pass_single_layer(input=[5.5, 1.2], layer=_seed_layer(exercise))
+    result = _forward(exercise, [5.5, 1.2], _seed_layer(exercise), [1.09, 0.0, 1.32])
     assert_floats_close(result, [1.09, 0.0, 1.32], eps=1e-4)
 
 
 def test_one_output_per_neuron_in_order(exercise):
     """there is one output per neuron, in the neurons' order"""
     layer = [exercise.Neuron(weights=[1.0], bias=float(b)) for b in range(5)]
-    result = exercise.forward_pass_single_layer(input=[10.0], layer=layer)
-    assert isinstance(result, list), f"expected a list, got {type(result).__name__}"
-    assert_floats_close(result, [10.0, 11.0, 12.0, 13.0, 14.0])
+    _forward(exercise, [10.0], layer, [10.0, 11.0, 12.0, 13.0, 14.0])
 
 
 def test_every_neuron_sees_the_same_input(exercise):
     """every neuron sees the whole input, not one element each"""
     layer = [exercise.Neuron(weights=[1.0, 1.0, 1.0], bias=0.0) for _ in range(3)]
-    result = exercise.forward_pass_single_layer(input=[1.0, 2.0, 3.0], layer=layer)
-    assert_floats_close(result, [6.0, 6.0, 6.0])
+    _forward(exercise, [1.0, 2.0, 3.0], layer, [6.0, 6.0, 6.0])
 
 
 def test_empty_layer(exercise):

@@ -12,7 +12,31 @@ def _run(ex, inputs, layers):
     except AssertionError as exc:
         fail("a layer was given an input of the wrong size, so its neurons refused it "
              f"({type(exc).__name__} inside the layer).\n"
-             "Only the first layer gets `initial_inputs`; every later layer gets the previous layer's output.")
+             "Only the first layer gets `initial_inputs`; every later layer gets the previous layer's output, "
+             "from the first layer to the last.")
+
+
+def _reference(ex, inputs, layers, upto=None):
+    out = list(inputs)
+    for layer in layers[:upto]:
+        out = [neuron.compute_output(out) for neuron in layer]
+    return out
+
+
+def _expect(ex, inputs, layers, expected):
+    """The learner's output for `layers` is `expected`, or a message that names the likely mistake."""
+    result = _run(ex, inputs, layers)
+    if result is None:
+        fail("forward_pass_network returned None: did you forget to `return` the last layer's output?")
+    if isinstance(result, list) and len(layers) > 1 and result != expected:
+        if result == list(inputs):
+            fail(f"the network gave back its input {list(inputs)} unchanged. forward_pass_single_layer returns a "
+                 "new list: keep it, as in `out = forward_pass_single_layer(out, layer)`.")
+        if result == _reference(ex, inputs, layers, upto=1):
+            fail(f"the result {result!r:.100} is the first layer's output: only the first layer ran. "
+                 "Is your `return` inside the loop?")
+    assert_floats_close(result, expected, eps=1e-4)
+    return result
 
 
 def _layer(ex, *neurons):
@@ -21,7 +45,7 @@ def _layer(ex, *neurons):
 
 def test_seed_example(exercise):
     """the seed's demo_network on [0.0, 1.0] gives [0.342, 0.0]"""
-    result = _run(exercise, [0.0, 1.0], exercise.demo_network)
+    result = _expect(exercise, [0.0, 1.0], exercise.demo_network, [0.342, 0.0])
     assert_floats_close(result, [0.342, 0.0], eps=1e-4)
 
 

@@ -52,8 +52,8 @@ def test_seed_example(exercise):
     result = _as_array(_call(exercise))
     assert_shape(result, (1000, 2), what=f"the array {FUNCTION} returned")
     # the seed's own asserts, within float32 rounding
-    assert_close(result[0][0], float(points[0][0].detach()) * 2, atol=1e-6, what="result[0][0]")
-    assert_close(result[1][1], float(points[1][1].detach()) * 2, atol=1e-6, what="result[1][1]")
+    assert_close(result[0][0], float(points[0][0].detach()) * 2, atol=1e-6, what="result[0][0]", gradient=True)
+    assert_close(result[1][1], float(points[1][1].detach()) * 2, atol=1e-6, what="result[1][1]", gradient=True)
 
 
 def test_returns_a_numpy_array(exercise):
