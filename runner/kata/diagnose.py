@@ -56,6 +56,13 @@ def _pair(actual: Any, expected: Any):
     return a, e
 
 
+def _constant(x) -> bool:
+    """All values equal: then any constant result fits a factor or an offset, which would teach nothing."""
+    import numpy as np
+
+    return bool(np.allclose(x, x.reshape(-1)[0], atol=ATOL, rtol=RTOL))
+
+
 def nan_or_inf(actual: Any, expected: Any = None) -> str | None:
     """NaN or Inf where the expected values have none, and where the first one is."""
     import numpy as np
@@ -193,7 +200,7 @@ def constant_factor(actual: Any, expected: Any) -> str | None:
     import numpy as np
 
     a, e = _pair(actual, expected)
-    if a is None or a.shape != e.shape or a.size < 2 or _close(a, e):
+    if a is None or a.shape != e.shape or a.size < 2 or _close(a, e) or _constant(e):
         return None
     scale = float(np.abs(e).max())
     nonzero = np.abs(e) > 1e-6 * max(scale, 1e-12)
@@ -216,7 +223,7 @@ def constant_offset(actual: Any, expected: Any) -> str | None:
     import numpy as np
 
     a, e = _pair(actual, expected)
-    if a is None or a.shape != e.shape or a.size <= 1 or _close(a, e):
+    if a is None or a.shape != e.shape or a.size <= 1 or _close(a, e) or _constant(e):
         return None
     diff = a - e
     if np.allclose(diff, diff.reshape(-1)[0], atol=ATOL, rtol=RTOL):

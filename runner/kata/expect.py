@@ -270,3 +270,10 @@ def typechecked(function: Callable, name: str | None = None) -> Callable:
     from kata.shapecheck import typechecked as wrap
 
     return wrap(function, name=name)
+
+
+def typecheck_module(module: Any) -> Any:
+    """Every jaxtyping-annotated function of the learner's `module` checked from now on, calls between them too."""
+    from kata.shapecheck import typecheck_module as wrap
+
+    return wrap(module)

@@ -57,34 +57,60 @@ def describe_exception(exc: BaseException, keep_files: list[Path], explanation: 
 
     With `learner_file`, frames of the other kept files (the check module)
     shrink to the first of each run, and a tensor error raised on one of the
-    learner's lines names the shapes that met there.
+    learner's lines names the shapes that met there. When a check caught the
+    learner's error and failed with its own explanation, the learner's frames
+    of the caught error are shown too.
     """
     if isinstance(exc, SyntaxError):
         return _cap(syntax_error_message(exc))
-    frames = format_frames(exc.__traceback__, keep_files, learner_file)
+    keep = {str(Path(p).resolve()) for p in keep_files if p}
+    frames = learner_frames(exc.__traceback__, keep)
+    caught = _caught_learner_error(exc, learner_file)
+    if caught is not None:
+        learner = str(Path(learner_file).resolve())
+        frames += [f for f in learner_frames(caught.__traceback__, keep) if _resolved(f.filename) == learner]
     text = explanation if explanation else _exception_line(exc)
     if learner_file is not None and not explanation:
-        operands = explain_operands(exc, learner_file)
+        operands = explain_operands(caught or exc, learner_file)
         if operands:
             text = f"{text}\n{operands}"
-    return _cap(f"{frames}\n{text}" if frames else text)
+    shown = _format(frames, learner_file)
+    return _cap(f"{shown}\n{text}" if shown else text)
+
+
+def _caught_learner_error(exc: BaseException, learner_file: Path | None) -> BaseException | None:
+    """The learner's exception that a check caught and turned into its own failure (`fail` in `except`)."""
+    if learner_file is None or not isinstance(exc, AssertionError):
+        return None
+    inner = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    if inner is None or isinstance(inner, AssertionError) or inner.__traceback__ is None:
+        return None
+    frame, _ = _deepest_learner_frame(inner.__traceback__, str(Path(learner_file).resolve()))
+    return inner if frame is not None else None
 
 
 def format_frames(tb, keep_files: list[Path], learner_file: Path | None = None) -> str:
     """The learner's frames of `tb`, each as a clickable `path:line in function` plus its code."""
     keep = {str(Path(p).resolve()) for p in keep_files if p}
-    lines = []
-    frames = learner_frames(tb, keep)
-    if learner_file is not None:
-        frames = _first_of_each_check_run(frames, str(Path(learner_file).resolve()))
+    return _format(learner_frames(tb, keep), learner_file)
+
+
+def _format(frames: list[traceback.FrameSummary], learner_file: Path | None) -> str:
+    """Each frame as `path:line in function` and its code; a check frame followed by the learner's shows no code."""
+    learner = str(Path(learner_file).resolve()) if learner_file is not None else None
+    if learner is not None:
+        frames = _first_of_each_check_run(frames, learner)
     if len(frames) > 8:  # deep recursion: the first frames and the last say enough
         frames = frames[:3] + [None] + frames[-3:]
-    for frame in frames:
+    lines = []
+    for i, frame in enumerate(frames):
         if frame is None:
             lines.append("    … the same frames repeat …")
             continue
         lines.append(f"{frame.filename}:{frame.lineno} in {frame.name}")
-        if frame.line:
+        calls_learner = (learner is not None and _resolved(frame.filename) != learner
+                         and any(f is not None and _resolved(f.filename) == learner for f in frames[i + 1:]))
+        if frame.line and not calls_learner:
             lines.append(f"    {frame.line.strip()}")
     return "\n".join(lines)
 
@@ -230,9 +256,10 @@ def _advice(message: str) -> str | None:
 
 
 def tidy_assertion(text: str) -> str:
-    """Drop pytest's `where <function …> = <module 'kata_target_…'>` lines: noise to a learner."""
+    """Drop pytest's `where <function …> = <module 'kata_target_…'>` lines, blank lines and `Use -v`: noise to a learner."""
     kept = [line for line in text.splitlines()
-            if not (line.lstrip().startswith("+") and ("<function " in line or "<module " in line))]
+            if not (line.lstrip().startswith("+") and ("<function " in line or "<module " in line))
+            and line.strip() and "Use -v to get more diff" not in line]
     return "\n".join(kept)
 
 

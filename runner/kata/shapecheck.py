@@ -127,6 +127,9 @@ def explain(text: str, name: str = "the function") -> str:
         return (f"{subject} should be {want}, got {got_shape}: {len(shape)} dimension{'s' * (len(shape) != 1)} "
                 f"instead of {len(dims)}.")
     notes = []
+    sizes = [bound.get(_plain_dim(d), int(_plain_dim(d)) if _plain_dim(d).isdigit() else None) for d in dims]
+    if not variadic and None not in sizes and len(shape) == 2 and shape == sizes[::-1] and shape != sizes:
+        return f"{subject} should be {want}, got {got_shape}: it is transposed ({want} is {' × '.join(map(str, sizes))} here)."
     if not variadic:
         for dim, size in zip(dims, shape):
             plain = _plain_dim(dim)

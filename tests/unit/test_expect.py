@@ -140,6 +140,7 @@ def test_jaxtyping_annotations_become_one_sentence():
     text = message(checked, torch.ones(3, 784), torch.ones(4, 783))
     assert text == "`input_to_function` should be batch × d_input, got 4 × 783 (d_input is 784 here)."
     text = message(typechecked(transposed_apply), torch.ones(3, 5), torch.ones(4, 5))
-    assert text == "The result of `transposed_apply` should be batch × d_output, got 3 × 4 (batch is 4 here, d_output is 3 here)."
+    assert text == ("The result of `transposed_apply` should be batch × d_output, got 3 × 4: it is transposed "
+                    "(batch × d_output is 4 × 3 here).")
     text = message(checked, torch.ones(3, 5, dtype=torch.int64), torch.ones(4, 5))
     assert text.startswith("`linear_function` should be a float tensor, got int64")
