@@ -2,19 +2,17 @@
 
 import torch as t
 
-from kata.expect import assert_close, fail
+from kata.expect import assert_close, fail, typechecked
 
-SHAPES = ("linear_function is d_output x d_input and input_to_function is batch x d_input: they share d_input, "
-          "and the result is batch x d_output.")
+SHAPES = "linear_function is d_output × d_input, input_to_function is batch × d_input; the result is batch × d_output."
 
 
 def _apply(ex, linear_function, input_to_function, what: str):
-    """Call the learner's function, turning a shape error or a non-tensor result into an explanation."""
-    try:
-        result = ex.apply_linear_function_to_input(linear_function=linear_function, input_to_function=input_to_function)
-    except RuntimeError as exc:
-        fail(f"{what}: your code raised\n  {type(exc).__name__}: {str(exc).splitlines()[0]}\n"
-             f"{SHAPES} Did you pair the wrong dimensions, or swap the two arguments?")
+    """Call the learner's function, explaining a result of the wrong shape or kind."""
+    # Under jaxtyping's checker the result must be batch × d_output. A shape error inside the learner's
+    # function is left to raise: kata names their line and the shapes that met there.
+    apply = typechecked(ex.apply_linear_function_to_input)
+    result = apply(linear_function=linear_function, input_to_function=input_to_function)
     if result is None:
         fail("apply_linear_function_to_input returned None: did you forget to `return` the result?")
     if not isinstance(result, t.Tensor):

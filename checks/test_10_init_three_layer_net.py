@@ -38,6 +38,8 @@ def test_returns_a_three_layer_net(exercise):
 def test_seed_shapes(exercise):
     """layer_1 is (400, 2000) and layer_2 is (10, 400)"""
     net = _net(exercise)
+    assert_shape(net.layer_1, (400, 2000), what="net.layer_1")
+    assert_shape(net.layer_2, (10, 400), what="net.layer_2")
     assert tuple(net.layer_1.shape) == (400, 2000), f"Expected: (400, 2000) Actual: {tuple(net.layer_1.shape)}"
     assert tuple(net.layer_2.shape) == (10, 400), f"Expected: (10, 400) Actual: {tuple(net.layer_2.shape)}"
 

@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from kata.expect import assert_close, assert_shape, fail
+from kata.expect import assert_close, assert_shape, fail, typecheck_module
 
 NAMES = ("layer_0", "layer_0_bias", "layer_1", "layer_1_bias", "layer_2", "layer_2_bias")
 
@@ -60,6 +60,8 @@ MISTAKES = [
 
 
 def _forward(exercise, x, net):
+    """forward(x, net), with the stub's jaxtyping annotations checked (the result must be batch × d_output)."""
+    typecheck_module(exercise)
     result = exercise.forward(x, net)
     if result is None:
         fail("forward returned None: did you forget to `return` the last layer's output?")
@@ -86,8 +88,8 @@ def test_seed_example(exercise):
     net = exercise.initialize_new_three_layer_net()
     example_output = _forward(exercise, torch.ones((10, 784)), net)
     assert_shape(example_output, (10, 10), what="forward(t.ones((10, 784)), new_neural_net)")
-    assert_close(example_output.sum(dim=-1), torch.ones(10), atol=1e-5, what="the sum of each output row")
     _check_against_reference(exercise, torch.ones((10, 784)), net, "forward(t.ones((10, 784)), new_neural_net)")
+    assert_close(example_output.sum(dim=-1), torch.ones(10), atol=1e-5, what="the sum of each output row")
 
 
 def test_matches_reference(exercise):
