@@ -87,6 +87,10 @@ def run(request: dict, events_fd: int, prepared=None) -> int:
     import pytest  # already imported in a warm worker
 
     preload(request.get("preload", ()))
+    if "torch" in sys.modules:
+        # Checks use tiny tensors: on a 2-core machine a second thread only adds contention,
+        # and timings stay steady when the machine is busy. Safe here, after the fork.
+        sys.modules["torch"].set_num_threads(1)
     limit_memory(int(request.get("memory_mb", DEFAULT_MEMORY_MB)))
     sys.stdout = open(os.devnull, "w")  # pytest's own report: fd 1 stays the capped output pipe
     if prepared is None:
