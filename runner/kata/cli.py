@@ -253,15 +253,24 @@ def skip_cmd(ident: str) -> None:
 
 @cli.command("verify")
 @click.argument("ids", nargs=-1)
-@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--course", "course_spec", default=None, metavar="PATH",
               help="The course folder to verify (default: the current folder's course, or the bundled one).")
+@click.option("--seeds", type=click.IntRange(0, 100), default=None,
+              help="How many more seeds each solution is re-run with, to find flaky steps (default: 1).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
+              help="Exercises verified at once (default: one per core).")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-def verify_cmd(ids: tuple[str, ...], course_dir: Path | None, as_json: bool) -> None:
-    """For instructors: prove every stub fails its checks and every solution passes them."""
-    from kata.engine import Engine
-    from kata.verify import verify_course
+def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None, jobs: int | None,
+               as_json: bool) -> None:
+    """For instructors and CI: prove the course checks itself. Exit 1 on any problem.
 
-    course = _course_for_verify(course_dir)
+    Every solution passes, with several seeds and within its time budget; every
+    stub imports and fails each step by NotImplementedError or a wrong answer;
+    no scaffold is left and every exercise has hints.
+    """
+    from kata.verify import DEFAULT_SEEDS, verify_course
+
+    course = _course_from(course_spec)
     exercises = [course.find(i) for i in ids] if ids else None
 
     def show(verdict) -> None:
@@ -270,13 +279,13 @@ def verify_cmd(ids: tuple[str, ...], course_dir: Path | None, as_json: bool) -> 
         ex = verdict.exercise
         word = click.style("ok", fg="green") if verdict.ok and _color() else ("ok" if verdict.ok else "FAIL")
         stub = verdict.stub.status if verdict.stub else "-"
-        click.echo(f"{ex.id} {ex.name:<28} {word:<4}  solution {verdict.solution.duration_s:5.2f} s, "
-                   f"stub {verdict.stub.duration_s:5.2f} s ({stub})")
+        click.echo(f"{ex.id} {ex.name:<28} {word:<4}  solution {verdict.solution_s:5.2f} s of {ex.budget:g} s "
+                   f"({1 + len(verdict.reruns)} seed{'s' if verdict.reruns else ''}), stub {verdict.stub.duration_s:5.2f} s ({stub})")
         for problem in verdict.problems:
             click.echo("    " + problem.replace("\n", "\n    "))
 
-    with Engine() as engine:
-        verdict = verify_course(engine, course, exercises, on_verdict=show)
+    verdict = verify_course(course, exercises, seeds=DEFAULT_SEEDS if seeds is None else seeds, jobs=jobs,
+                            on_verdict=show)
     if as_json:
         click.echo(json.dumps(verdict.to_json(), indent=2))
     else:
@@ -288,9 +297,10 @@ def verify_cmd(ids: tuple[str, ...], course_dir: Path | None, as_json: bool) -> 
     sys.exit(0 if verdict.ok else 1)
 
 
-def _course_for_verify(course_dir: Path | None) -> Course:
-    if course_dir is not None:
-        return load_course(course_dir)
+def _course_from(course_spec: str | None) -> Course:
+    """`--course` if given; else the course of the current folder, of the workspace, or the bundled one."""
+    if course_spec is not None:
+        return load_course(Path(course_spec))
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "kata.toml").is_file():
@@ -299,6 +309,42 @@ def _course_for_verify(course_dir: Path | None) -> Course:
         return find_workspace().course
     except KataError:
         return load_course(bundled_course_dir())
+
+
+@cli.command("new")
+@click.argument("name")
+@click.option("--after", "after", default=None, metavar="ID",
+              help="Insert after this exercise (an id or name; 0 for the very start). Default: at the end.")
+@click.option("--title", default=None, help="The exercise's title (default: from its name).")
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The course folder (default: the one holding the current folder).")
+def new_cmd(name: str, after: str | None, title: str | None, course_dir: Path | None) -> None:
+    """For instructors: scaffold exercise NAME (stub, checks, solution, kata.toml entry).
+
+    Later exercises are renumbered; learners' progress is keyed by name and
+    stays. `kata verify` fails until the real checks, stub and solution are written.
+    """
+    from kata.scaffold import new_exercise
+
+    root = course_dir if course_dir is not None else _course_from(None).root
+    if course_dir is None and not _inside(Path.cwd(), root):
+        raise KataError("kata new changes a course's files, and there is no course folder here.",
+                        "Run it inside the course (the folder with kata.toml), or give --course PATH.")
+    made = new_exercise(root, name, title=title, after=after)
+    ex = made.exercise
+    for old, new in reversed(made.renamed):
+        if old.parent.name == "exercises":
+            click.echo(f"renumbered {old.stem} → {new.stem} (stub, checks and solution)")
+    for path in made.created:
+        click.echo(f"created    {path.relative_to(root)}")
+    click.echo(f"added      {ex.id} {ex.name} to kata.toml, with placeholder hints")
+    click.echo(f"Next: write the real checks in checks/{ex.checks.name}, then the stub and solution; "
+               f"`kata verify {ex.id}` fails until they are written and the `kata:scaffold` lines are gone.")
+
+
+def _inside(folder: Path, root: Path) -> bool:
+    here = folder.resolve()
+    return here == root or root in here.parents
 
 
 @cli.command("watch")

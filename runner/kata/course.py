@@ -18,6 +18,7 @@ from kata.errors import KataError
 MANIFEST = "kata.toml"
 FORMAT_VERSION = 1
 DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_BUDGET_S = 2.0  # DESIGN: each exercise's checks take <= 2 s on a 2-core machine
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 FILE_RE = re.compile(r"^(?:test_)?(\d{2})_([a-z][a-z0-9_]*)\.py$")
 
@@ -33,6 +34,8 @@ class Exercise:
     timeout: float
     root: Path
     preload: tuple[str, ...] = ()  # libraries the warm worker imports before forking
+    budget: float = DEFAULT_BUDGET_S  # seconds the solution's checks may take; `kata verify` enforces it
+    stub_may_pass: tuple[str, ...] = ()  # steps allowed to pass on the stub (e.g. testing code the stub gives)
 
     @property
     def id(self) -> str:
@@ -145,7 +148,15 @@ def _parse_entry(path: Path, root: Path, number: int, entry: object, seen: dict[
     preload = entry.get("preload", [])
     if not isinstance(preload, list) or not all(isinstance(p, str) for p in preload):
         raise KataError(f"{where} ({name}): preload must be a list of module names.", 'Write e.g. `preload = ["torch"]`.')
-    return Exercise(number, name, str(title), tuple(hints), float(timeout), root, tuple(preload))
+    budget = entry.get("budget", DEFAULT_BUDGET_S)
+    if not isinstance(budget, (int, float)) or isinstance(budget, bool) or budget <= 0:
+        raise KataError(f"{where} ({name}): budget must be a positive number of seconds.", "Write e.g. `budget = 3`.")
+    stub_may_pass = entry.get("stub_may_pass", [])
+    if not isinstance(stub_may_pass, list) or not all(isinstance(p, str) for p in stub_may_pass):
+        raise KataError(f"{where} ({name}): stub_may_pass must be a list of step names.",
+                        'Write e.g. `stub_may_pass = ["test_given_helper_works"]`.')
+    return Exercise(number, name, str(title), tuple(hints), float(timeout), root, tuple(preload), float(budget),
+                    tuple(stub_may_pass))
 
 
 def _check_files(course: Course) -> None:

@@ -52,7 +52,14 @@ class Workspace:
         return ProgressStore(self.state_dir / "progress.json")
 
     def file_of(self, ex: Exercise) -> Path:
-        return self.root / "exercises" / ex.filename
+        """The learner's file for `ex`. When the course inserted an exercise before it (`kata new
+        --after`), its number moved on but the learner's file keeps the old one: that file is still theirs."""
+        path = self.root / "exercises" / ex.filename
+        if not path.exists():
+            renumbered = sorted((self.root / "exercises").glob(f"[0-9][0-9]_{ex.name}.py"))
+            if len(renumbered) == 1:
+                return renumbered[0]
+        return path
 
     def backup(self, ex: Exercise) -> Path | None:
         """Copy the learner's file to `.kata/backups/` before anything replaces it."""
@@ -120,10 +127,11 @@ def init_workspace(target: Path, course_dir: Path | None = None) -> tuple[Worksp
         settings.write_text(json.dumps({"course": where}, indent=2) + "\n", encoding="utf-8")
     (state / ".gitignore").write_text("*\n", encoding="utf-8")
     created, kept = [], []
+    ws = Workspace(target, course)
     for ex in course.exercises:
-        dest = target / "exercises" / ex.filename
+        dest = ws.file_of(ex)
         (created if _copy_new(ex.stub, dest) else kept).append(dest)
-    return Workspace(target, course), created, kept
+    return ws, created, kept
 
 
 def _enclosing_workspace(folder: Path) -> Path | None:

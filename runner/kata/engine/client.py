@@ -76,8 +76,9 @@ def imported_libraries(*files: Path) -> set[str]:
 class Engine:
     """A handle on the warm worker. Use as a context manager, or call `close()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         self._proc: subprocess.Popen | None = None
+        self._env = dict(env or {})  # extra environment for the worker, e.g. one torch thread per engine
 
     def __enter__(self) -> "Engine":
         return self
@@ -93,7 +94,7 @@ class Engine:
         """Start the worker and wait until it is warm."""
         if self._proc is not None and self._proc.poll() is None:
             return
-        env = dict(os.environ)
+        env = dict(os.environ, **self._env)
         runner_dir = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = runner_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         debug = os.environ.get("KATA_DEBUG")

@@ -1,0 +1,76 @@
+"""Runs many check jobs over the machine's cores: one warm Engine per thread.
+
+An Engine only talks to its worker process, so a thread per Engine is enough
+to keep every core busy; the children do the work. `kata verify` and
+`kata grade` share this. Results come back in task order, and `on_result` sees
+each one in that order as soon as it and every task before it are done.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from typing import Callable, Sequence, TypeVar
+
+from kata.engine import Engine
+
+# Check tensors are tiny: several single-threaded children beat threads fighting for the cores.
+# Measured on 2 busy cores: 17 train's checks take 1.4 s with torch's default threads, 0.3 s with one.
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def cores() -> int:
+    """The cores this process may run on (its affinity, not the whole machine)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):
+        return max(os.cpu_count() or 1, 1)
+
+
+def run_all(tasks: Sequence[T], work: Callable[[Engine, T], R], jobs: int | None = None,
+            on_result: Callable[[int, R], None] | None = None) -> list[R]:
+    """`work(engine, task)` for every task, over `jobs` engines (default: one per core)."""
+    count = max(1, min(jobs or cores(), len(tasks)))
+    results: list[R | None] = [None] * len(tasks)
+    done = [False] * len(tasks)
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(len(tasks)):
+        todo.put(index)
+    lock = threading.Lock()
+    shown = 0
+    failures: list[BaseException] = []
+
+    def finish(index: int, result: R) -> None:
+        nonlocal shown
+        with lock:  # the callback runs under the lock, so it may print without interleaving
+            results[index], done[index] = result, True
+            while shown < len(tasks) and done[shown]:
+                if on_result is not None:
+                    on_result(shown, results[shown])
+                shown += 1
+
+    def loop() -> None:
+        try:
+            with Engine(env={k: v for k, v in ONE_THREAD.items() if k not in os.environ}) as engine:
+                while not failures:
+                    try:
+                        index = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    finish(index, work(engine, tasks[index]))
+        except BaseException as exc:  # a bug in `work`: stop the others, re-raise in the caller
+            failures.append(exc)
+
+    threads = [threading.Thread(target=loop, name=f"kata-engine-{n}", daemon=True) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.2)  # a short join keeps Ctrl-C responsive in the main thread
+    if failures:
+        raise failures[0]
+    return results  # type: ignore[return-value]
