@@ -53,13 +53,13 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command("init")
 @click.argument("directory", default="kata-workspace", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--course", "course_dir", type=click.Path(path_type=Path), default=None,
-              help="A course folder (with kata.toml) instead of the bundled course.")
-def init_cmd(directory: Path, course_dir: Path | None) -> None:
+@click.option("--course", "course_spec", default=None, metavar="PATH|NAME",
+              help="A course folder (with kata.toml), or an installed course's name (`kata courses` lists them).")
+def init_cmd(directory: Path, course_spec: str | None) -> None:
     """Create a workspace in DIRECTORY with the course's stubs. Never overwrites your files."""
-    if course_dir is not None and not (course_dir / "kata.toml").is_file():
-        raise KataError(f"{course_dir} is not a course: it has no kata.toml.",
-                        "Give --course the folder that holds kata.toml, exercises/, checks/ and solutions/.")
+    from kata.courses import BUNDLED, resolve
+
+    course_dir = resolve(course_spec) if course_spec not in (None, BUNDLED) else None
     ws, created, kept = init_workspace(directory, course_dir)
     click.echo(f"Workspace ready in {ws.root} ({ws.course.title}, {len(ws.course.exercises)} exercises).")
     if created:
@@ -253,8 +253,9 @@ def skip_cmd(ident: str) -> None:
 
 @cli.command("verify")
 @click.argument("ids", nargs=-1)
-@click.option("--course", "course_spec", default=None, metavar="PATH",
-              help="The course folder to verify (default: the current folder's course, or the bundled one).")
+@click.option("--course", "course_spec", default=None, metavar="PATH|NAME",
+              help="The course to verify: a folder or an installed course's name "
+                   "(default: the current folder's course, or the bundled one).")
 @click.option("--seeds", type=click.IntRange(0, 100), default=None,
               help="How many more seeds each solution is re-run with, to find flaky steps (default: 1).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
@@ -299,8 +300,10 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
 
 def _course_from(course_spec: str | None) -> Course:
     """`--course` if given; else the course of the current folder, of the workspace, or the bundled one."""
+    from kata.courses import resolve
+
     if course_spec is not None:
-        return load_course(Path(course_spec))
+        return load_course(resolve(course_spec))
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "kata.toml").is_file():
@@ -345,6 +348,30 @@ def new_cmd(name: str, after: str | None, title: str | None, course_dir: Path | 
 def _inside(folder: Path, root: Path) -> bool:
     here = folder.resolve()
     return here == root or root in here.parents
+
+
+@cli.command("courses")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def courses_cmd(as_json: bool) -> None:
+    """List the courses you can start: the bundled one and those installed packages offer."""
+    from kata.courses import installed
+
+    found = installed()
+    if as_json:
+        click.echo(json.dumps([{
+            "name": c.name, "source": c.source, "path": str(c.root) if c.root else None,
+            "title": c.course.title if c.course else None,
+            "exercises": len(c.course.exercises) if c.course else None, "problem": c.problem or None,
+        } for c in found], indent=2))
+        return
+    width = max(len(c.name) for c in found)
+    for c in found:
+        if c.course is not None:
+            click.echo(f"{c.name:<{width}}  {c.course.title} ({len(c.course.exercises)} exercises)  "
+                       f"[{c.source}: {c.root}]")
+        else:
+            click.echo(f"{c.name:<{width}}  unusable: {c.problem}  [{c.source}]")
+    click.echo("Start one with `kata init DIR --course NAME`.")
 
 
 @cli.command("watch")
