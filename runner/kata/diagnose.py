@@ -289,8 +289,8 @@ def parameter_rebound(original: Any, current: Any, what: str = "the parameter",
     """A parameter replaced by a new tensor (`x = x - ...`) instead of updated in place (`x -= ...`)."""
     if current is not original:
         return (f"{what} was rebound to a new tensor instead of updated in place: `x = x - ...` makes a new "
-                "tensor that only your local name sees, so the caller's tensor never changes. Update it in "
-                "place, `x -= ...`, under torch.no_grad().")
+                "tensor (no longer the leaf that training updates), and whoever holds the old one never sees the "
+                "change. Update it in place, `x -= ...`, under torch.no_grad().")
     address = getattr(current, "data_ptr", None)
     if original_address is not None and callable(address) and address() != original_address:
         return (f"{what} is the same object but its memory was replaced (`x.data = ...` or `x.set_(...)`): "

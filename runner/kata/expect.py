@@ -239,7 +239,7 @@ def assert_unchanged(before: Any, after: Any, what: str = "the input") -> None:
     """
     found = diagnose.input_modified(before, after, what)
     if found:
-        fail(_sentence(found))
+        fail(found)
 
 
 def assert_updated_in_place(original: Any, current: Any, what: str = "the parameter",
@@ -251,7 +251,7 @@ def assert_updated_in_place(original: Any, current: Any, what: str = "the parame
     """
     found = diagnose.parameter_rebound(original, current, what, original_address=address)
     if found:
-        fail(_sentence(found))
+        fail(found)
 
 
 def assert_grad_fresh(actual: Any, expected: Any, previous: Any = None, what: str = "the gradient") -> None:

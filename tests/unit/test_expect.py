@@ -107,14 +107,14 @@ def test_input_modified_in_place():
     before = x.clone()
     x[x < 0] = 0
     text = message(assert_unchanged, before, x, "the input x")
-    assert text.startswith("The input x was modified in place")
+    assert text.startswith("the input x was modified in place")
     assert_unchanged(before, before.clone())
 
 
 def test_rebinding_instead_of_updating_in_place():
     param = torch.ones(2)
     text = message(assert_updated_in_place, param, param - 1, "layer_0")
-    assert text.startswith("Layer_0 was rebound to a new tensor instead of updated in place")
+    assert text.startswith("layer_0 was rebound to a new tensor instead of updated in place")
     assert_updated_in_place(param, param, "layer_0", address=param.data_ptr())
 
 
