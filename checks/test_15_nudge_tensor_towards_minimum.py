@@ -24,7 +24,8 @@ def _nudge(exercise, x, learning_rate):
             fail("nudge_tensor_towards_minimum returned a new tensor but left x as it was. It should change x "
                  "itself, in place (use -=), and return nothing: the caller keeps using its own tensor.")
     if torch.equal(x.detach(), before) and not bool((x.grad == 0).all()):
-        fail(SEED_MESSAGE)
+        fail(f"{SEED_MESSAGE}\nx was rebound instead of updated in place: `x = x - ...` makes a new tensor that only "
+             "the name x inside your function sees. `x -= ...` changes the caller's tensor itself.")
     if x.data_ptr() != ptr:
         fail("x now points at new memory: its data was replaced (x.data = ...) rather than updated in place. "
              "Update it in place with -= under t.no_grad().")

@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from kata.expect import assert_close, assert_leaf_requiring_grad, fail
+from kata.expect import assert_close, assert_leaf_requiring_grad, assert_updated_in_place, fail
 
 NAMES = ("layer_0", "layer_0_bias", "layer_1", "layer_1_bias", "layer_2", "layer_2_bias")
 
@@ -43,6 +43,14 @@ def _reference_step(values, inputs, expected, learning_rate):
 
 
 def _tune(exercise, net, inputs, expected, learning_rate):
+    """One call of the learner's tune_weights_once; the net's six tensors must be updated in place."""
+    objects = [getattr(net, name) for name in NAMES]
+    _call(exercise, net, inputs, expected, learning_rate)
+    for name, obj in zip(NAMES, objects):
+        assert_updated_in_place(obj, getattr(net, name), what=f"net.{name}")
+
+
+def _call(exercise, net, inputs, expected, learning_rate):
     try:
         exercise.tune_weights_once(net, inputs, expected, learning_rate)
     except TypeError as exc:

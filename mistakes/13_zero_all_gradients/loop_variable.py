@@ -1,0 +1,85 @@
+# expect: these still hold a gradient: layer_0, layer_0_bias, layer_1, layer_1_bias, layer_2, layer_2_bias
+# Assigning None to the loop variable rebinds that name only; no tensor's .grad changes.
+# %%
+from dataclasses import dataclass
+
+import einops
+import torch as t
+from jaxtyping import Float
+
+# Pieces from earlier exercises come first, as working code, so this file runs
+# on its own. Your task is further down.
+
+
+def apply_linear_function_to_input(
+    linear_function: Float[t.Tensor, "d_output d_input"],
+    input_to_function: Float[t.Tensor, "batch d_input"],
+) -> Float[t.Tensor, "batch d_output"]:
+    """Applies an (m, n) matrix to every row of a (batch, n) input: a (batch, m) result."""
+    return einops.einsum(linear_function, input_to_function, "d_output d_input, batch d_input -> batch d_output")
+
+
+@dataclass
+class ThreeLayerNeuralNet:
+    """A three-layer net is six tensors: a weight matrix (d_output, d_input) and a bias per layer."""
+
+    layer_0: Float[t.Tensor, "d_output_0 d_input"]
+    layer_0_bias: Float[t.Tensor, "d_output_0"]
+    layer_1: Float[t.Tensor, "d_output_1 d_output_0"]
+    layer_1_bias: Float[t.Tensor, "d_output_1"]
+    layer_2: Float[t.Tensor, "d_output_2 d_output_1"]
+    layer_2_bias: Float[t.Tensor, "d_output_2"]
+
+
+def initialize_new_three_layer_net() -> ThreeLayerNeuralNet:
+    """A fresh 784 -> 2000 -> 400 -> 10 net: leaf tensors, uniform in ±1/20, that require grad."""
+    initial_bound = 1 / 20
+    with t.no_grad():
+        return ThreeLayerNeuralNet(
+            layer_0=t.zeros((2000, 784), requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_0_bias=t.zeros(2000, requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_1=t.zeros((400, 2000), requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_1_bias=t.zeros(400, requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_2=t.zeros((10, 400), requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_2_bias=t.zeros(10, requires_grad=True).uniform_(-initial_bound, initial_bound),
+        )
+
+
+def tensor_relu(input_tensor: t.Tensor) -> t.Tensor:
+    """ReLU on every element of a tensor of any shape."""
+    return t.maximum(input_tensor, t.zeros_like(input_tensor))
+
+
+def forward(x: Float[t.Tensor, "batch d_input"], neural_net: ThreeLayerNeuralNet) -> Float[t.Tensor, "batch d_output"]:
+    """Three layers: linear + bias + ReLU twice, then linear + bias + softmax over each row."""
+    after_layer_0 = tensor_relu(apply_linear_function_to_input(neural_net.layer_0, x) + neural_net.layer_0_bias)
+    after_layer_1 = tensor_relu(apply_linear_function_to_input(neural_net.layer_1, after_layer_0) + neural_net.layer_1_bias)
+    # Instead of doing a ReLU at the very end, we use softmax
+    after_layer_2 = t.nn.functional.softmax(
+        apply_linear_function_to_input(neural_net.layer_2, after_layer_1) + neural_net.layer_2_bias, dim=-1
+    )
+    return after_layer_2
+
+
+# %%
+# We'll need a few more pieces to actually train our neural net.
+#
+# Remember gradient accumulation? Every call to .backward() adds to the .grad
+# already on each tensor. Training calls backward() once per step, so unless we
+# reset the gradients between steps, each step would use the sum of all the
+# gradients so far instead of the current one. Setting `.grad = None` resets one
+# tensor's gradient.
+
+
+def zero_all_gradients(neural_net: ThreeLayerNeuralNet) -> None:
+    for grad in [neural_net.layer_0.grad, neural_net.layer_0_bias.grad, neural_net.layer_1.grad,
+                 neural_net.layer_1_bias.grad, neural_net.layer_2.grad, neural_net.layer_2_bias.grad]:
+        grad = None
+
+
+if __name__ == "__main__":
+    new_neural_net = initialize_new_three_layer_net()
+    forward(t.ones((2, 784)), new_neural_net).max().backward()
+    print(f"before: {new_neural_net.layer_2.grad is None=}")
+    zero_all_gradients(new_neural_net)
+    print(f"after:  {new_neural_net.layer_2.grad is None=}")
