@@ -59,5 +59,7 @@ def test_empty_layer(exercise):
 
 def test_mismatched_sizes_are_refused(exercise):
     """a neuron whose weights don't match the input size is refused"""
+    fitting = exercise.forward_pass_single_layer(input=[1.0, 1.0], layer=_seed_layer(exercise))
+    assert_floats_close(fitting, [0.6, 0.0, 0.4], what="the output for a fitting input [1.0, 1.0]")
     with pytest.raises(AssertionError):
         exercise.forward_pass_single_layer(input=[1.0, 2.0, 3.0], layer=_seed_layer(exercise))
