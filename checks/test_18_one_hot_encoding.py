@@ -20,8 +20,22 @@ def _expected(i, num_classes):
     return expected
 
 
+def _check(ex, i, num_classes, what=None):
+    """one_hot_encoding(i, num_classes) is right, or a message that says where its 1 went."""
+    what = what or f"one_hot_encoding({i}, {num_classes})"
+    result = _one_hot(ex, i, num_classes)
+    if result.shape == (num_classes,) and not torch.equal(result.float(), _expected(i, num_classes)):
+        ones = [int(j) for j in torch.nonzero(result.float() == 1).flatten()]
+        if len(ones) == 1 and bool((result.float().sum() == 1)):
+            fail(f"{what} has its 1 at position {ones[0]}, not {i}: position i holds the 1, and positions count "
+                 f"from 0 (label 0 is [1, 0, ...]).")
+    assert_close(result, _expected(i, num_classes), what=what)
+    return result
+
+
 def test_seed_example(exercise):
     """one_hot_encoding(2, 10) is [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]"""
+    _check(exercise, 2, 10)
     assert_close(_one_hot(exercise, 2, 10), torch.tensor([0, 0, 1, 0, 0, 0, 0, 0, 0, 0]).float(),
                  what="one_hot_encoding(2, 10)")
 
@@ -29,7 +43,7 @@ def test_seed_example(exercise):
 def test_every_digit(exercise):
     """each digit 0 to 9 gets its 1 in its own position"""
     for i in range(10):
-        assert_close(_one_hot(exercise, i, 10), _expected(i, 10), what=f"one_hot_encoding({i}, 10)")
+        _check(exercise, i, 10)
 
 
 def test_shape_is_num_classes(exercise):
@@ -41,7 +55,7 @@ def test_shape_is_num_classes(exercise):
 def test_other_numbers_of_classes(exercise):
     """it works for any number of classes, not just 10"""
     for i, n in ((0, 1), (2, 3), (4, 5), (0, 7), (99, 100)):
-        assert_close(_one_hot(exercise, i, n), _expected(i, n), what=f"one_hot_encoding({i}, {n})")
+        _check(exercise, i, n)
 
 
 def test_float_dtype(exercise):
@@ -57,6 +71,10 @@ def test_fresh_tensor_every_call(exercise):
     """every call returns a new tensor: earlier calls leave no trace"""
     first = _one_hot(exercise, 3, 10)
     second = _one_hot(exercise, 5, 10)
+    if first is second or first.data_ptr() == second.data_ptr():
+        fail("one_hot_encoding(3, 10) and one_hot_encoding(5, 10) returned the same tensor, so the second call "
+             f"changed the first result (it is now {first.tolist()}). Make a new tensor in every call: share no "
+             "tensor between calls.")
     assert_close(second, _expected(5, 10), what="one_hot_encoding(5, 10) called after one_hot_encoding(3, 10)")
     first_before = first.clone()
     second.fill_(7)

@@ -1,0 +1,154 @@
+# expect: make_img_1d read the image column by column
+# (w h) walks down each column first, so the pixels come out column by column.
+# %%
+from dataclasses import dataclass
+
+import einops
+import torch as t
+from jaxtyping import Float
+from tqdm import tqdm
+
+# The pieces of the three-layer net built in earlier exercises, given here as
+# working code.
+
+
+def apply_linear_function_to_input(
+    linear_function: Float[t.Tensor, "d_output d_input"],
+    input_to_function: Float[t.Tensor, "batch d_input"],
+) -> Float[t.Tensor, "batch d_output"]:
+    """Given here as working code."""
+    return einops.einsum(linear_function, input_to_function, "d_output d_input, batch d_input -> batch d_output")
+
+
+@dataclass
+class ThreeLayerNeuralNet:
+    layer_0: Float[t.Tensor, "d_output_0 d_input"]
+    layer_0_bias: Float[t.Tensor, "d_output_0"]
+    layer_1: Float[t.Tensor, "d_output_1 d_output_0"]
+    layer_1_bias: Float[t.Tensor, "d_output_1"]
+    layer_2: Float[t.Tensor, "d_output_2 d_output_1"]
+    layer_2_bias: Float[t.Tensor, "d_output_2"]
+
+
+def initialize_new_three_layer_net() -> ThreeLayerNeuralNet:
+    """A fresh 784 -> 2000 -> 400 -> 10 net, every weight and bias uniform in ±1/20. Given here as working code."""
+    initial_bound = 1 / 20
+    with t.no_grad():
+        return ThreeLayerNeuralNet(
+            layer_0=t.zeros((2000, 784), requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_0_bias=t.zeros(2000, requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_1=t.zeros((400, 2000), requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_1_bias=t.zeros(400, requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_2=t.zeros((10, 400), requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_2_bias=t.zeros(10, requires_grad=True).uniform_(-initial_bound, initial_bound),
+        )
+
+
+def tensor_relu(input_tensor: t.Tensor) -> t.Tensor:
+    """Given here as working code."""
+    return t.maximum(input_tensor, t.zeros_like(input_tensor))
+
+
+def forward(x: Float[t.Tensor, "batch d_input"], neural_net: ThreeLayerNeuralNet) -> Float[t.Tensor, "batch d_output"]:
+    """Two ReLU layers, then a softmax layer. Given here as working code."""
+    after_layer_0 = tensor_relu(apply_linear_function_to_input(neural_net.layer_0, x) + neural_net.layer_0_bias)
+    after_layer_1 = tensor_relu(apply_linear_function_to_input(neural_net.layer_1, after_layer_0) + neural_net.layer_1_bias)
+    return t.nn.functional.softmax(
+        apply_linear_function_to_input(neural_net.layer_2, after_layer_1) + neural_net.layer_2_bias, dim=-1
+    )
+
+
+def zero_all_gradients(neural_net: ThreeLayerNeuralNet) -> None:
+    """Given here as working code."""
+    neural_net.layer_0.grad = None
+    neural_net.layer_0_bias.grad = None
+    neural_net.layer_1.grad = None
+    neural_net.layer_1_bias.grad = None
+    neural_net.layer_2.grad = None
+    neural_net.layer_2_bias.grad = None
+
+
+def loss_function(
+    expected_outputs: Float[t.Tensor, "batch d_output"],
+    actual_outputs: Float[t.Tensor, "batch d_output"],
+) -> Float[t.Tensor, ""]:
+    """The mean squared error. Given here as working code."""
+    return ((expected_outputs - actual_outputs) ** 2).mean()
+
+
+def nudge_tensor_towards_minimum(x: t.Tensor, learning_rate: float) -> None:
+    """One step of gradient descent on x, in place. Given here as working code."""
+    with t.no_grad():
+        x -= x.grad * learning_rate
+
+
+def tune_weights_once(
+    neural_net: ThreeLayerNeuralNet,
+    inputs: Float[t.Tensor, "batch d_input"],
+    expected_outputs: Float[t.Tensor, "batch d_output"],
+    learning_rate: float,
+) -> None:
+    """Zero the gradients, run forward, compute the loss, backward, nudge every tensor. Given here as working code."""
+    zero_all_gradients(neural_net)
+    outputs = forward(inputs, neural_net)
+    loss = loss_function(expected_outputs=expected_outputs, actual_outputs=outputs)
+    loss.backward()
+    nudge_tensor_towards_minimum(neural_net.layer_0, learning_rate)
+    nudge_tensor_towards_minimum(neural_net.layer_0_bias, learning_rate)
+    nudge_tensor_towards_minimum(neural_net.layer_1, learning_rate)
+    nudge_tensor_towards_minimum(neural_net.layer_1_bias, learning_rate)
+    nudge_tensor_towards_minimum(neural_net.layer_2, learning_rate)
+    nudge_tensor_towards_minimum(neural_net.layer_2_bias, learning_rate)
+
+
+# Training: tune the weights once, over and over, on the whole batch.
+
+
+def train(
+    neural_net: ThreeLayerNeuralNet,
+    inputs: t.Tensor,
+    expected_outputs: t.Tensor,
+    learning_rate: float,
+    number_of_iterations: int,
+) -> None:
+    """Print the initial loss, tune the weights number_of_iterations times, print the final loss. Given here as working code."""
+    print(f"Initial loss was {loss_function(expected_outputs=expected_outputs, actual_outputs=forward(x=inputs, neural_net=neural_net))}")
+    for _ in tqdm(range(number_of_iterations)):
+        tune_weights_once(neural_net, inputs, expected_outputs, learning_rate)
+    print(f"Final loss was {loss_function(expected_outputs=expected_outputs, actual_outputs=forward(x=inputs, neural_net=neural_net))}")
+
+
+# One-hot encoding: label i becomes a float vector with a single 1 at position i.
+
+
+def one_hot_encoding(i: int, num_classes: int) -> t.Tensor:
+    """Given here as working code."""
+    result = t.zeros([num_classes])
+    result[i] = 1
+    return result
+
+
+# %%
+# We also need to flatten an image down to a flat vector to make it suitable
+# for our neural net to ingest: a 28x28 image becomes 784 numbers, the first
+# row of pixels first, then the second row, and so on.
+#
+# Images come in many shapes: a single 28x28 image, a (1, 28, 28) image with
+# one color channel (what MNIST gives us), or a whole batch of them of shape
+# (batch, 1, 28, 28). Whatever comes before the last two dimensions (height and
+# width) stays as it is; only height and width merge into one dimension.
+#
+# Your task: implement `make_img_1d`. einops.rearrange with `...` for "whatever
+# dimensions come first" does it in one line.
+
+
+def make_img_1d(imgs: t.Tensor) -> t.Tensor:
+    return einops.rearrange(imgs, "... h w -> ... (w h)")
+
+
+if __name__ == "__main__":
+    img = t.arange(6.0).reshape(1, 2, 3)
+    print(f"an image of shape {tuple(img.shape)}:\n{img}")
+    print(f"flattened to shape {tuple(make_img_1d(img).shape)}: {make_img_1d(img)}")
+    batch = t.rand((32, 1, 28, 28))
+    print(f"a batch of shape {tuple(batch.shape)} becomes {tuple(make_img_1d(batch).shape)}")
