@@ -58,12 +58,16 @@ def limit_memory(extra_mb: int) -> None:
 # Heavy libraries a warm worker may import before forking: importing is fork-safe,
 # computing is not, and none of these computes at import.
 PRELOADABLE = ("numpy", "torch", "einops", "jaxtyping", "torchvision", "tqdm", "sklearn")
+# Libraries that kata's own helpers pull in beside one of the above (kata.expect checks
+# jaxtyping annotations with beartype, whose import alone costs ~0.2 s per child).
+COMPANIONS = {"jaxtyping": ("beartype",)}
 
 
 def preload(names) -> None:
     """Import the heavy libraries a check will use, so each child starts with them loaded."""
-    for name in names:
-        if name not in PRELOADABLE or name in sys.modules:
+    wanted = [n for name in names if name in PRELOADABLE for n in (name, *COMPANIONS.get(name, ()))]
+    for name in wanted:
+        if name in sys.modules:
             continue
         try:
             __import__(name)
