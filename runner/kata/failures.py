@@ -153,18 +153,18 @@ def explain_operands(exc: BaseException, learner_file: Path) -> str | None:
     if frame is None:
         return None
     code = linecache.getline(frame.f_code.co_filename, lineno).strip()
-    described = _operands(code, frame, include_plain=isinstance(exc, TypeError))
+    is_type_error = isinstance(exc, TypeError)
+    described = _operands(code, frame, include_plain=is_type_error)
     has_tensor = any(is_tensor for _, _, is_tensor in described)
-    shapey = bool(_SHAPE_WORDS.search(str(exc)))
-    if not described or not (has_tensor or isinstance(exc, TypeError)) or (not shapey and not has_tensor
-                                                                           and not isinstance(exc, TypeError)):
-        return None
-    parts = [f"{name} is {text}" for name, text, _ in described[:MAX_OPERANDS]]
-    lines = [f"On your line {lineno}, " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + "."]
+    lines = []
+    if described and (is_type_error or (has_tensor and _SHAPE_WORDS.search(str(exc)))):
+        parts = [f"{name} is {text}" for name, text, _ in described[:MAX_OPERANDS]]
+        lines.append(f"On your line {lineno}, " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "")
+                     + parts[-1] + ".")
     advice = _advice(str(exc))
     if advice:
         lines.append(advice)
-    return "\n".join(lines)
+    return "\n".join(lines) or None
 
 
 def _deepest_learner_frame(tb, learner: str):
@@ -250,6 +250,9 @@ def _advice(message: str) -> str | None:
         a, b, dim = size.groups()
         return (f"Element-wise operations need equal sizes (or 1) in each dimension, but dimension {dim} has "
                 f"{a} on one side and {b} on the other.")
+    if "modified by an inplace operation" in message:
+        return ("A tensor that backward() needs was changed in place after the loss was computed (by an optimizer "
+                "step, `x -= ...`, or a method ending in `_`): call backward() before changing it.")
     if "Dimension out of range" in message:
         return "A `dim` argument names a dimension the tensor does not have."
     return None
