@@ -33,26 +33,45 @@ def check_file(engine: Engine, ex: Exercise, target: Path,
 
 def check_in_workspace(engine: Engine, ws: Workspace, ex: Exercise, progress: Progress,
                        on_event: Callable[[dict], None] | None = None) -> tuple[CheckResult, Progress]:
-    """Check the learner's own file, if unlocked, and record the verdict.
+    """Check the learner's own file, if unlocked, and save the verdict to progress.
 
-    Returns the verdict and the progress as it stands after recording it. The
-    check runs without the lock; recording re-reads progress under the lock, so
-    a verdict from another `kata` process in the meantime is kept too.
+    The check runs without the lock; recording re-reads progress under the
+    lock, so a verdict from another `kata` process in the meantime is kept too.
+    """
+    result, progress, digest = check_unsaved(engine, ws, ex, progress, on_event)
+    if digest is None:
+        return result, progress
+    return result, record_verdict(ws, result, digest)
+
+
+def check_unsaved(engine: Engine, ws: Workspace, ex: Exercise, progress: Progress,
+                  on_event: Callable[[dict], None] | None = None) -> tuple[CheckResult, Progress, str | None]:
+    """Check and record the verdict in memory only; returns it with the checked file's digest.
+
+    Watch draws the verdict first and saves it with `record_verdict` after,
+    keeping the disk off the path from save to screen. The digest is None when
+    nothing ran (locked, or the file is missing), so there is nothing to save.
     """
     path = ws.file_of(ex)
     label = str(path.relative_to(ws.root))
     first = blocker(ws.course, progress, ex)
     if first is not None:
-        return locked_result(ex, first, label), progress
+        return locked_result(ex, first, label), progress, None
     if not path.exists():
         missing = CheckResult(id=ex.id, name=ex.name, target=label, status="error",
                               message=f"{label} is missing. Run `kata reset {ex.id}` to get the stub back.")
-        return missing, progress
+        return missing, progress, None
     digest = file_hash(path)
     result = engine.check(CheckRequest(ex, path, label), on_event)
+    progress.record(result, digest)
+    return result, progress, digest
+
+
+def record_verdict(ws: Workspace, result: CheckResult, digest: str) -> Progress:
+    """Save one verdict under the progress lock; returns the progress as it now stands."""
     with ws.progress.update() as fresh:
         fresh.record(result, digest)
-    return result, fresh
+    return fresh
 
 
 def resolve(course: Course, ids: tuple[str, ...]) -> list[Exercise]:

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from kata.checking import check_in_workspace
+from kata.checking import check_unsaved, record_verdict
 from kata.course import Exercise
 from kata.engine import Engine
 from kata.progress import Progress, blocker, first_unfinished
@@ -68,7 +68,7 @@ class Watch:
         if self.tty:
             self.out.write(f"\rChecking {ex.id} {ex.name}…")
             self.out.flush()
-        result, self.progress = check_in_workspace(self.engine, self.ws, ex, self.progress)
+        result, self.progress, digest = check_unsaved(self.engine, self.ws, ex, self.progress)
         self.last = result
         unlocked = None
         if result.passed:
@@ -79,6 +79,8 @@ class Watch:
             self.course, self.progress, ex, result, self.rel(ex), unlocked,
             self.rel(unlocked) if unlocked else "", color=self.tty, keys=self.keys.active), clear=True)
         self.record_event(result, trigger)
+        if digest is not None:
+            self.progress = record_verdict(self.ws, result, digest)
 
     def rel(self, ex: Exercise) -> str:
         return str(self.ws.file_of(ex).relative_to(self.ws.root))
