@@ -105,3 +105,45 @@ def test_check_helpers_shrink_to_the_steps_line(tmp_path):
     assert f"{learner}:3 in relu" in text
     full = describe_exception(exc, [check, learner])  # without learner_file nothing is shrunk
     assert "in _inner" in full
+
+
+def test_an_error_a_check_caught_still_shows_the_learners_line(tmp_path):
+    learner = tmp_path / "learner.py"
+    ns = _load(learner, """
+        def accuracy(guesses, labels):
+            return (guesses == labels).float().mean()
+    """)
+    check = tmp_path / "test_check.py"
+    check.write_text(textwrap.dedent("""
+        from kata.expect import fail
+
+        def test_step(accuracy, guesses, labels):
+            try:
+                accuracy(guesses, labels)
+            except RuntimeError:
+                fail("the guesses don't line up with the labels: one guess per image.")
+    """))
+    ns_check: dict = {}
+    exec(compile(check.read_text(), str(check), "exec"), ns_check)
+    exc = _raise(ns_check["test_step"], ns["accuracy"], torch.zeros(4), torch.zeros(8))
+    lines = describe_exception(exc, [check, learner], learner_file=learner).splitlines()
+    assert lines[0] == f"{check}:8 in test_step"  # a check frame followed by the learner's shows no code
+    assert lines[1] == f"{learner}:3 in accuracy"
+    assert lines[3] == "the guesses don't line up with the labels: one guess per image."
+    assert lines[4] == "On your line 3, guesses is a vector of 4 (float32) and labels is a vector of 8 (float32)."
+
+
+def test_backward_after_an_in_place_change_is_explained(tmp_path):
+    learner = tmp_path / "learner.py"
+    ns = _load(learner, """
+        import torch
+
+        def step(w):
+            loss = (w ** 2).sum()
+            with torch.no_grad():
+                w -= 0.1
+            loss.backward()
+    """)
+    exc = _raise(ns["step"], torch.ones(3, requires_grad=True))
+    text = describe_exception(exc, [learner], learner_file=learner)
+    assert "changed in place after the loss was computed" in text and "On your line" not in text

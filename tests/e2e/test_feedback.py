@@ -1,0 +1,78 @@
+"""Feedback that teaches, on the bundled course through the real `kata check --file`.
+
+The catalogue of known mistakes is caught as declared for every exercise, and a
+shape mismatch, a transposed result, a softmax over the wrong dimension and a
+rebound parameter each read in at most 15 lines.
+"""
+
+import json
+
+import pytest
+
+from kata.course import load_course
+from kata.engine import Engine
+from kata.mistakes import catalogue, verify_mistakes
+
+from tests.conftest import REPO
+
+COURSE = load_course(REPO)
+MISTAKES = REPO / "mistakes"
+MAX_LINES = 15
+
+READABLE = [
+    # what, exercise, mistake, words the text must contain
+    ("shape mismatch", "08", "08_thousand_points/flattened.py",
+     ["should have shape (1000, 2), but it has shape (2000,)", "wrong arrangement"]),
+    ("transposed result", "09", "09_linear_function/transposed_result.py",
+     ["should be batch × d_output, got 3 × 4: it is transposed"]),
+    ("softmax over the wrong dimension", "12", "12_forward/softmax_over_batch.py",
+     ["softmax is taken over dim=0", "dim=-1"]),
+    ("rebinding instead of updating in place", "15", "15_nudge_tensor_towards_minimum/rebinds_x.py",
+     ["x was rebound instead of updated in place", "x -= ..."]),
+    ("rebinding a net's tensors", "16", "16_tune_weights_once/rebinds_the_weights.py",
+     ["net.layer_0 was rebound to a new tensor instead of updated in place"]),
+]
+
+
+@pytest.mark.parametrize("what, ident, mistake, words", READABLE, ids=[r[0] for r in READABLE])
+def test_failure_reads_in_at_most_15_lines(kata, what, ident, mistake, words):
+    proc = kata("check", ident, "--file", str(MISTAKES / mistake), cwd=REPO)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stdout.rstrip().splitlines()
+    assert len(lines) <= MAX_LINES, f"{what}: {len(lines)} lines\n{proc.stdout}"
+    for word in words:
+        assert word in proc.stdout, proc.stdout
+    assert "site-packages" not in proc.stdout and "_pytest" not in proc.stdout and "kata/" not in proc.stdout
+
+
+def test_a_torch_shape_error_names_the_learners_line_and_the_shapes(kata):
+    [result] = kata.json("check", "09", "--json", "--file", str(MISTAKES / "09_linear_function/operands_swapped.py"),
+                          cwd=REPO)
+    message = next(s for s in result["steps"] if s["outcome"] == "failed")["message"]
+    assert "operands_swapped.py:" in message and "return input_to_function @ linear_function" in message
+    assert "mat1 and mat2 shapes cannot be multiplied (4x2 and 3x2)" in message
+    assert "input_to_function is 4 × 2 (float32) and linear_function is 3 × 2 (float32)" in message
+    assert "the last size of a must equal the first size of b, but here they are 2 and 3" in message
+
+
+def test_a_catalogued_mistake_stops_at_its_first_failure(kata):
+    [result] = kata.json("check", "15", "--json", "--file", str(MISTAKES / "15_nudge_tensor_towards_minimum/uphill.py"),
+                         cwd=REPO)
+    outcomes = [s["outcome"] for s in result["steps"]]
+    first = outcomes.index("failed")
+    assert set(outcomes[first + 1:]) == {"skipped"}, json.dumps(result, indent=1)
+
+
+def test_every_exercise_has_at_least_two_mistakes():
+    counts = {ex.id: len(catalogue(ex)) for ex in COURSE.exercises}
+    assert all(n >= 2 for n in counts.values()), counts
+    for ex in COURSE.exercises:
+        for mistake in catalogue(ex):
+            assert mistake.expects, f"{mistake.path} declares no `# expect:`"
+
+
+@pytest.mark.timeout(300)
+def test_every_catalogued_mistake_is_caught_as_declared():
+    with Engine() as engine:
+        problems = {ex.id: verify_mistakes(engine, ex) for ex in COURSE.exercises}
+    assert not any(problems.values()), json.dumps({k: v for k, v in problems.items() if v}, indent=1)
