@@ -31,6 +31,9 @@ READABLE = [
      ["x was rebound instead of updated in place", "x -= ..."]),
     ("rebinding a net's tensors", "16", "16_tune_weights_once/rebinds_the_weights.py",
      ["net.layer_0 was rebound to a new tensor instead of updated in place"]),
+    ("a jaxtyping annotation broken on the learner's line", "16", "16_tune_weights_once/loss_against_inputs.py",
+     ["loss_function(expected_outputs=inputs, actual_outputs=outputs)",
+      "`actual_outputs` should be batch × d_output, got 12 × 3 (d_output is 6 here)."]),
 ]
 
 
