@@ -374,6 +374,60 @@ def courses_cmd(as_json: bool) -> None:
     click.echo("Start one with `kata init DIR --course NAME`.")
 
 
+@cli.command("grade")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--course", "course_spec", default=None, metavar="PATH|NAME",
+              help="The course to grade against (default: the current folder's course, or the bundled one).")
+@click.option("--exercise", "-e", "ids", multiple=True, metavar="ID", help="Grade only these exercises.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Checks run at once (default: one per core).")
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=None,
+              help="Seconds each step may take, instead of each exercise's own limit.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per submission instead of the table.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Also write the table as CSV to this file (- for standard output).")
+@click.option("--junit-xml", "junit_file", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Also write JUnit XML to this file (- for standard output).")
+def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple[str, ...], jobs: int | None,
+              timeout: float | None, as_json: bool, csv_file: str | None, junit_file: str | None) -> None:
+    """For graders: check every exercise against each of SUBMISSIONS, in parallel.
+
+    A submission is a workspace, a folder of NN_name.py files, or one .py file
+    holding every exercise; a folder of submissions is opened one level down.
+    Exit 0 when every submission passed everything, 1 otherwise.
+    """
+    from kata import gradebook
+    from kata.grade import find_submissions, grade
+
+    course = _course_from(course_spec)
+    exercises = [course.find(i) for i in ids] if ids else None
+    subs = find_submissions(list(submissions), course)
+    to_stdout = as_json or "-" in (csv_file, junit_file)
+    tty = sys.stderr.isatty()
+    finished = 0
+
+    def on_row(row) -> None:
+        nonlocal finished
+        finished += 1
+        if tty:
+            click.echo(f"\rgraded {finished}/{len(subs)}: {row.submission.label[:40]:<40}", err=True, nl=False)
+
+    book = grade(course, subs, exercises, jobs=jobs, timeout=timeout, on_row=on_row)
+    if tty:
+        click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+    for target, text in ((csv_file, gradebook.to_csv(book) if csv_file else ""),
+                         (junit_file, gradebook.to_junit_xml(book) if junit_file else "")):
+        if target == "-":
+            click.echo(text, nl=False)
+        elif target:
+            Path(target).write_text(text, encoding="utf-8")
+    if as_json:
+        click.echo(gradebook.to_json_lines(book))
+    elif not to_stdout:
+        click.echo(gradebook.to_text(book))
+    click.echo(gradebook.summary(book), err=to_stdout)
+    sys.exit(0 if book.all_passed else 1)
+
+
 @cli.command("watch")
 @click.option("--poll", is_flag=True, help="Poll for changes instead of using file events.")
 @click.option("--events", "events_file", type=click.Path(dir_okay=False, path_type=Path), default=None,

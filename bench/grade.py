@@ -1,0 +1,104 @@
+"""Measures `kata grade`: a class of 50 submissions × the whole course, through the real command.
+
+    python bench/grade.py [--submissions 50] [--jobs N] [--course PATH]
+
+The class is made from the course's own files: right answers (the solutions),
+wrong ones (the stubs), half-done ones, and a few hostile ones (one exercise
+that hangs at import, one that kills the process). It prints the wall time and
+checks that every row came out as expected: a hostile submission must cost
+only its own row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "runner"))
+
+from kata.course import load_course  # noqa: E402
+
+HANG = "while True:  # bench: this submission hangs at import\n    pass\n"
+CRASH = "import os  # bench: this submission kills its process\nos._exit(3)\n"
+
+
+def kinds(n: int) -> list[str]:
+    """40% right, 40% wrong, the rest half-done, with two hanging and two crashing among them."""
+    hostile = ["hanging", "crashing"] * 2 if n >= 10 else []
+    right = wrong = (n - len(hostile)) * 2 // 5
+    return (["right"] * right + ["wrong"] * wrong + ["half"] * (n - len(hostile) - right - wrong) + hostile)[:n]
+
+
+def make_class(course, root: Path, n: int) -> dict[str, str]:
+    labels = {}
+    exercises = list(course.exercises)
+    for number, kind in enumerate(kinds(n), start=1):
+        label = f"s{number:02d}_{kind}"
+        folder = root / label / "exercises"
+        folder.mkdir(parents=True)
+        for index, ex in enumerate(exercises):
+            use_solution = kind in ("right", "hanging", "crashing") or (kind == "half" and index < len(exercises) // 2)
+            text = (ex.solution if use_solution else ex.stub).read_text(encoding="utf-8")
+            if index == 0 and kind == "hanging":
+                text = HANG + text
+            if index == 0 and kind == "crashing":
+                text = CRASH + text
+            (folder / ex.filename).write_text(text, encoding="utf-8")
+        labels[label] = kind
+    return labels
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=50)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--course", type=Path, default=REPO)
+    args = parser.parse_args()
+    course = load_course(args.course)
+    with tempfile.TemporaryDirectory(prefix="kata-bench-grade-") as tmp:
+        labels = make_class(course, Path(tmp), args.submissions)
+        command = [sys.executable, "-m", "kata", "grade", tmp, "--course", str(course.root), "--json"]
+        if args.jobs:
+            command += ["--jobs", str(args.jobs)]
+        env = dict(os.environ, PYTHONPATH=str(REPO / "runner"))
+        started = time.monotonic()
+        proc = subprocess.run(command, capture_output=True, text=True, env=env)
+        wall = time.monotonic() - started
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    n_ex = len(course.exercises)
+    print(f"kata grade: {len(rows)} submissions × {n_ex} exercises = {len(rows) * n_ex} check runs "
+          f"in {wall:.1f} s on {os.cpu_count()} cores ({wall / max(len(rows) * n_ex, 1) * 1000:.0f} ms a run)")
+    print(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "")
+    surprises = []
+    for row in rows:
+        kind = labels[row["submission"]]
+        statuses = [r["status"] for r in row["results"]]
+        expected_first = {"hanging": "timeout", "crashing": "crashed"}.get(kind)
+        if expected_first and statuses[0] != expected_first:
+            surprises.append(f"{row['submission']}: first exercise is {statuses[0]}, expected {expected_first}")
+        if kind in ("right", "hanging", "crashing"):
+            bad = [f"{r['id']} {r['status']}" for r in row["results"][1 if expected_first else 0:] if r["status"] != "passed"]
+            if bad:
+                surprises.append(f"{row['submission']}: a solution did not pass: {', '.join(bad)}")
+        if kind == "wrong" and row["exercises_passed"]:
+            surprises.append(f"{row['submission']}: {row['exercises_passed']} stubs passed")
+    for kind in ("right", "wrong", "half", "hanging", "crashing"):
+        chosen = [r for r in rows if labels[r["submission"]] == kind]
+        if chosen:
+            took = sum(r["duration_s"] for r in chosen) / len(chosen)
+            passed = sum(r["exercises_passed"] for r in chosen) / len(chosen)
+            print(f"  {kind:<9} {len(chosen):3d} rows, {passed:5.1f}/{n_ex} exercises passed, {took:6.2f} s of checks a row")
+    for line in surprises:
+        print("  surprise:", line)
+    return 0 if len(rows) == args.submissions and proc.returncode in (0, 1) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

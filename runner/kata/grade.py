@@ -1,0 +1,170 @@
+"""`kata grade`: checks a class's submissions against every exercise, in parallel over the cores.
+
+A submission is a workspace, a folder of `NN_name.py` files, or one single-file
+module holding every exercise (as the seed is written). A folder that is none
+of these but holds submissions is opened one level down, so `kata grade
+submissions/` works. Each (submission, exercise) pair is one isolated check
+run, so a submission that hangs, crashes or prints endlessly costs only its
+own row. Returns a Gradebook; `gradebook.py` renders it. Never prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from kata.course import Course, Exercise, step_names
+from kata.engine import CheckRequest, Engine
+from kata.errors import KataError
+from kata.pool import cores, run_all
+from kata.results import ERROR, PASSED, CheckResult, StepResult
+
+STATE_DIR = ".kata"
+MISSING = "missing"  # shown instead of `error` when a submission has no file for an exercise
+
+
+@dataclass(frozen=True)
+class Submission:
+    label: str
+    path: Path
+
+    @property
+    def is_file(self) -> bool:
+        return self.path.is_file()
+
+    def file_for(self, ex: Exercise) -> Path | None:
+        """The submission's file for `ex`: itself if it is one file, else its NN_name.py (any number)."""
+        if self.is_file:
+            return self.path
+        for folder in (self.path / "exercises", self.path):
+            exact = folder / ex.filename
+            if exact.is_file():
+                return exact
+            moved = sorted(folder.glob(f"[0-9][0-9]_{ex.name}.py")) + [folder / f"{ex.name}.py"]
+            found = [p for p in moved if p.is_file()]
+            if found:
+                return found[0]
+        return None
+
+
+@dataclass
+class Row:
+    """One submission's verdicts, one per exercise, in course order."""
+
+    submission: Submission
+    results: list[CheckResult] = field(default_factory=list)
+    missing: set[str] = field(default_factory=set)  # exercise names with no file
+
+    @property
+    def exercises_passed(self) -> int:
+        return sum(1 for r in self.results if r.passed)
+
+    @property
+    def steps_passed(self) -> int:
+        return sum(r.steps_passed for r in self.results)
+
+    @property
+    def steps_total(self) -> int:
+        return sum(len(r.steps) for r in self.results)
+
+    @property
+    def duration_s(self) -> float:
+        return sum(r.duration_s for r in self.results)
+
+    def status_of(self, result: CheckResult) -> str:
+        return MISSING if result.name in self.missing else result.status
+
+
+@dataclass
+class Gradebook:
+    course: Course
+    exercises: list[Exercise]
+    rows: list[Row]
+    duration_s: float = 0.0
+    jobs: int = 1
+
+    @property
+    def all_passed(self) -> bool:
+        return all(r.exercises_passed == len(self.exercises) for r in self.rows)
+
+
+def _is_submission(folder: Path, course: Course) -> bool:
+    if (folder / STATE_DIR).is_dir() or (folder / "exercises").is_dir():
+        return True
+    names = {ex.name for ex in course.exercises}
+    pattern = re.compile(r"^(?:\d\d_)?([a-z][a-z0-9_]*)\.py$")
+    return any((m := pattern.match(p.name)) and m.group(1) in names for p in folder.glob("*.py"))
+
+
+def find_submissions(paths: list[Path], course: Course) -> list[Submission]:
+    """Submissions from the command line: files and submission folders as they are, others opened."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise KataError(f"{path} does not exist.", "Give kata grade submission folders or .py files.")
+        if path.is_file() or _is_submission(path, course):
+            found.append(path)
+            continue
+        inside = sorted(p for p in path.iterdir()
+                        if not p.name.startswith((".", "_")) and (p.is_dir() or p.suffix == ".py"))
+        if not inside:
+            raise KataError(f"{path} holds no submission: no .py file, no folder.",
+                            "Give kata grade workspaces, folders of NN_name.py files, or single .py files.")
+        found.extend(inside)
+    return _labelled(found)
+
+
+def _labelled(paths: list[Path]) -> list[Submission]:
+    stems = [p.stem if p.is_file() else p.name for p in paths]
+    labels = []
+    for path, stem in zip(paths, stems):
+        labels.append(stem if stems.count(stem) == 1 else str(path))
+    seen: set[Path] = set()
+    unique = []
+    for path, label in zip(paths, labels):
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            unique.append(Submission(label, path.resolve()))
+    return unique
+
+
+def missing_result(ex: Exercise, label: str) -> CheckResult:
+    steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message="not run: no file for this exercise")
+             for i, (n, t) in enumerate(step_names(ex.checks), start=1)]
+    return CheckResult(id=ex.id, name=ex.name, target=label, status=ERROR, steps=steps,
+                       message=f"no file for {ex.id} {ex.name} (looked for {ex.filename})")
+
+
+def grade_one(engine: Engine, sub: Submission, ex: Exercise) -> CheckResult:
+    target = sub.file_for(ex)
+    if target is None:
+        return missing_result(ex, sub.label)
+    return engine.check(CheckRequest(ex, target, f"{sub.label}: {target.name}"))
+
+
+def grade(course: Course, submissions: list[Submission], exercises: list[Exercise] | None = None,
+          jobs: int | None = None, timeout: float | None = None,
+          on_row: Callable[[Row], None] | None = None) -> Gradebook:
+    """Every exercise against every submission. `timeout` overrides each exercise's per-step limit."""
+    started = time.monotonic()
+    chosen = list(exercises or course.exercises)
+    if timeout is not None:
+        chosen = [dataclasses.replace(ex, timeout=float(timeout)) for ex in chosen]
+    rows = [Row(sub) for sub in submissions]
+    for row in rows:
+        row.missing = {ex.name for ex in chosen if row.submission.file_for(ex) is None}
+    tasks = [(row, ex) for row in rows for ex in chosen]
+
+    def done(index: int, result: CheckResult) -> None:
+        row = tasks[index][0]
+        row.results.append(result)
+        if on_row is not None and len(row.results) == len(chosen):
+            on_row(row)
+
+    used = max(1, min(jobs or cores(), len(tasks)))
+    run_all(tasks, lambda engine, task: grade_one(engine, task[0].submission, task[1]), used, on_result=done)
+    return Gradebook(course, chosen, rows, time.monotonic() - started, used)

@@ -1,0 +1,89 @@
+"""`kata grade`'s pure parts: finding submissions and rendering the table in every format."""
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from kata.course import load_course
+from kata.errors import KataError
+from kata.grade import Gradebook, Row, find_submissions, missing_result
+from kata.gradebook import headline, to_csv, to_json_lines, to_junit_xml, to_text
+from kata.results import CheckResult, StepResult
+
+from tests.conftest import FIXTURE_COURSE
+
+COURSE = load_course(FIXTURE_COURSE)
+ADD, DOUBLE = COURSE.find("add"), COURSE.find("double")
+
+
+def test_submissions_are_files_workspaces_or_folders_of_them(tmp_path):
+    (tmp_path / "class" / "ann" / "exercises").mkdir(parents=True)
+    (tmp_path / "class" / "bob").mkdir()
+    (tmp_path / "class" / "bob" / "01_add.py").write_text("")
+    (tmp_path / "class" / "cy.py").write_text("")
+    (tmp_path / "class" / "notes.txt").write_text("")
+    subs = find_submissions([tmp_path / "class"], COURSE)
+    assert [s.label for s in subs] == ["ann", "bob", "cy"]
+    assert subs[1].file_for(ADD) == tmp_path / "class" / "bob" / "01_add.py"
+    assert subs[1].file_for(DOUBLE) is None
+    assert subs[2].file_for(DOUBLE) == tmp_path / "class" / "cy.py"
+
+
+def test_a_renumbered_file_is_still_found(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "07_double.py").write_text("")
+    (sub,) = find_submissions([tmp_path / "sub"], COURSE)
+    assert sub.file_for(DOUBLE).name == "07_double.py"
+
+
+def test_nothing_to_grade_says_so(tmp_path):
+    with pytest.raises(KataError):
+        find_submissions([tmp_path / "nope"], COURSE)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(KataError):
+        find_submissions([tmp_path / "empty"], COURSE)
+
+
+def _book(tmp_path) -> Gradebook:
+    subs = find_submissions([tmp_path / "ann.py", tmp_path / "bob.py"], COURSE)
+    passed = CheckResult("01", "add", "ann", "passed", [StepResult(1, "test_a", "adds", "passed", "", 0.01)], 0.1)
+    failed = CheckResult("02", "double", "ann", "failed", [
+        StepResult(1, "test_p", "positive", "passed"),
+        StepResult(2, "test_n", "negative <&>", "failed", "/c/t.py:8 in test_n\n    assert x\nAssertionError: 6 == -6\x00"),
+    ], 0.2)
+    timeout = CheckResult("01", "add", "bob", "timeout", [StepResult(1, "test_a", "adds", "timeout", "ran past its limit")])
+    ann, bob = Row(subs[0], [passed, failed]), Row(subs[1], [timeout, missing_result(DOUBLE, "bob")], {"double"})
+    return Gradebook(COURSE, [ADD, DOUBLE], [ann, bob], 1.5, 2)
+
+
+def test_text_table(tmp_path):
+    for name in ("ann.py", "bob.py"):
+        (tmp_path / name).write_text("")
+    lines = to_text(_book(tmp_path)).splitlines()
+    assert lines[0].split() == ["submission", "01", "02", "passed", "steps"]
+    assert lines[1].split() == ["ann", "✓", "1/2", "1/2", "2/3"]
+    assert lines[2].split() == ["bob", "timeout", "missing", "0/2", "0/4"]
+
+
+def test_csv_json_and_junit(tmp_path):
+    for name in ("ann.py", "bob.py"):
+        (tmp_path / name).write_text("")
+    book = _book(tmp_path)
+    rows = list(csv.DictReader(io.StringIO(to_csv(book))))
+    assert rows[0]["02_double"] == "failed" and rows[0]["02_double_steps"] == "1"
+    assert rows[1]["01_add"] == "timeout" and rows[1]["02_double"] == "missing"
+    objs = [json.loads(line) for line in to_json_lines(book).splitlines()]
+    assert objs[1]["results"][1]["status"] == "missing" and objs[0]["exercises_passed"] == 1
+    root = ET.fromstring(to_junit_xml(book).split("\n", 1)[1])
+    assert root.get("tests") == "7" and root.get("failures") == "1" and root.get("errors") == "4"
+    failure = root.find("./testsuite[@name='ann']/testcase[@name='negative <&>']/failure")
+    assert failure.get("message") == "AssertionError: 6 == -6?"
+
+
+def test_headline_picks_the_line_that_says_what_went_wrong():
+    assert headline("/t.py:3 in test\n    assert f()\n/me.py:2 in f\n    x\nValueError: no", "x") == "ValueError: no"
+    assert headline("ran past its limit\nIt was here:\n/t.py:3 in test", "x") == "ran past its limit"
+    assert headline("", "missing") == "missing"
