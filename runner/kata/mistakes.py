@@ -83,7 +83,7 @@ def verify_mistakes(engine, exercise: Exercise) -> list[str]:
     problems = []
     for mistake in catalogue(exercise):
         label = f"{FOLDER}/{mistake.path.parent.name}/{mistake.path.name}"
-        result = engine.check(CheckRequest(exercise, mistake.path, label))
+        result = engine.check(CheckRequest(exercise, mistake.path, label, first_failure_only=True))
         problem = judge(mistake, result)
         if problem:
             problems.append(problem)

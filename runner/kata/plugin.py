@@ -53,7 +53,6 @@ class _State:
     duration: dict[str, float] = field(default_factory=dict)
     broken_imports: dict[Path, str] = field(default_factory=dict)  # target -> why it does not import
     timed_out: bool = False
-    failed: bool = False  # some step has failed
     compiled: dict[Path, object] = field(default_factory=dict)  # target -> code object
 
     def emit(self, **event: object) -> None:
@@ -110,17 +109,6 @@ def _seed() -> None:
         sys.modules["torch"].default_generator.manual_seed(seed)
 
 
-def is_catalogued_mistake(target: Path) -> bool:
-    """A file of the course's mistake catalogue (`mistakes/NN_name/*.py` beside `kata.toml`).
-
-    `kata verify` only reads the first failure of a catalogued mistake, so the
-    steps after it are skipped: the catalogue then costs one failing step per
-    mistake instead of a whole run.
-    """
-    folder = target.parent.parent
-    return folder.name == "mistakes" and (folder.parent / MANIFEST).is_file()
-
-
 @pytest.fixture
 def exercise(request: pytest.FixtureRequest):
     """The target module, freshly imported under a unique name for this step."""
@@ -128,8 +116,6 @@ def exercise(request: pytest.FixtureRequest):
     target = target_for(Path(str(request.node.path)), state)
     if state.timed_out:  # the rest would most likely hang too: answer fast instead
         pytest.skip("not run: an earlier step timed out")
-    if state.failed and is_catalogued_mistake(target):
-        pytest.skip("not run: a catalogued mistake is judged by its first failure")
     if target in state.broken_imports:
         pytest.fail(f"not run: {state.broken_imports[target]}", pytrace=False)
     if not target.is_file():
@@ -225,7 +211,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     state.duration[nodeid] = state.duration.get(nodeid, 0.0) + call.duration
     if report.failed and nodeid not in state.outcome:
         state.outcome[nodeid] = _classify(item, call, state)
-        state.failed = True
     elif report.skipped and nodeid not in state.outcome:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         state.outcome[nodeid] = ("skipped", reason)

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from kata.course import load_course
-from kata.engine import Engine
+from kata.engine import CheckRequest, Engine
 from kata.mistakes import catalogue, verify_mistakes
 
 from tests.conftest import REPO
@@ -58,12 +58,17 @@ def test_a_torch_shape_error_names_the_learners_line_and_the_shapes(kata):
     assert "the last size of a must equal the first size of b, but here they are 2 and 3" in message
 
 
-def test_a_catalogued_mistake_stops_at_its_first_failure(kata):
-    [result] = kata.json("check", "15", "--json", "--file", str(MISTAKES / "15_nudge_tensor_towards_minimum/uphill.py"),
-                         cwd=REPO)
-    outcomes = [s["outcome"] for s in result["steps"]]
+def test_first_failure_only_stops_the_run_there():
+    """verify judges a mistake by its first failure, so it asks the engine to stop there (--maxfail=1)."""
+    ex = COURSE.find("15")
+    mistake = MISTAKES / "15_nudge_tensor_towards_minimum/uphill.py"
+    with Engine() as engine:
+        short = engine.check(CheckRequest(ex, mistake, first_failure_only=True))
+        full = engine.check(CheckRequest(ex, mistake))
+    outcomes = [s.outcome for s in short.steps]
     first = outcomes.index("failed")
-    assert set(outcomes[first + 1:]) == {"skipped"}, json.dumps(result, indent=1)
+    assert set(outcomes[first + 1:]) == {"skipped"}, outcomes
+    assert [s.outcome for s in full.steps].count("failed") > 1
 
 
 def test_every_exercise_has_at_least_two_mistakes():

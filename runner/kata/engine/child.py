@@ -34,6 +34,7 @@ def pytest_args(request: dict, events_fd: int) -> list[str]:
         f"--rootdir={request.get('rootdir') or Path(request['checks']).parent}",
         "-q", "--no-header", "-rN", "--tb=no",
         "-W", "ignore::DeprecationWarning",
+        f"--maxfail={int(request.get('maxfail', 0))}",
     ]
 
 
@@ -103,6 +104,7 @@ def run(request: dict, events_fd: int, prepared=None) -> int:
     prepared.option.kata_file = request["target"]
     prepared.option.kata_events_fd = events_fd
     prepared.option.timeout = float(request["step_timeout"])
+    prepared.option.maxfail = int(request.get("maxfail", 0))
     try:
         return int(prepared.hook.pytest_cmdline_main(config=prepared))
     finally:

@@ -28,6 +28,7 @@ class CheckRequest:
     target: Path
     target_label: str = ""
     seed: int = 0  # the random seed every step starts from; `kata verify` varies it to find flaky steps
+    first_failure_only: bool = False  # stop at the first failing step (pytest's --maxfail=1)
 
     def to_wire(self) -> dict:
         ex = self.exercise
@@ -44,6 +45,7 @@ class CheckRequest:
             "run_timeout": ex.timeout * steps + 30,
             "preload": sorted(ex.preload or (check_imports | imported_libraries(self.target))),
             "seed": self.seed,
+            "maxfail": 1 if self.first_failure_only else 0,
         }
 
 
