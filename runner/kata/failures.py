@@ -12,7 +12,9 @@ matrix product that does not fit is explained.
 
 from __future__ import annotations
 
+import functools
 import linecache
+import os
 import re
 import traceback
 from pathlib import Path
@@ -38,12 +40,21 @@ def syntax_error_message(exc: SyntaxError) -> str:
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=1024)
+def _real(path) -> str:
+    """A file's resolved path, cached: tracebacks through torch repeat the same files many times."""
+    try:
+        return os.path.realpath(os.fspath(path))
+    except (OSError, ValueError, TypeError):
+        return str(path)
+
+
 def learner_frames(tb, keep: set[str]) -> list[traceback.FrameSummary]:
     """The frames of `tb` whose file is one of `keep` (resolved paths)."""
     frames = []
     for frame in traceback.extract_tb(tb):
         try:
-            resolved = str(Path(frame.filename).resolve())
+            resolved = _real(frame.filename)
         except (OSError, ValueError):
             continue
         if resolved in keep:
@@ -63,12 +74,12 @@ def describe_exception(exc: BaseException, keep_files: list[Path], explanation: 
     """
     if isinstance(exc, SyntaxError):
         return _cap(syntax_error_message(exc))
-    keep = {str(Path(p).resolve()) for p in keep_files if p}
+    keep = {_real(p) for p in keep_files if p}
     frames = learner_frames(exc.__traceback__, keep)
     caught = _caught_learner_error(exc, learner_file)
     if caught is not None:
-        learner = str(Path(learner_file).resolve())
-        frames += [f for f in learner_frames(caught.__traceback__, keep) if _resolved(f.filename) == learner]
+        learner = _real(learner_file)
+        frames += [f for f in learner_frames(caught.__traceback__, keep) if _real(f.filename) == learner]
     text = explanation if explanation else _exception_line(exc)
     if learner_file is not None and not explanation:
         operands = explain_operands(caught or exc, learner_file)
@@ -85,19 +96,19 @@ def _caught_learner_error(exc: BaseException, learner_file: Path | None) -> Base
     inner = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     if inner is None or isinstance(inner, AssertionError) or inner.__traceback__ is None:
         return None
-    frame, _ = _deepest_learner_frame(inner.__traceback__, str(Path(learner_file).resolve()))
+    frame, _ = _deepest_learner_frame(inner.__traceback__, _real(learner_file))
     return inner if frame is not None else None
 
 
 def format_frames(tb, keep_files: list[Path], learner_file: Path | None = None) -> str:
     """The learner's frames of `tb`, each as a clickable `path:line in function` plus its code."""
-    keep = {str(Path(p).resolve()) for p in keep_files if p}
+    keep = {_real(p) for p in keep_files if p}
     return _format(learner_frames(tb, keep), learner_file)
 
 
 def _format(frames: list[traceback.FrameSummary], learner_file: Path | None) -> str:
     """Each frame as `path:line in function` and its code; a check frame followed by the learner's shows no code."""
-    learner = str(Path(learner_file).resolve()) if learner_file is not None else None
+    learner = _real(learner_file) if learner_file is not None else None
     if learner is not None:
         frames = _first_of_each_check_run(frames, learner)
     if len(frames) > 8:  # deep recursion: the first frames and the last say enough
@@ -108,8 +119,8 @@ def _format(frames: list[traceback.FrameSummary], learner_file: Path | None) -> 
             lines.append("    … the same frames repeat …")
             continue
         lines.append(f"{frame.filename}:{frame.lineno} in {frame.name}")
-        calls_learner = (learner is not None and _resolved(frame.filename) != learner
-                         and any(f is not None and _resolved(f.filename) == learner for f in frames[i + 1:]))
+        calls_learner = (learner is not None and _real(frame.filename) != learner
+                         and any(f is not None and _real(f.filename) == learner for f in frames[i + 1:]))
         if frame.line and not calls_learner:
             lines.append(f"    {frame.line.strip()}")
     return "\n".join(lines)
@@ -120,18 +131,11 @@ def _first_of_each_check_run(frames: list[traceback.FrameSummary], learner: str)
     kept: list[traceback.FrameSummary] = []
     previous_was_check = False
     for frame in frames:
-        is_learner = _resolved(frame.filename) == learner
+        is_learner = _real(frame.filename) == learner
         if is_learner or not previous_was_check:
             kept.append(frame)
         previous_was_check = not is_learner
     return kept
-
-
-def _resolved(filename: str) -> str:
-    try:
-        return str(Path(filename).resolve())
-    except (OSError, ValueError):
-        return filename
 
 
 # Errors torch, numpy and einops raise when shapes or types don't fit.
@@ -149,7 +153,7 @@ def explain_operands(exc: BaseException, learner_file: Path) -> str | None:
     if isinstance(exc, NotImplementedError) or not (
             isinstance(exc, _TENSOR_ERRORS) or type(exc).__module__.startswith("einops")):
         return None
-    frame, lineno = _deepest_learner_frame(exc.__traceback__, str(Path(learner_file).resolve()))
+    frame, lineno = _deepest_learner_frame(exc.__traceback__, _real(learner_file))
     if frame is None:
         return None
     code = linecache.getline(frame.f_code.co_filename, lineno).strip()
@@ -170,7 +174,7 @@ def explain_operands(exc: BaseException, learner_file: Path) -> str | None:
 def _deepest_learner_frame(tb, learner: str):
     found, lineno = None, 0
     while tb is not None:
-        if _resolved(tb.tb_frame.f_code.co_filename) == learner:
+        if _real(tb.tb_frame.f_code.co_filename) == learner:
             found, lineno = tb.tb_frame, tb.tb_lineno
         tb = tb.tb_next
     return found, lineno

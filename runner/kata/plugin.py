@@ -75,6 +75,12 @@ def pytest_configure(config: pytest.Config) -> None:
         target_file=Path(file).resolve() if file else None,
         events_fd=config.getoption("kata_events_fd"),
     )
+    _active.append(config.stash[_KEY])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _active and config.stash.get(_KEY, None) is _active[-1]:
+        _active.pop()
 
 
 def _state(config: pytest.Config) -> _State:
@@ -261,6 +267,15 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
     state.emit(ev="step", index=state.steps.get(nodeid, 0), outcome=outcome, message=message,
                duration_s=state.duration.get(nodeid, 0.0), output=output)
     return result
+
+
+_active: list[_State] = []  # the running session's state, for hooks that get no config
+
+
+def pytest_internalerror(excrepr, excinfo) -> None:
+    """pytest or a plugin broke: pass its traceback on, so the verdict names it instead of hiding it."""
+    if _active:
+        _active[-1].emit(ev="internal_error", message=str(excrepr)[-3000:])
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -112,3 +112,13 @@ def test_learner_file_crashing_in_workspace_keeps_the_file(kata, fixture_ws):
     proc = kata("check", "01", cwd=fixture_ws)
     assert proc.returncode == 1 and "segmentation fault" in proc.stdout
     assert mine.read_text() == (HOSTILE / "segfault.py").read_text()
+
+
+def test_a_broken_pytest_hook_is_an_error_not_a_verdict(kata, tmp_path):
+    """If pytest or a plugin breaks, the learner must not see a plain 'failed' with no reason."""
+    course = _broken_course(tmp_path, lambda c: (c / "checks" / "conftest.py").write_text(
+        "def pytest_runtest_makereport(item, call):\n    raise RuntimeError('course hook is broken')\n"))
+    proc = kata("check", "01", "--file", str(course / "solutions" / "01_add.py"), "--course", str(course))
+    assert proc.returncode == 1
+    assert "bug in kata or in the course" in proc.stdout
+    assert "course hook is broken" in proc.stdout

@@ -23,6 +23,7 @@ from kata.results import (CRASHED, ERROR, PASSED, SKIPPED, TIMEOUT, CheckResult,
                           overall_status)
 
 MAX_OUTPUT = 64 * 1024
+INTERNAL_ERROR, USAGE_ERROR = 3, 4  # pytest's exit statuses for its own failures
 GRACE_S = 3.0  # pytest-timeout fires inside the child first; this is the parent's backstop
 STARTUP_S = 30.0  # collecting the check module, before the first step starts
 
@@ -81,6 +82,8 @@ class _Run:
     output: bytearray = field(default_factory=bytearray)
     dropped: int = 0
     files: set[str] = field(default_factory=set)  # the learner's file and the check module
+    exitstatus: int = 0  # pytest's, from the end event
+    internal_error: str = ""
 
     def step(self, index: int) -> StepResult:
         for step in self.result.steps:
@@ -212,8 +215,11 @@ def _apply(run: _Run, event: dict) -> None:
         run.running = None
     elif kind == "collect_error":
         run.collect_error = event.get("message", "")
+    elif kind == "internal_error":
+        run.internal_error = event.get("message", "")
     elif kind == "end":
         run.ended = True
+        run.exitstatus = int(event.get("exitstatus", 0))
 
 
 def _finish(run: _Run, status: tuple[int | None, int | None], timed_out: bool) -> None:
@@ -225,6 +231,13 @@ def _finish(run: _Run, status: tuple[int | None, int | None], timed_out: bool) -
         if run.collect_error:
             result.status = ERROR
             result.message = "The check module could not be loaded (a problem for the course's author):\n" + run.collect_error
+        elif run.exitstatus in (INTERNAL_ERROR, USAGE_ERROR):
+            # pytest itself (or kata's plugin) failed: never report that as the learner's verdict.
+            result.status = ERROR
+            tail = (run.internal_error or result.output).strip()[-1500:]
+            result.message = (f"kata could not run these checks (pytest exit status {run.exitstatus}); "
+                              "this is a bug in kata or in the course, not in your code. "
+                              "Please report it." + (f"\n{tail}" if tail else ""))
         else:
             result.status = overall_status(result.steps)
         return
