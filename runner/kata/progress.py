@@ -99,7 +99,13 @@ def first_unfinished(course: Course, progress: Progress) -> Exercise | None:
 
 
 def blocker(course: Course, progress: Progress, ex: Exercise) -> Exercise | None:
-    """The exercise to finish before `ex` unlocks, or None when `ex` is unlocked."""
+    """The exercise to finish before `ex` unlocks, or None when `ex` is unlocked.
+
+    An exercise the learner has already worked on stays unlocked, even when an
+    instructor later inserts a new exercise before it.
+    """
+    if progress.get(ex.name).status in (DONE, SKIPPED, STARTED):
+        return None
     for earlier in course.exercises[: course.index(ex)]:
         if not progress.is_finished(earlier.name):
             return earlier

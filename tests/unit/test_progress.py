@@ -115,3 +115,19 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     assert progress.get("add").hints_shown == 80
     assert progress.get("double").hints_shown == 40
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_an_exercise_already_worked_on_stays_unlocked_after_an_insert_before_it():
+    progress = Progress()
+    progress.record(result("add", ["passed", "passed"]), "h")
+    progress.record(result("double", ["passed", "failed"]), "h")
+    progress.record(result("spin", ["passed"]), "h")
+    # an instructor inserts a new exercise before `double`: `add` is done, but the new one is not
+    progress.entries["new_one"] = progress.get("new_one")
+    from kata.course import Course, Exercise
+    inserted = Exercise(2, "new_one", "New", (), 10.0, ADD.root)
+    course = Course(COURSE.root, "c", "c", (ADD, inserted, DOUBLE, SPIN, BOOM))
+    assert blocker(course, progress, DOUBLE) is None
+    assert blocker(course, progress, SPIN) is None
+    assert state_of(course, progress, BOOM) == LOCKED
+    assert blocker(course, progress, BOOM) == inserted
