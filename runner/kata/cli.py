@@ -269,7 +269,7 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
     stub imports and fails each step by NotImplementedError or a wrong answer;
     no scaffold is left and every exercise has hints.
     """
-    from kata.verify import DEFAULT_SEEDS, verify_course
+    from kata.dev.verify import DEFAULT_SEEDS, verify_course
 
     course = _course_from(course_spec)
     exercises = [course.find(i) for i in ids] if ids else None
@@ -327,7 +327,7 @@ def new_cmd(name: str, after: str | None, title: str | None, course_dir: Path | 
     Later exercises are renumbered; learners' progress is keyed by name and
     stays. `kata verify` fails until the real checks, stub and solution are written.
     """
-    from kata.scaffold import new_exercise
+    from kata.dev.scaffold import new_exercise
 
     root = course_dir if course_dir is not None else _course_from(None).root
     if course_dir is None and not _inside(Path.cwd(), root):
@@ -395,8 +395,8 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
     holding every exercise; a folder of submissions is opened one level down.
     Exit 0 when every submission passed everything, 1 otherwise.
     """
-    from kata import gradebook
-    from kata.grade import find_submissions, grade
+    from kata.dev import gradebook
+    from kata.dev.grade import find_submissions, grade
 
     course = _course_from(course_spec)
     exercises = [course.find(i) for i in ids] if ids else None

@@ -2,7 +2,7 @@
 
 A failed comparison says, in a few lines: expected and actual shape and dtype,
 what went wrong in plain words when a known mistake fits (transposed, softmax
-over the wrong dimension, a missing bias, ... see `kata.diagnose`), the largest
+over the wrong dimension, a missing bias, ... see `kata.feedback.diagnose`), the largest
 difference and where it is, how many elements differ, and for small values
 both side by side. It never dumps thousands of elements.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
-from kata import diagnose
+from kata.feedback import diagnose
 
 SMALL = 12  # show values side by side up to this many elements
 
@@ -265,15 +265,15 @@ def assert_grad_fresh(actual: Any, expected: Any, previous: Any = None, what: st
 def typechecked(function: Callable, name: str | None = None) -> Callable:
     """`function`, run under jaxtyping's runtime checker: shapes that break its annotations fail in one sentence.
 
-    See `kata.shapecheck`; e.g. "`input_to_function` should be batch × d_input, got 4 × 783".
+    See `kata.feedback.shapecheck`; e.g. "`input_to_function` should be batch × d_input, got 4 × 783".
     """
-    from kata.shapecheck import typechecked as wrap
+    from kata.feedback.shapecheck import typechecked as wrap
 
     return wrap(function, name=name)
 
 
 def typecheck_module(module: Any) -> Any:
     """Every jaxtyping-annotated function of the learner's `module` checked from now on, calls between them too."""
-    from kata.shapecheck import typecheck_module as wrap
+    from kata.feedback.shapecheck import typecheck_module as wrap
 
     return wrap(module)

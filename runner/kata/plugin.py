@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from kata.course import MANIFEST, describe_filename
-from kata.failures import describe_exception, format_frames
+from kata.feedback.failures import describe_exception, format_frames
 
 MAX_STEP_OUTPUT = 8000
 _counter = itertools.count()

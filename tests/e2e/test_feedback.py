@@ -11,7 +11,7 @@ import pytest
 
 from kata.course import load_course
 from kata.engine import CheckRequest, Engine
-from kata.mistakes import catalogue, verify_mistakes
+from kata.dev.mistakes import catalogue, verify_mistakes
 
 from tests.conftest import REPO
 

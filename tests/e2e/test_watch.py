@@ -202,7 +202,7 @@ def test_polling_when_forced(watch, fixture_ws):
 
 
 def test_falls_back_to_polling_when_events_do_not_arrive(watch, fixture_ws):
-    proc = watch(env={"KATA_PROBE_WAIT_S": "0"})  # no event can arrive in zero seconds
+    proc = watch(env={"KATA_PROBE_WAIT_S": "0"})  # 0: the probe counts events as missing
     proc.wait_for(1)
     save_plain(exercise_file(fixture_ws), BAD_ADD)
     assert proc.wait_for(2)[1]["status"] == "failed"

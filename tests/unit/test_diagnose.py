@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from kata import diagnose as d
+from kata.feedback import diagnose as d
 
 
 def test_transposed_matrix_of_another_shape():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from kata.failures import describe_exception
+from kata.feedback.failures import describe_exception
 
 
 def _load(path: Path, source: str) -> dict:

@@ -9,8 +9,8 @@ import pytest
 
 from kata.course import load_course
 from kata.errors import KataError
-from kata.grade import Gradebook, Row, find_submissions, missing_result
-from kata.gradebook import headline, to_csv, to_json_lines, to_junit_xml, to_text
+from kata.dev.grade import Gradebook, Row, find_submissions, missing_result
+from kata.dev.gradebook import headline, to_csv, to_json_lines, to_junit_xml, to_text
 from kata.results import CheckResult, StepResult
 
 from tests.conftest import FIXTURE_COURSE

@@ -1,9 +1,9 @@
-"""kata.mistakes: reading a catalogue, and judging whether the checks catch each mistake as declared."""
+"""kata.dev.mistakes: reading a catalogue, and judging whether the checks catch each mistake as declared."""
 
 from pathlib import Path
 
 from kata.course import Exercise
-from kata.mistakes import catalogue, read_expects, verify_mistakes
+from kata.dev.mistakes import catalogue, read_expects, verify_mistakes
 from kata.results import FAILED, PASSED, CheckResult, StepResult
 
 

@@ -8,7 +8,7 @@ import pytest
 from kata.course import load_course
 from kata.errors import KataError
 from kata.progress import DONE, state_of
-from kata.scaffold import MARK, leftovers, new_exercise
+from kata.dev.scaffold import MARK, leftovers, new_exercise
 from kata.workspace import find_workspace, init_workspace
 
 from tests.conftest import FIXTURE_COURSE

@@ -71,7 +71,7 @@ PRELOADABLE = ("numpy", "torch", "einops", "jaxtyping", "torchvision", "tqdm", "
 # numpy 2 loads numpy.random lazily, on the first seeding; einops loads its torch backend on
 # first use. Loaded in the worker, they cost the children nothing (~10 ms a run otherwise).
 COMPANIONS = {
-    "jaxtyping": ("beartype", "kata.shapecheck"),
+    "jaxtyping": ("beartype", "kata.feedback.shapecheck"),
     "numpy": ("numpy.random",),
     "einops": ("einops._torch_specific",),
 }

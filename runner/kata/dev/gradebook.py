@@ -11,7 +11,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from kata.grade import MISSING, Gradebook, Row
+from kata.dev.grade import MISSING, Gradebook, Row
 from kata.results import CheckResult
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

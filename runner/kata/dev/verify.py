@@ -24,7 +24,7 @@ from typing import Callable
 
 from kata.course import Course, Exercise, step_names, stray_files
 from kata.engine import CheckRequest, Engine
-from kata.pool import run_all
+from kata.dev.pool import run_all
 from kata.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
 
 DEFAULT_SEEDS = 1  # extra seeds the solution is re-run with; see docs/authoring.md for the cost
@@ -103,7 +103,7 @@ def manifest_problems(course: Course) -> list[str]:
 
 def authoring_problems(ex: Exercise) -> list[str]:
     """What a `kata new` scaffold leaves for the instructor to write, and hints that are missing."""
-    from kata.scaffold import leftovers
+    from kata.dev.scaffold import leftovers
 
     problems = []
     left = leftovers(ex)
@@ -191,7 +191,7 @@ def stub_problems(verdict: ExerciseVerdict) -> list[str]:
 def mistake_problems(engine: Engine, ex: Exercise) -> list[str]:
     """The mistake catalogue's own verdict (issue 5), where this kata has one."""
     try:
-        from kata.mistakes import verify_mistakes
+        from kata.dev.mistakes import verify_mistakes
     except ImportError:
         return []
     return list(verify_mistakes(engine, ex))

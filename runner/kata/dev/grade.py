@@ -20,7 +20,7 @@ from typing import Callable
 from kata.course import Course, Exercise, step_names
 from kata.engine import CheckRequest, Engine
 from kata.errors import KataError
-from kata.pool import cores, run_all
+from kata.dev.pool import cores, run_all
 from kata.results import ERROR, PASSED, CheckResult, StepResult
 
 STATE_DIR = ".kata"
