@@ -195,6 +195,13 @@ def hint_cmd(ident: str | None) -> None:
         click.echo(f"That was the last hint. `kata solution {ex.id}` shows the solution.")
 
 
+def _confirmed(question: str, refusal: str, fix: str) -> bool:
+    """Ask in a terminal; with no terminal to ask in, refuse (exit 2) and say which flag to add."""
+    if not sys.stdin.isatty():
+        raise KataError(refusal, fix)
+    return click.confirm(question, default=False)
+
+
 @cli.command("solution")
 @click.argument("ident")
 @click.option("--yes", "-y", is_flag=True, help="Show it without asking, even if the exercise is not done.")
@@ -204,10 +211,9 @@ def solution_cmd(ident: str, yes: bool) -> None:
     ex = ws.course.find(ident)
     progress = _load_progress(ws)
     if progress.get(ex.name).status != DONE and not yes:
-        if not sys.stdin.isatty():
-            raise KataError(f"{ex.id} {ex.name} is not done yet, so its solution is held back.",
-                            f"Finish it first, or run `kata solution {ex.id} --yes` to see it anyway.")
-        if not click.confirm(f"{ex.id} {ex.name} is not done yet. Show the solution anyway?", default=False):
+        if not _confirmed(f"{ex.id} {ex.name} is not done yet. Show the solution anyway?",
+                          f"{ex.id} {ex.name} is not done yet, so its solution is held back.",
+                          f"Finish it first, or run `kata solution {ex.id} --yes` to see it anyway."):
             click.echo("Kept hidden. `kata hint` gives a nudge instead.")
             return
     with ws.progress.update() as fresh:
@@ -225,10 +231,9 @@ def reset_cmd(ident: str, yes: bool) -> None:
     ex = ws.course.find(ident)
     path = ws.file_of(ex)
     if not yes and path.exists():
-        if not sys.stdin.isatty():
-            raise KataError(f"Resetting {path.relative_to(ws.root)} replaces your work (after a backup).",
-                            f"Run `kata reset {ex.id} --yes` to do it.")
-        if not click.confirm(f"Replace {path.relative_to(ws.root)} with the original stub? (a backup is kept)"):
+        if not _confirmed(f"Replace {path.relative_to(ws.root)} with the original stub? (a backup is kept)",
+                          f"Resetting {path.relative_to(ws.root)} replaces your work (after a backup).",
+                          f"Run `kata reset {ex.id} --yes` to do it."):
             click.echo("Nothing changed.")
             return
     backup = ws.restore_stub(ex)

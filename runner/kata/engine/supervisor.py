@@ -126,18 +126,11 @@ def supervise(child: Child, events_fd: int, output_fd: int, request: dict,
                     selector.unregister(key.fd)
                     open_fds -= 1
                     continue
-                if key.data == "output":
-                    _keep_output(run, data)
-                    continue
-                pending += data
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    event = _parse(line)
-                    if event is None:
-                        continue
-                    _apply(run, event)
+                pending, events = _take(run, key.data, data, pending)
+                if events:
                     progress_deadline = time.monotonic() + (
                         run.step_timeout + GRACE_S if run.running is not None else STARTUP_S)
+                for event in events:
                     if on_event is not None:
                         on_event(event)
             if open_fds and child.poll() is not None:
@@ -172,17 +165,24 @@ def _drain(selector: selectors.BaseSelector, run: _Run, pending: bytes) -> bytes
             if not data:
                 selector.unregister(key.fd)
                 continue
-            if key.data == "output":
-                _keep_output(run, data)
-                continue
-            pending += data
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                event = _parse(line)
-                if event is not None:
-                    _apply(run, event)
+            pending, _ = _take(run, key.data, data, pending)
         if not selector.get_map():
             return pending
+
+
+def _take(run: _Run, stream: str, data: bytes, pending: bytes) -> tuple[bytes, list[dict]]:
+    """Take one chunk from the child: output is kept (capped); whole event lines are applied.
+
+    Returns the unfinished tail of the event stream and the events applied.
+    """
+    if stream == "output":
+        _keep_output(run, data)
+        return pending, []
+    *lines, pending = (pending + data).split(b"\n")
+    events = [event for event in map(_parse, lines) if event is not None]
+    for event in events:
+        _apply(run, event)
+    return pending, events
 
 
 def _parse(line: bytes) -> dict | None:
