@@ -88,6 +88,25 @@ def baseline(check: Path, answer: Path, runs: int) -> list[float]:
     return times
 
 
+def time_first_verdict(tmp: Path, skip: int) -> float:
+    """Seconds from starting `kata watch` on a fresh workspace until its first verdict."""
+    ws = tmp / f"first-{skip}"
+    kata("init", str(ws), cwd=tmp)
+    course = load_course(REPO)
+    for ex in course.exercises[:skip]:
+        kata("skip", ex.id, cwd=ws)
+    events = ws / "events.jsonl"
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "kata", "watch", "--events", str(events)], cwd=ws,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(events, 1)
+        return time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=10, help="saves per exercise (alternating right and wrong)")
@@ -141,6 +160,8 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=20)
+        first_plain = time_first_verdict(tmp, skip=0)
+        first_torch = time_first_verdict(tmp, skip=4)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -154,7 +175,10 @@ def main() -> None:
     med, p95 = statistics.median(all_latencies), percentile(all_latencies, 0.95)
     base_all = statistics.median([statistics.median(row[2]) for row in rows])
     print(f"{'all':<24}{med * 1000:>8.1f}ms{p95 * 1000:>8.1f}ms{base_all * 1000:>14.0f}ms{base_all / med:>9.1f}x")
-    print(f"first verdict after starting kata watch: {first_verdict_s:.2f} s")
+    print(f"first verdict after starting kata watch: {first_verdict_s:.2f} s "
+          f"(workspace opening on {course.exercises[max(e.number for e in chosen) - 1].id}); "
+          f"on a fresh workspace (01, plain Python): {first_plain:.2f} s; "
+          f"opening on 05 (torch): {first_torch:.2f} s")
     print(f"warm worker resident memory: {memory:.0f} MB")
 
 
