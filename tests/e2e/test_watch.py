@@ -236,3 +236,22 @@ def test_keys_from_a_terminal(fixture_ws):
     assert proc.proc.returncode == 0
     assert "Hint 1/2 for 01 add: Use +." in out
     assert "n next · h hint" in out
+
+
+def test_hints_already_shown_stay_on_screen_after_the_next_save(fixture_ws):
+    leader, follower = pty.openpty()
+    proc = WatchProcess(fixture_ws, stdin=follower)
+    try:
+        proc.wait_for(1)
+        save_plain(exercise_file(fixture_ws), BAD_ADD)
+        proc.wait_for(2)
+        os.write(leader, b"h")
+        time.sleep(0.5)
+        save_plain(exercise_file(fixture_ws), BAD_ADD + "\n")
+        proc.wait_for(3)
+        out = proc.stop()
+    finally:
+        os.close(leader)
+        os.close(follower)
+    last_screen = out.rsplit("01 add  (", 1)[1]
+    assert "Hint 1/2: Use +." in last_screen

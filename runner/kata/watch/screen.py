@@ -27,6 +27,9 @@ def verdict_screen(course: Course, progress: Progress, ex: Exercise, result: Che
         else:
             lines.append("✓ Done!")
     else:
+        shown = progress.get(ex.name).hints_shown
+        for number, hint in enumerate(ex.hints[:shown], start=1):
+            lines.append(f"Hint {number}/{len(ex.hints)}: {hint}")
         lines.append(f"Save {path} to check again.")
     if keys:
         lines.append(KEYS)
