@@ -17,12 +17,15 @@ from kata.workspace import Workspace
 
 
 def locked_result(ex: Exercise, first: Exercise, target: str) -> CheckResult:
-    steps = [StepResult(index=i, name=n, title=t, outcome=LOCKED) for i, (n, t) in enumerate(step_names(ex.checks), 1)]
-    return CheckResult(
-        id=ex.id, name=ex.name, target=target, status=LOCKED, steps=steps,
-        message=f"{ex.id} {ex.name} is locked: finish {first.id} {first.name} first "
-                f"(or `kata skip {first.id}`).",
-    )
+    why = f"{ex.id} {ex.name} is locked: finish {first.id} {first.name} first (or `kata skip {first.id}`)."
+    return CheckResult(id=ex.id, name=ex.name, target=target, status=LOCKED,
+                       steps=_unrun_steps(ex, LOCKED, why), message=why)
+
+
+def _unrun_steps(ex: Exercise, outcome: str, why: str) -> list[StepResult]:
+    """The exercise's steps, none of them run, each saying why (JSON readers see only steps)."""
+    return [StepResult(index=i, name=n, title=t, outcome=outcome, message=why)
+            for i, (n, t) in enumerate(step_names(ex.checks), 1)]
 
 
 def check_file(engine: Engine, ex: Exercise, target: Path,
@@ -58,8 +61,9 @@ def check_unsaved(engine: Engine, ws: Workspace, ex: Exercise, progress: Progres
     if first is not None:
         return locked_result(ex, first, label), progress, None
     if not path.exists():
+        why = f"{label} is missing. Run `kata reset {ex.id}` to get the stub back."
         missing = CheckResult(id=ex.id, name=ex.name, target=label, status="error",
-                              message=f"{label} is missing. Run `kata reset {ex.id}` to get the stub back.")
+                              steps=_unrun_steps(ex, "error", why), message=why)
         return missing, progress, None
     digest = file_hash(path)
     result = engine.check(CheckRequest(ex, path, label), on_event)

@@ -453,9 +453,9 @@ def main() -> None:
         if exc.fix:
             click.echo(exc.fix, err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort:  # Ctrl-C (click turns KeyboardInterrupt into Abort)
         click.echo("Aborted.", err=True)
-        sys.exit(1)
+        sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(2)

@@ -239,10 +239,14 @@ def _classify(item: pytest.Item, call: pytest.CallInfo, state: _State) -> tuple[
         return "error", "the step failed"
     keep = _keep(item, state)
     learner = keep[1] if len(keep) > 1 else None
-    if isinstance(exc, LearnerExit) and exc.__cause__ is not None:
-        message = describe_exception(exc.__cause__, keep, explanation=str(exc), learner_file=learner)
-    else:
-        message = describe_exception(exc, keep, learner_file=learner)
+    try:
+        if isinstance(exc, LearnerExit) and exc.__cause__ is not None:
+            message = describe_exception(exc.__cause__, keep, explanation=str(exc), learner_file=learner)
+        else:
+            message = describe_exception(exc, keep, learner_file=learner)
+    except Exception:  # the learner's exception may break even str(); the verdict must not break with it
+        where = format_frames(exc.__traceback__, keep)
+        message = (where + "\n" if where else "") + f"{type(exc).__name__} (its message could not be shown)"
     return ("failed" if call.when == "call" else "error"), message
 
 

@@ -44,6 +44,10 @@ class Entry:
     updated: float = 0.0
 
 
+_FIELD_TYPES = {"status": str, "steps_passed": int, "steps_total": int, "done_hash": str,
+                "hints_shown": int, "solution_viewed": bool, "updated": (int, float)}
+
+
 @dataclass
 class Progress:
     entries: dict[str, Entry] = field(default_factory=dict)
@@ -83,11 +87,19 @@ class Progress:
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("exercises"), dict):
             raise ValueError("not a kata progress file")
         entries = {}
-        known = set(Entry.__dataclass_fields__)
         for name, raw in data["exercises"].items():
             if not isinstance(raw, dict):
                 raise ValueError(f"entry {name!r} is not an object")
-            entries[name] = Entry(**{k: v for k, v in raw.items() if k in known})
+            entry = Entry()
+            for key, value in raw.items():
+                if key not in _FIELD_TYPES:
+                    continue  # a field from a newer kata: ignore it
+                if not isinstance(value, _FIELD_TYPES[key]) or (isinstance(value, bool) and _FIELD_TYPES[key] is not bool):
+                    raise ValueError(f"entry {name!r} has {key} = {value!r}")
+                setattr(entry, key, value)
+            if entry.status not in (READY, STARTED, DONE, SKIPPED):
+                raise ValueError(f"entry {name!r} has the status {entry.status!r}")
+            entries[name] = entry
         return cls(entries)
 
 
@@ -141,13 +153,13 @@ class ProgressStore:
 
     def load(self) -> Progress:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return Progress()
         except OSError as exc:
             return self._set_aside(f"could not be read ({exc.strerror})")
-        try:
-            return Progress.from_json(json.loads(text))
+        try:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            return Progress.from_json(json.loads(raw.decode("utf-8")))
         except (ValueError, TypeError) as exc:
             return self._set_aside(f"is corrupt ({exc})")
 

@@ -39,6 +39,8 @@ def render_result(result: CheckResult, color: bool = False) -> str:
     for step in result.steps:
         lines.append(f"  {_paint(mark(step), step.outcome, color)} {step.title}")
     failure = result.first_failure()
+    if failure is not None and failure.message.startswith("not run:") and result.message:
+        failure = None  # no step ran: the run-level reason, in full, says more
     if failure is not None:
         lines.append("")
         lines.append(f"First failure, step {failure.index}: {failure.title}")

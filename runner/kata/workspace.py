@@ -6,6 +6,7 @@ are always read from the course and never copied here.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -47,8 +48,9 @@ class Workspace:
     def backups(self) -> Path:
         return self.state_dir / "backups"
 
-    @property
+    @functools.cached_property
     def progress(self) -> ProgressStore:
+        """One store per workspace, so warnings from loading it are still there to show."""
         return ProgressStore(self.state_dir / "progress.json")
 
     def file_of(self, ex: Exercise) -> Path:

@@ -122,3 +122,34 @@ def test_a_broken_pytest_hook_is_an_error_not_a_verdict(kata, tmp_path):
     assert proc.returncode == 1
     assert "bug in kata or in the course" in proc.stdout
     assert "course hook is broken" in proc.stdout
+
+
+def test_hint_and_skip_warn_about_a_corrupt_progress_file(kata, fixture_ws):
+    for args in (["hint"], ["skip", "01"]):
+        (fixture_ws / ".kata" / "progress.json").write_bytes(b"\xff\xfe not json")
+        proc = kata(*args, cwd=fixture_ws)
+        assert proc.returncode == 0, proc.stderr
+        assert "corrupt" in proc.stderr, args
+
+
+def test_the_worker_imports_no_course_conftest(kata, tmp_path):
+    """A course's other conftests may compute with torch; the worker must never, before it forks."""
+    marker = tmp_path / "imported.txt"
+    def add_conftests(course):
+        for folder in (course, course / "tests"):
+            folder.mkdir(exist_ok=True)
+            (folder / "conftest.py").write_text(f"open({str(marker)!r}, 'a').write('x')\n")
+    course = _broken_course(tmp_path, add_conftests)
+    proc = kata("check", "01", "--file", str(course / "solutions" / "01_add.py"), "--course", str(course))
+    assert proc.returncode == 0, proc.stdout
+    assert not marker.exists()
+
+
+def test_json_steps_say_why_they_did_not_run(kata, fixture_ws):
+    (result,) = kata.json("check", "03", "--json", cwd=fixture_ws)
+    assert result["status"] == "locked"
+    assert all("finish 01 add first" in step["message"] for step in result["steps"])
+    (fixture_ws / "exercises" / "01_add.py").unlink()
+    (result,) = kata.json("check", "01", "--json", cwd=fixture_ws)
+    assert result["status"] == "error" and result["steps"]
+    assert all("kata reset 01" in step["message"] for step in result["steps"])

@@ -45,6 +45,8 @@ CASES = [
     ("import_error.py", "error", ["does not import", "import_error.py:1", "not_a_real_module_kata"]),
     ("nan.py", "failed", ["nan"]),
     ("wrong_type.py", "failed", ["'3' == 3"]),
+    ("broken_str.py", "failed", ["broken_str.py:7 in add", "could not be shown"]),
+    ("swallows_timeouts.py", "timeout", ["time limit"]),
 ]
 
 
@@ -108,3 +110,30 @@ def test_spawn_fallback_gives_the_same_verdicts(monkeypatch):
         assert check(engine, "segfault.py").status == "crashed"
         assert check(engine, "sys_exit_at_import.py").status == "error"
         assert engine.check(CheckRequest(ADD, ADD.solution)).status == "passed"
+
+
+def test_a_check_child_dies_with_its_worker():
+    """Ctrl-C ends kata and its worker; the learner's endless loop must not live on alone."""
+    import threading
+    import time
+
+    engine = Engine()
+    engine.start()
+    worker = engine.worker_pid
+    threading.Thread(target=check, args=(engine, "swallows_timeouts.py"), daemon=True).start()
+    children = []
+    for _ in range(100):
+        children = os.popen(f"pgrep -P {worker}").read().split()
+        if children:
+            break
+        time.sleep(0.05)
+    assert children, "the check child never started"
+    os.kill(worker, 9)
+    for _ in range(100):
+        alive = [pid for pid in children if os.path.exists(f"/proc/{pid}") and
+                 open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
+        if not alive:
+            break
+        time.sleep(0.05)
+    assert not alive, f"check child {alive} outlived its worker"
+    engine.close()

@@ -255,3 +255,18 @@ def test_hints_already_shown_stay_on_screen_after_the_next_save(fixture_ws):
         os.close(follower)
     last_screen = out.rsplit("01 add  (", 1)[1]
     assert "Hint 1/2: Use +." in last_screen
+
+
+def test_a_skip_in_another_terminal_unlocks_in_watch(watch, fixture_ws, kata):
+    proc = watch()
+    proc.wait_for(1)
+    assert kata("skip", "01", cwd=fixture_ws).returncode == 0
+    save_plain(exercise_file(fixture_ws, "02_double.py"), "def double(x):\n    return 2 * x\n")
+    assert proc.wait_for(2)[1]["status"] == "passed"
+
+
+def test_a_corrupt_progress_file_is_announced_on_screen(watch, fixture_ws):
+    (fixture_ws / ".kata" / "progress.json").write_text("{ not json")
+    proc = watch()
+    proc.wait_for(1)
+    assert "warning: Your progress file" in proc.stop()

@@ -131,3 +131,24 @@ def test_an_exercise_already_worked_on_stays_unlocked_after_an_insert_before_it(
     assert blocker(course, progress, SPIN) is None
     assert state_of(course, progress, BOOM) == LOCKED
     assert blocker(course, progress, BOOM) == inserted
+
+
+def test_a_file_that_is_not_utf8_is_set_aside(tmp_path):
+    path = tmp_path / "progress.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    store = ProgressStore(path)
+    assert store.load().entries == {} and store.warnings
+    assert list(tmp_path.glob("progress.json.corrupt-*"))
+
+
+def test_fields_of_the_wrong_type_are_corrupt(tmp_path):
+    path = tmp_path / "progress.json"
+    path.write_text(json.dumps({"format": 1, "exercises": {"add": {"status": "started", "hints_shown": "1"}}}))
+    store = ProgressStore(path)
+    assert store.load().entries == {} and "hints_shown" in store.warnings[0]
+
+
+def test_an_unknown_status_is_corrupt(tmp_path):
+    path = tmp_path / "progress.json"
+    path.write_text(json.dumps({"format": 1, "exercises": {"add": {"status": "finished"}}}))
+    assert ProgressStore(path).load().entries == {}

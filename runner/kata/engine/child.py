@@ -132,8 +132,12 @@ def prepare_config(rootdir: str):
     """
     from _pytest.config import _prepareconfig
 
-    placeholder = {"checks": rootdir, "target": rootdir, "step_timeout": 10, "rootdir": rootdir}
-    return _prepareconfig(pytest_args(placeholder, events_fd=-1) + ["--capture=sys"], None)
+    # The placeholder path holds no conftest.py, and --confcutdir stops pytest looking above
+    # checks/: so the worker imports no course conftest (it might compute with torch, which
+    # must never happen before a fork). A checks/conftest.py still loads, in each child.
+    placeholder = {"checks": str(INI.parent), "target": rootdir, "step_timeout": 10, "rootdir": rootdir}
+    return _prepareconfig(pytest_args(placeholder, events_fd=-1)
+                          + ["--capture=sys", f"--confcutdir={Path(rootdir) / 'checks'}"], None)
 
 
 def main(argv: list[str]) -> None:

@@ -240,6 +240,11 @@ def _finish(run: _Run, status: tuple[int | None, int | None], timed_out: bool) -
                               "Please report it." + (f"\n{tail}" if tail else ""))
         else:
             result.status = overall_status(result.steps)
+            return
+        reason = result.message.splitlines()[0]
+        for step in result.steps:  # --json readers see only the steps: each says why it did not run
+            if step.outcome == SKIPPED and not step.message:
+                step.outcome, step.message = ERROR, f"not run: {reason}"
         return
     if timed_out:
         outcome = TIMEOUT

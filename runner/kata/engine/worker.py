@@ -85,16 +85,35 @@ def prepared_config(request: dict):
     return _configs[rootdir]
 
 
+def die_with(parent: int) -> None:
+    """Have the kernel kill this child when the worker dies (Linux), so none is ever orphaned.
+
+    The child has its own process group, so a Ctrl-C that ends `kata` and its
+    worker would otherwise leave a learner's endless loop running on its own.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the worker died before prctl took effect
+        os._exit(1)
+
+
 def start_child(request: dict, prepared=None) -> tuple[Child, int, int]:
     """Fork (or spawn) a child for one run; returns it with the read ends of its two pipes."""
     events_r, events_w = os.pipe()
     output_r, output_w = os.pipe()
+    worker = os.getpid()
     if CAN_FORK:
         pid = os.fork()
         if pid == 0:  # the child: never returns
             code = 70
             try:
                 os.setpgid(0, 0)
+                die_with(worker)
                 os.close(events_r)
                 os.close(output_r)
                 os.dup2(output_w, 1)
@@ -117,7 +136,7 @@ def start_child(request: dict, prepared=None) -> tuple[Child, int, int]:
         popen = subprocess.Popen(
             [sys.executable, "-m", "kata.engine.child", json.dumps(request), str(events_w)],
             pass_fds=(events_w,), stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=lambda: die_with(worker),
         )
         handle = Child(popen.pid, popen)
     os.close(events_w)

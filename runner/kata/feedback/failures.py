@@ -271,7 +271,10 @@ def tidy_assertion(text: str) -> str:
 
 
 def _exception_line(exc: BaseException) -> str:
-    text = str(exc)
+    try:
+        text = str(exc)
+    except Exception:  # a learner's exception class whose __str__ raises
+        text = "(its message could not be shown)"
     name = type(exc).__name__
     if isinstance(exc, NotImplementedError):
         return f"NotImplementedError: {text or 'this part is still a TODO'}"

@@ -43,6 +43,7 @@ class Watch:
         self.progress = Progress()
         self.current: Exercise = self.course.exercises[0]
         self.last: CheckResult | None = None
+        self.notices: list[str] = []  # warnings and the polling notice, for the next screen
 
     # ---- output ----
     def say(self, text: str, clear: bool = False) -> None:
@@ -68,6 +69,7 @@ class Watch:
         if self.tty:
             self.out.write(f"\rChecking {ex.id} {ex.name}…")
             self.out.flush()
+        self.progress = self.load_progress()  # another terminal may have skipped or passed one
         result, self.progress, digest = check_unsaved(self.engine, self.ws, ex, self.progress)
         self.last = result
         unlocked = None
@@ -75,12 +77,22 @@ class Watch:
             later = [e for e in self.course.exercises if e.number > ex.number]
             if later and blocker(self.course, self.progress, later[0]) is None:
                 unlocked = later[0]
-        self.say(screen.verdict_screen(
+        text = screen.verdict_screen(
             self.course, self.progress, ex, result, self.rel(ex), unlocked,
-            self.rel(unlocked) if unlocked else "", color=self.tty, keys=self.keys.active), clear=True)
+            self.rel(unlocked) if unlocked else "", color=self.tty, keys=self.keys.active)
+        notices, self.notices = self.notices, []  # shown on top, so a redraw cannot hide them
+        self.say("\n".join(notices + [text]) if notices else text, clear=True)
         self.record_event(result, trigger)
         if digest is not None:
             self.progress = record_verdict(self.ws, result, digest)
+
+    def load_progress(self) -> Progress:
+        """Progress as it is on disk now; a warning (a corrupt file set aside) is shown once."""
+        store = self.ws.progress
+        progress = store.load()
+        self.notices += [f"warning: {warning}" for warning in store.warnings]
+        store.warnings.clear()
+        return progress
 
     def rel(self, ex: Exercise) -> str:
         return str(self.ws.file_of(ex).relative_to(self.ws.root))
@@ -125,9 +137,7 @@ class Watch:
     # ---- the loop ----
     def run(self) -> int:
         _quit_on_sigterm()
-        self.progress = self.ws.progress.load()
-        for warning in self.ws.progress.warnings:
-            self.say(f"warning: {warning}")
+        self.progress = self.load_progress()
         starter = threading.Thread(target=self._start_engine, daemon=True)
         starter.start()  # torch loads while the file-event probe runs
         self.watcher.start()
@@ -135,7 +145,7 @@ class Watch:
         self.keys.start()
         try:
             if self.watcher.reason:
-                self.say(f"Polling for changes: {self.watcher.reason}.")
+                self.notices.append(f"Polling for changes: {self.watcher.reason}.")
             current = first_unfinished(self.course, self.progress) or self.course.exercises[-1]
             self.check(current, trigger="start")
             while True:
