@@ -67,7 +67,20 @@ def init_cmd(directory: Path, course_spec: str | None) -> None:
     if kept:
         click.echo(f"  {len(kept)} existing files kept as they were")
     first = ws.course.exercises[0]
-    click.echo(f"Next: cd {directory} && kata watch   (then edit exercises/{first.filename})")
+    click.echo(f"Next: cd {directory} && {_kata_command()} watch   (then edit exercises/{first.filename})")
+
+
+def _kata_command() -> str:
+    """How to run this kata again: `kata` when that is on PATH, else this interpreter's full path."""
+    import shutil
+
+    on_path = shutil.which("kata")
+    script = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if on_path and script and Path(on_path).resolve() == script:
+        return "kata"
+    if script and script.name == "kata":
+        return str(script)
+    return f"{sys.executable} -m kata"
 
 
 @cli.command("list")
