@@ -1,4 +1,4 @@
-# expect: should be batch × d_output, got a vector of 2: 1 dimension instead of 2
+# expect: Keep both dimensions, even when one of them is 1 (no squeeze)
 # squeeze() drops the batch dimension when the batch has a single row.
 # %%
 import einops

@@ -1,4 +1,4 @@
-# expect: should be batch × d_output, got 3 × 4: it is transposed
+# expect: which is (d_output, batch) = (3, 4): it is transposed
 # The output comes back d_output x batch: one column per input instead of one row.
 # %%
 import einops

@@ -24,7 +24,7 @@ READABLE = [
     ("shape mismatch", "08", "08_thousand_points/flattened.py",
      ["should have shape (1000, 2), but it has shape (2000,)", "wrong arrangement"]),
     ("transposed result", "09", "09_linear_function/transposed_result.py",
-     ["should be batch × d_output, got 3 × 4: it is transposed"]),
+     ["which is (d_output, batch) = (3, 4): it is transposed"]),
     ("softmax over the wrong dimension", "12", "12_forward/softmax_over_batch.py",
      ["softmax is taken over dim=0", "dim=-1"]),
     ("rebinding instead of updating in place", "15", "15_nudge_tensor_towards_minimum/rebinds_x.py",
