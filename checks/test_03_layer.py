@@ -20,8 +20,9 @@ def _forward(ex, input, layer, expected):
         fail(f"forward_pass_single_layer should return a list, but returned a {type(result).__name__}"
              + (" (a generator expression: put it in square brackets)." if hasattr(result, "__next__") else "."))
     if len(expected) > 1 and len(result) == 1:
-        fail(f"the layer has {len(expected)} neurons but only 1 output came back: only the first neuron ran. "
-             "Is your `return` inside the loop?")
+        fail(f"the layer has {len(expected)} neurons but only 1 output came back. Is your `return` inside "
+             "the loop, or do you zip the neurons with the input (zip stops at the shorter one)? "
+             "Every neuron gets the whole input.")
     assert_floats_close(result, expected, eps=1e-4)
     return result
 
@@ -35,7 +36,7 @@ def _seed_layer(ex):
 
 
 def test_seed_example(exercise):
-    """the seed's three-neuron layer on [5.5, 1.2] gives [1.09, 0.0, 1.32]"""
+    """the example three-neuron layer on [5.5, 1.2] gives [1.09, 0.0, 1.32]"""
     result = _forward(exercise, [5.5, 1.2], _seed_layer(exercise), [1.09, 0.0, 1.32])
     assert_floats_close(result, [1.09, 0.0, 1.32], eps=1e-4)
 

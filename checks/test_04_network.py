@@ -44,7 +44,7 @@ def _layer(ex, *neurons):
 
 
 def test_seed_example(exercise):
-    """the seed's demo_network on [0.0, 1.0] gives [0.342, 0.0]"""
+    """the example demo_network on [0.0, 1.0] gives [0.342, 0.0]"""
     result = _expect(exercise, [0.0, 1.0], exercise.demo_network, [0.342, 0.0])
     assert_floats_close(result, [0.342, 0.0], eps=1e-4)
 

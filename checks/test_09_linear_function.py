@@ -62,13 +62,13 @@ def _seed_example(ex):
 
 
 def test_seed_example(exercise):
-    """the seed's 3x2 function on a batch of 4 gives the expected 4x3 output"""
+    """the example 3x2 function on a batch of 4 gives the expected 4x3 output"""
     linear_function, test_input = _seed_example(exercise)
-    result = _apply(exercise, linear_function, test_input, "the seed's example")
+    result = _apply(exercise, linear_function, test_input, "the worked example")
     expected_output = t.tensor([[1.7, 3.9, 6.1], [1.1, 2.5, 3.9], [-20, -42, -64], [-6, -20, -34]])
     if tuple(result.shape) == (3, 4):
-        _check(result, linear_function, test_input, "the seed's example")
-    assert_close(result, expected_output, atol=1e-3, what="the seed's example")
+        _check(result, linear_function, test_input, "the worked example")
+    assert_close(result, expected_output, atol=1e-3, what="the worked example")
 
 
 def test_output_is_batch_by_d_output(exercise):
@@ -102,11 +102,11 @@ def test_single_output(exercise):
 
 
 def test_gradients_flow_to_the_function(exercise):
-    """gradients flow back to linear_function, as in the seed's example"""
+    """gradients flow back to linear_function, as in the worked example"""
     example_input = t.rand((1, 2), requires_grad=True)
     batch = t.rand((50, 2))
-    result = _apply(exercise, example_input, batch, "the seed's gradient example")
-    _check(result, example_input, batch, "the seed's gradient example")
+    result = _apply(exercise, example_input, batch, "the gradient example")
+    _check(result, example_input, batch, "the gradient example")
     if not result.requires_grad:
         fail("the result does not require grad, although linear_function does: the computational graph was cut. "
              "Build the result from torch operations on the tensors you were given, "

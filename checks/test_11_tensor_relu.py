@@ -18,7 +18,7 @@ def _relu(exercise, x):
 
 
 def test_seed_example(exercise):
-    """the seed's 2x3 example: negatives become 0, the rest stay"""
+    """the 2x3 example: negatives become 0, the rest stay"""
     test_input = torch.tensor([
         [1.0, 2.0, -3.0],
         [4.0, -5.0, 6.0],

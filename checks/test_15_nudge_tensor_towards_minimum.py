@@ -49,7 +49,7 @@ def _expect_update(x, before, grad, learning_rate, what):
 
 
 def test_seed_example(exercise):
-    """the seed's example: [1.1, 2.2, 3.3] with gradient 0.1 and learning rate 2 becomes [0.9, 2.0, 3.1]"""
+    """the worked example: [1.1, 2.2, 3.3] with gradient 0.1 and learning rate 2 becomes [0.9, 2.0, 3.1]"""
     example_tensor = torch.tensor([1.1, 2.2, 3.3])
     example_tensor.grad = torch.tensor([0.1, 0.1, 0.1])
     _nudge(exercise, example_tensor, learning_rate=2)

@@ -1,4 +1,4 @@
-# expect: Is your `return` inside the loop?
+# expect: Is your `return` inside the loop
 from dataclasses import dataclass
 
 

@@ -60,7 +60,7 @@ def init_cmd(directory: Path, course_spec: str | None) -> None:
     from kata.courses import BUNDLED, resolve
 
     course_dir = resolve(course_spec) if course_spec not in (None, BUNDLED) else None
-    ws, created, kept = init_workspace(directory, course_dir)
+    ws, created, kept = init_workspace(directory, course_dir, course_given=course_spec is not None)
     click.echo(f"Workspace ready in {ws.root} ({ws.course.title}, {len(ws.course.exercises)} exercises).")
     if created:
         click.echo(f"  {len(created)} exercise files created in {ws.root / 'exercises'}")
@@ -416,10 +416,19 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
     from kata.dev import gradebook
     from kata.dev.grade import find_submissions, grade
 
+    on_stdout = [name for name, on in (("--json", as_json), ("--csv -", csv_file == "-"),
+                                       ("--junit-xml -", junit_file == "-")) if on]
+    if len(on_stdout) > 1:
+        raise KataError(f"{' and '.join(on_stdout)} would all print to standard output, mixed together.",
+                        "Send all but one of them to files, e.g. `--csv grades.csv`.")
+    for target in (csv_file, junit_file):  # before grading, so a typo cannot waste a whole run
+        if target and target != "-" and not Path(target).resolve().parent.is_dir():
+            raise KataError(f"Cannot write {target}: its folder does not exist.",
+                            "Create the folder first, or give another path.")
     course = _course_from(course_spec)
     exercises = [course.find(i) for i in ids] if ids else None
     subs = find_submissions(list(submissions), course)
-    to_stdout = as_json or "-" in (csv_file, junit_file)
+    to_stdout = bool(on_stdout)
     tty = sys.stderr.isatty()
     finished = 0
 

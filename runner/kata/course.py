@@ -79,7 +79,8 @@ class Course:
         more = " …" if len(self.exercises) > 6 else ""
         raise KataError(
             f"There is no exercise {ident!r} in this course.",
-            f"Use a number or a name, e.g. {known}{more}. `kata list` shows them all.",
+            f"Use a number or a name, e.g. {known}{more}. `kata list` shows them all "
+            f"(or see {self.root / MANIFEST}).",
         )
 
     def index(self, ex: Exercise) -> int:

@@ -11,6 +11,7 @@ solutions or stubs, or any `--kata-file`) and reports each step as it ends.
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import itertools
 import json
@@ -128,7 +129,9 @@ def exercise(request: pytest.FixtureRequest):
         pytest.fail(f"{target} does not exist.", pytrace=False)
     _seed()
     module_name = f"kata_target_{target.stem}_{next(_counter)}"
-    spec = importlib.util.spec_from_file_location(module_name, target)
+    # An explicit loader, so a target not named .py (a grader's `answer.txt`) still imports as Python.
+    spec = importlib.util.spec_from_file_location(
+        module_name, target, loader=importlib.machinery.SourceFileLoader(module_name, str(target)))
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:

@@ -103,13 +103,27 @@ def _course_dir_from(settings: Path) -> Path:
     return Path(course)
 
 
-def init_workspace(target: Path, course_dir: Path | None = None) -> tuple[Workspace, list[Path], list[Path]]:
+def init_workspace(target: Path, course_dir: Path | None = None,
+                   course_given: bool | None = None) -> tuple[Workspace, list[Path], list[Path]]:
     """Create or complete a workspace. Returns (workspace, files created, files kept as they were).
 
-    A learner's existing file is never overwritten.
+    A learner's existing file is never overwritten. Re-running it in a workspace
+    completes that workspace from its own course (an exercise inserted since
+    arrives); naming a different course there is refused.
     """
-    course = load_course(course_dir or bundled_course_dir())
     target = Path(target).resolve()
+    course_given = course_dir is not None if course_given is None else course_given
+    settings_file = target / STATE_DIR / SETTINGS
+    if settings_file.is_file():
+        own = _course_dir_from(settings_file).resolve()
+        wanted = (course_dir or bundled_course_dir()).resolve()
+        if course_given and wanted != own:
+            raise KataError(
+                f"{target} is already a workspace for the course in {own}.",
+                "Run `kata init` there without --course to complete it, or make a new workspace elsewhere.",
+            )
+        course_dir = own
+    course = load_course(course_dir or bundled_course_dir())
     if target.exists() and not target.is_dir():
         raise KataError(f"{target} exists and is not a folder.", "Choose another folder for the workspace.")
     existing = _enclosing_workspace(target.parent)
@@ -120,12 +134,10 @@ def init_workspace(target: Path, course_dir: Path | None = None) -> tuple[Worksp
         )
     state = target / STATE_DIR
     settings = state / SETTINGS
-    if settings.is_file():
-        pass  # re-running init completes a workspace: missing stubs come back, nothing is replaced
     state.mkdir(parents=True, exist_ok=True)
     (state / "backups").mkdir(exist_ok=True)
     if not settings.exists():
-        where = "bundled" if course_dir is None else str(course.root)
+        where = "bundled" if course.root == bundled_course_dir().resolve() else str(course.root)
         settings.write_text(json.dumps({"course": where}, indent=2) + "\n", encoding="utf-8")
     (state / ".gitignore").write_text("*\n", encoding="utf-8")
     created, kept = [], []

@@ -56,3 +56,20 @@ def test_reset_backs_up_then_restores(tmp_path):
     backup = ws.restore_stub(ex)
     assert backup.read_text() == "precious\n" and backup.parent == ws.backups
     assert ws.file_of(ex).read_text() == ex.stub.read_text()
+
+
+def test_rerunning_init_completes_from_the_workspaces_own_course(tmp_path):
+    ws, _, _ = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
+    (ws.root / "exercises" / "02_double.py").unlink()
+    again, created, _ = init_workspace(tmp_path / "ws")  # no course named: its own, not the bundled one
+    assert again.course.root == FIXTURE_COURSE.resolve()
+    assert [p.name for p in created] == ["02_double.py"]
+    assert sorted(p.name for p in (ws.root / "exercises").iterdir()) == [
+        "01_add.py", "02_double.py", "03_spin.py", "04_boom.py"]
+
+
+def test_init_refuses_another_course_in_an_existing_workspace(tmp_path):
+    init_workspace(tmp_path / "ws", FIXTURE_COURSE)
+    with pytest.raises(KataError) as err:
+        init_workspace(tmp_path / "ws", None, course_given=True)  # `--course bundled`
+    assert "already a workspace" in err.value.message

@@ -264,7 +264,13 @@ def _advice(message: str) -> str | None:
 
 def tidy_assertion(text: str) -> str:
     """Drop pytest's `where <function …> = <module 'kata_target_…'>` lines, blank lines and `Use -v`: noise to a learner."""
-    kept = [line for line in text.splitlines()
+    lines = text.splitlines()
+    # `assert cond, "message"`: pytest appends its introspection ("assert False", "+  where …") after
+    # the author's message, which already says what is wrong. Keep the message alone.
+    first_assert = next((i for i, line in enumerate(lines) if line.startswith("assert ")), None)
+    if first_assert:
+        lines = lines[:first_assert]
+    kept = [line for line in lines
             if not (line.lstrip().startswith("+") and ("<function " in line or "<module " in line))
             and line.strip() and "Use -v to get more diff" not in line]
     return "\n".join(kept)
