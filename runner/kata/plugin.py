@@ -70,13 +70,19 @@ _KEY = pytest.StashKey[_State]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    start_state(config)
+
+
+def start_state(config: pytest.Config) -> None:
+    """This run's state, from the options. The engine calls it again in a child that finishes a
+    session the warm worker configured, once the run's own target and events fd are set."""
     file = config.getoption("kata_file")
     config.stash[_KEY] = _State(
         target_kind=config.getoption("kata_target"),
         target_file=Path(file).resolve() if file else None,
         events_fd=config.getoption("kata_events_fd"),
     )
-    _active.append(config.stash[_KEY])
+    _active[:] = [config.stash[_KEY]]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -92,9 +92,10 @@ def preload(names) -> None:
 def run(request: dict, events_fd: int, prepared=None) -> int:
     """Run one check module against one target; step results stream to `events_fd`.
 
-    `prepared` is a pytest Config that the warm worker built before forking:
-    this child is its only user, so it fills in this run's options and goes
-    straight to the session, skipping ~150 ms of plugin loading and parsing.
+    `prepared` is a pytest session the warm worker started before forking (see
+    `kata.engine.session`): this child is its only user, so it fills in this
+    run's options and goes straight to collection. Without one (the spawn
+    fallback), a plain `pytest.main`.
     """
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     signal.signal(signal.SIGINT, signal.default_int_handler)  # the worker ignores it; learner code may not
@@ -113,31 +114,25 @@ def run(request: dict, events_fd: int, prepared=None) -> int:
     sys.stdout = open(os.devnull, "w")  # pytest's own report: fd 1 stays the capped output pipe
     if prepared is None:
         return int(pytest.main(pytest_args(request, events_fd)))
-    prepared.args = [request["checks"]]
-    prepared.option.kata_file = request["target"]
-    prepared.option.kata_events_fd = events_fd
-    prepared.option.timeout = float(request["step_timeout"])
-    prepared.option.maxfail = int(request.get("maxfail", 0))
-    try:
-        return int(prepared.hook.pytest_cmdline_main(config=prepared))
-    finally:
-        prepared._ensure_unconfigure()
+    from kata.engine import session
+
+    return session.finish(prepared, request, events_fd)
 
 
-def prepare_config(rootdir: str):
-    """A pytest Config for checks under `rootdir`, parsed but not yet configured, for forks to use.
+def prepare_session(rootdir: str):
+    """A pytest session for checks under `rootdir`, started but with nothing collected, for forks.
 
     Output capture is `sys`, not `fd`: fd capture would share one temp file
-    between every child forked from this config.
+    between every child forked from it.
     """
-    from _pytest.config import _prepareconfig
+    from kata.engine import session
 
     # The placeholder path holds no conftest.py, and --confcutdir stops pytest looking above
     # checks/: so the worker imports no course conftest (it might compute with torch, which
     # must never happen before a fork). A checks/conftest.py still loads, in each child.
     placeholder = {"checks": str(INI.parent), "target": rootdir, "step_timeout": 10, "rootdir": rootdir}
-    return _prepareconfig(pytest_args(placeholder, events_fd=-1)
-                          + ["--capture=sys", f"--confcutdir={Path(rootdir) / 'checks'}"], None)
+    return session.prepare(pytest_args(placeholder, events_fd=-1)
+                           + ["--capture=sys", f"--confcutdir={Path(rootdir) / 'checks'}"])
 
 
 def main(argv: list[str]) -> None:

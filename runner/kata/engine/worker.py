@@ -64,25 +64,25 @@ def warm_up() -> None:
     gc.freeze()
 
 
-_configs: dict[str, object] = {}
+_sessions: dict[str, object] = {}
 
 
-def prepared_config(request: dict):
-    """The pre-parsed pytest Config for this request's course, built once per course."""
+def prepared_session(request: dict):
+    """The started pytest session for this request's course, prepared once per course."""
     if not CAN_FORK:
         return None
     rootdir = request.get("rootdir") or str(Path(request["checks"]).parent)
-    if rootdir not in _configs:
+    if rootdir not in _sessions:
         saved = sys.stdout, sys.stderr
         try:
-            _configs[rootdir] = child_mod.prepare_config(rootdir)
+            _sessions[rootdir] = child_mod.prepare_session(rootdir)
         except BaseException:  # fall back to a full pytest.main in the child
-            _configs[rootdir] = None
+            _sessions[rootdir] = None
         finally:
             sys.stdout, sys.stderr = saved  # capture=sys swapped them; the worker keeps its own
         gc.collect()
         gc.freeze()
-    return _configs[rootdir]
+    return _sessions[rootdir]
 
 
 def die_with(parent: int) -> None:
@@ -162,7 +162,7 @@ def serve(requests, reply) -> None:
         if len(sys.modules) != loaded:  # freeze what was just imported too, or each child's gc walks it
             gc.collect()
             gc.freeze()
-        handle, events_r, output_r = start_child(request, prepared_config(request))
+        handle, events_r, output_r = start_child(request, prepared_session(request))
         result = supervise(handle, events_r, output_r, request, on_event=reply)
         reply({"ev": "result", "result": to_wire(result)})
 

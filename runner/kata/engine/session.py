@@ -1,0 +1,67 @@
+"""A pytest session started once in the warm worker, then finished by each forked child.
+
+pytest spends most of a small check run before the first test: parsing its
+command line, loading and configuring plugins, and at session start scanning
+every plugin for fixtures. None of that depends on the run, so the worker does
+it once per course, up to and including `pytest_sessionstart`, and each child
+fills in its run's options and goes on from collection: the tail of pytest's
+own `wrap_session`. A forked child is the only user of its copy, so this is
+safe; the worker itself never collects or runs a test.
+
+What the worker's configure did with values that differ per run is redone in
+the child: the kata plugin's state (target, events fd), pytest-timeout's
+limit, and faulthandler's file (the child's own stderr pipe).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import sys
+
+
+def prepare(args: list[str]):
+    """Parse, configure and start a session for forks to finish; returns the Session."""
+    from _pytest.config import _prepareconfig
+    from _pytest.main import Session
+
+    config = _prepareconfig(args, None)
+    session = Session.from_config(config)
+    config._do_configure()
+    config.hook.pytest_sessionstart(session=session)
+    return session
+
+
+def finish(session, request: dict, events_fd: int) -> int:
+    """Collect and run this request's checks in the prepared session; returns pytest's exit status."""
+    import _pytest._code
+    from _pytest.main import ExitCode, Failed, _main  # Failed: the run stopped at --maxfail
+    from _pytest.outcomes import Exit
+
+    import kata.plugin
+
+    config = session.config
+    config.args = [request["checks"]]
+    config.option.kata_file = request["target"]
+    config.option.kata_events_fd = events_fd
+    config.option.timeout = float(request["step_timeout"])
+    config.option.maxfail = int(request.get("maxfail", 0))
+    config._env_timeout = float(request["step_timeout"])  # pytest-timeout read it at configure
+    kata.plugin.start_state(config)
+    faulthandler.enable(file=sys.__stderr__.fileno() if sys.__stderr__ else 2)
+    session.exitstatus = ExitCode.OK
+    try:
+        try:
+            session.exitstatus = _main(config, session) or 0
+        except Failed:
+            session.exitstatus = ExitCode.TESTS_FAILED
+        except (KeyboardInterrupt, Exit):
+            session.exitstatus = ExitCode.INTERRUPTED
+        except BaseException:
+            session.exitstatus = ExitCode.INTERNAL_ERROR
+            config.notify_exception(_pytest._code.ExceptionInfo.from_current(), config.option)
+    finally:
+        try:
+            config.hook.pytest_sessionfinish(session=session, exitstatus=session.exitstatus)
+        finally:
+            config._ensure_unconfigure()
+    return int(session.exitstatus)
