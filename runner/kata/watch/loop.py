@@ -19,7 +19,7 @@ from typing import TextIO
 from kata.checking import check_unsaved, record_verdict
 from kata.course import Exercise
 from kata.engine import Engine
-from kata.progress import Progress, blocker, first_unfinished
+from kata.progress import Progress, blocker, file_hash, first_unfinished
 from kata.results import CheckResult
 from kata.watch import screen
 from kata.watch.keys import KeyReader
@@ -44,6 +44,9 @@ class Watch:
         self.current: Exercise = self.course.exercises[0]
         self.last: CheckResult | None = None
         self.notices: list[str] = []  # warnings and the polling notice, for the next screen
+        # The content last checked, per file. One save can reach us as two events (vim's new file
+        # is `created`, then `closed`); the second finds nothing new and costs no run.
+        self.checked: dict[str, str] = {}
 
     # ---- output ----
     def say(self, text: str, clear: bool = False) -> None:
@@ -71,6 +74,8 @@ class Watch:
             self.out.flush()
         self.progress = self.load_progress()  # another terminal may have skipped or passed one
         result, self.progress, digest = check_unsaved(self.engine, self.ws, ex, self.progress)
+        if digest is not None:
+            self.checked[str(self.ws.file_of(ex))] = digest
         self.last = result
         unlocked = None
         if result.passed:
@@ -164,7 +169,8 @@ class Watch:
                     if kind == "key" and not self.handle_key(key):
                         return 0
                 for path in saves:
-                    self.check(self.files[path], trigger="save")
+                    if file_hash(Path(path)) != self.checked.get(path):
+                        self.check(self.files[path], trigger="save")
         except KeyboardInterrupt:
             return 0
         finally:

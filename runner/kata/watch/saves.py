@@ -7,6 +7,8 @@ with one of these on the exercise's own path:
   JetBrains' safe write: a `moved` whose destination is the exercise file;
 - a rename from another folder, which inotify reports as `created`: the
   caller passes `nonempty` so that an empty, just-created file does not count.
+  A file created and then written (vim) may so count twice; the watch loop
+  runs again only when the content differs from what it last checked.
 A `modified` event means a write is still under way, so it never counts,
 except when polling, where no close events exist and a changed file is all
 we see. Reads (`opened`, `closed_no_write`), `__pycache__`, swap and temp
