@@ -297,9 +297,9 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
             return
         ex = verdict.exercise
         word = click.style("ok", fg="green") if verdict.ok and _color() else ("ok" if verdict.ok else "FAIL")
-        stub = verdict.stub.status if verdict.stub else "-"
+        stub = f"stub {verdict.stub.duration_s:5.2f} s ({verdict.stub.status})" if verdict.stub else "stub not run"
         click.echo(f"{ex.id} {ex.name:<28} {word:<4}  solution {verdict.solution_s:5.2f} s of {ex.budget:g} s "
-                   f"({1 + len(verdict.reruns)} seed{'s' if verdict.reruns else ''}), stub {verdict.stub.duration_s:5.2f} s ({stub})")
+                   f"({1 + len(verdict.reruns)} seed{'s' if verdict.reruns else ''}), {stub}")
         for problem in verdict.problems:
             click.echo("    " + problem.replace("\n", "\n    "))
 

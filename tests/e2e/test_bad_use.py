@@ -153,3 +153,16 @@ def test_json_steps_say_why_they_did_not_run(kata, fixture_ws):
     (result,) = kata.json("check", "01", "--json", cwd=fixture_ws)
     assert result["status"] == "error" and result["steps"]
     assert all("kata reset 01" in step["message"] for step in result["steps"])
+
+
+def test_verify_names_a_broken_check_module_once(kata, tmp_path):
+    def break_checks(course):
+        path = course / "checks" / "test_01_add.py"
+        path.write_text("import nonexistent_thing\n" + path.read_text())
+    course = _broken_course(tmp_path, break_checks)
+    proc = kata("verify", "01", "--course", str(course), "--seeds", "0", "--json")
+    assert proc.returncode == 1
+    (exercise,) = json.loads(proc.stdout)["exercises"]
+    assert len(exercise["problems"]) == 1 and exercise["stub"] is None
+    assert "checks/test_01_add.py cannot run" in exercise["problems"][0]
+    assert "nonexistent_thing" in exercise["problems"][0]

@@ -24,6 +24,7 @@ from typing import Callable
 
 from kata.course import Course, Exercise, step_names, stray_files
 from kata.engine import CheckRequest, Engine
+from kata.engine.supervisor import checks_could_not_run
 from kata.dev.pool import run_all
 from kata.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
 
@@ -202,6 +203,10 @@ def verify_exercise(engine: Engine, ex: Exercise, seeds: int = DEFAULT_SEEDS) ->
     verdict = ExerciseVerdict(ex)
     verdict.problems.extend(authoring_problems(ex))
     verdict.solution = engine.check(CheckRequest(ex, ex.solution, f"solutions/{ex.filename}"))
+    if checks_could_not_run(verdict.solution):  # one problem, said once: stub and mistakes would repeat it
+        verdict.problems.append(f"{ex.checks.relative_to(ex.root)} cannot run: {verdict.solution.message}")
+        verdict.duration_s = time.monotonic() - started
+        return verdict
     if verdict.solution.status == PASSED:
         for seed in range(1, seeds + 1):
             verdict.reruns.append(engine.check(CheckRequest(ex, ex.solution, f"solutions/{ex.filename}", seed)))

@@ -24,6 +24,14 @@ from kata.results import (CRASHED, ERROR, PASSED, SKIPPED, TIMEOUT, CheckResult,
 
 MAX_OUTPUT = 64 * 1024
 INTERNAL_ERROR, USAGE_ERROR = 3, 4  # pytest's exit statuses for its own failures
+# How a verdict that is not about the target begins: the checks themselves could not run.
+CHECKS_BROKEN = "The check module could not be loaded"
+PYTEST_BROKEN = "kata could not run these checks"
+
+
+def checks_could_not_run(result: CheckResult) -> bool:
+    """True when no target could pass: the check module or pytest itself is broken."""
+    return result.message.startswith((CHECKS_BROKEN, PYTEST_BROKEN))
 GRACE_S = 3.0  # pytest-timeout fires inside the child first; this is the parent's backstop
 STARTUP_S = 30.0  # collecting the check module, before the first step starts
 
@@ -230,12 +238,12 @@ def _finish(run: _Run, status: tuple[int | None, int | None], timed_out: bool) -
     if run.ended and not timed_out:
         if run.collect_error:
             result.status = ERROR
-            result.message = "The check module could not be loaded (a problem for the course's author):\n" + run.collect_error
+            result.message = CHECKS_BROKEN + " (a problem for the course's author):\n" + run.collect_error
         elif run.exitstatus in (INTERNAL_ERROR, USAGE_ERROR):
             # pytest itself (or kata's plugin) failed: never report that as the learner's verdict.
             result.status = ERROR
             tail = (run.internal_error or result.output).strip()[-1500:]
-            result.message = (f"kata could not run these checks (pytest exit status {run.exitstatus}); "
+            result.message = (f"{PYTEST_BROKEN} (pytest exit status {run.exitstatus}); "
                               "this is a bug in kata or in the course, not in your code. "
                               "Please report it." + (f"\n{tail}" if tail else ""))
         else:
