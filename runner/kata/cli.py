@@ -452,6 +452,15 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
     elif not to_stdout:
         click.echo(gradebook.to_text(book))
     click.echo(gradebook.summary(book), err=to_stdout)
+    from kata.engine.supervisor import checks_could_not_run
+
+    broken = {r.id: r for row in book.rows for r in row.results if checks_could_not_run(r)}
+    if broken:  # no submission could pass these: the course is at fault, not the class
+        for result in broken.values():
+            click.secho(f"error: the checks of {result.id} {result.name} cannot run, so no submission could "
+                        f"pass it: {result.message.splitlines()[0]}", fg="red", err=True)
+        click.echo("Fix the course (`kata verify` shows the whole error), then grade again.", err=True)
+        sys.exit(2)
     sys.exit(0 if book.all_passed else 1)
 
 

@@ -166,3 +166,13 @@ def test_verify_names_a_broken_check_module_once(kata, tmp_path):
     assert len(exercise["problems"]) == 1 and exercise["stub"] is None
     assert "checks/test_01_add.py cannot run" in exercise["problems"][0]
     assert "nonexistent_thing" in exercise["problems"][0]
+
+
+def test_grade_blames_a_broken_check_module_on_the_course(kata, tmp_path):
+    def break_checks(course):
+        path = course / "checks" / "test_01_add.py"
+        path.write_text("import nonexistent_thing\n" + path.read_text())
+    course = _broken_course(tmp_path, break_checks)
+    proc = kata("grade", str(course / "solutions" / "01_add.py"), "--course", str(course), "-e", "01")
+    assert proc.returncode == 2
+    assert "the checks of 01 add cannot run" in proc.stderr and "kata verify" in proc.stderr
