@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from kata.course import Course, Exercise, step_names
+from kata.course import Exercise, step_names
 from kata.engine import CheckRequest, Engine
 from kata.progress import Progress, blocker, file_hash
 from kata.results import LOCKED, CheckResult, StepResult
@@ -76,7 +76,3 @@ def record_verdict(ws: Workspace, result: CheckResult, digest: str) -> Progress:
     with ws.progress.update() as fresh:
         fresh.record(result, digest)
     return fresh
-
-
-def resolve(course: Course, ids: tuple[str, ...]) -> list[Exercise]:
-    return [course.find(i) for i in ids]
