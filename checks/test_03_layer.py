@@ -17,14 +17,26 @@ def _forward(ex, input, layer, expected):
     if result is None:
         fail("forward_pass_single_layer returned None: did you forget to `return` the list of outputs?")
     if not isinstance(result, list):
-        fail(f"forward_pass_single_layer should return a list, but returned a {type(result).__name__}"
-             + (" (a generator expression: put it in square brackets)." if hasattr(result, "__next__") else "."))
+        fail(f"forward_pass_single_layer should return a list, but returned {_kind(result)}")
     if len(expected) > 1 and len(result) == 1:
         fail(f"the layer has {len(expected)} neurons but only 1 output came back. Is your `return` inside "
              "the loop, or do you zip the neurons with the input (zip stops at the shorter one)? "
              "Every neuron gets the whole input.")
     assert_floats_close(result, expected, eps=1e-4)
     return result
+
+
+def _kind(result) -> str:
+    """What came back instead of a list, and how to make it one."""
+    kind = type(result).__name__
+    if kind == "generator":
+        return "a generator (from a generator expression: put it in square brackets to make a list)."
+    if kind in ("map", "filter", "zip", "reversed", "enumerate"):
+        return (f"a {kind} object ({kind}(...) is lazy and makes its values only when asked: "
+                f"wrap it in list(...), or write a list comprehension in square brackets).")
+    if kind in ("tuple", "range") or hasattr(result, "__next__"):
+        return f"a {kind} (wrap it in list(...))."
+    return f"a {kind}."
 
 
 def _seed_layer(ex):

@@ -2,7 +2,7 @@
 
 import torch as t
 
-from kata.expect import assert_leaf_requiring_grad, fail
+from kata.expect import assert_leaf_requiring_grad, fail, learner_assignment
 
 
 def _grad_value(tensor, name: str) -> float:
@@ -87,3 +87,14 @@ def test_answers_are_what_pytorch_computed(exercise):
         if grad != number:
             fail(f"{answer_name} is {number:g} but {leaf_name}.grad is {grad:g}: read the answer from "
                  f"{leaf_name}.grad after a single c.backward().")
+        _read_from_grad(exercise, answer_name, leaf_name)
+
+
+def _read_from_grad(ex, answer_name: str, leaf_name: str) -> None:
+    """The line that sets the answer reads `.grad`: a number typed in after backward() equals it by accident."""
+    found = learner_assignment(ex, answer_name)
+    if found is not None and not found.reads_attribute("grad"):
+        fail(f"{found.where}: {found.code:.100}\n"
+             f"{answer_name} holds the right number, but this line never reads {leaf_name}.grad: the value was "
+             f"typed in or worked out by hand, not computed by PyTorch. After c.backward(), set "
+             f"{answer_name} = {leaf_name}.grad.")

@@ -2,7 +2,7 @@
 
 import torch as t
 
-from kata.expect import assert_close, assert_leaf_requiring_grad, fail
+from kata.expect import assert_close, assert_leaf_requiring_grad, fail, learner_assignment
 
 
 def _gradient(ex) -> t.Tensor:
@@ -80,3 +80,9 @@ def test_answers_come_from_the_gradient(exercise):
         if float(grad[index]) != number:
             fail(f"{name} is {number:g} but a_and_b.grad[{index}] is {float(grad[index]):g}: read {name} "
                  "from a_and_b.grad after a single c.backward().")
+        found = learner_assignment(exercise, name)  # a number typed in after backward() is right by accident
+        if found is not None and not found.reads_attribute("grad"):
+            fail(f"{found.where}: {found.code:.100}\n"
+                 f"{name} holds the right number, but this line never reads a_and_b.grad: the value was typed in "
+                 f"or worked out by hand, not computed by PyTorch. After c.backward(), set "
+                 f"{name} = a_and_b.grad[{index}].")

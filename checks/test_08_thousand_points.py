@@ -92,6 +92,21 @@ def test_gradient_is_computed_by_pytorch(exercise):
         fail("one_thousand_random_points.grad is still None after the call: compute f from the points and call "
              "backward() on it, so that PyTorch fills in the gradient, rather than writing the derivative by hand.")
     assert_close(result, grad.detach().numpy(), atol=1e-6, what="the returned array, compared with one_thousand_random_points.grad,")
+    # A gradient worked out by hand (2 * points) also equals .grad when .grad started empty. backward() adds
+    # to whatever .grad holds, so start it from other numbers: the array returned must still be what .grad
+    # holds after the call (G + 2x, or 2x for a function that resets .grad first), never a formula of the points.
+    points = exercise.one_thousand_random_points
+    points.grad = t.full(tuple(points.shape), 0.5)
+    result = _as_array(getattr(exercise, FUNCTION)())
+    grad = exercise.one_thousand_random_points.grad
+    if grad is None:
+        fail("one_thousand_random_points.grad is None after the call: backward() must fill it in.")
+    if not np.allclose(result, grad.detach().numpy(), atol=1e-6):
+        fail("the returned array is not the gradient backward() left in one_thousand_random_points.grad. Here "
+             ".grad already held 0.5 everywhere before the call, and backward() added 2x and 2y to it, yet the "
+             "array returned " + ("is 2x and 2y, worked out by hand" if np.allclose(result, 2 * _points(exercise), atol=1e-6)
+                                  else "differs from it") +
+             ". Return the points' .grad itself: points.grad.detach().numpy().")
 
 
 def test_other_points(exercise):

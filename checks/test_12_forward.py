@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from kata.expect import assert_close, assert_shape, fail, typecheck_module
+from kata.expect import assert_close, assert_shape, assert_softmax_dim_named, fail, typecheck_module
 
 NAMES = ("layer_0", "layer_0_bias", "layer_1", "layer_1_bias", "layer_2", "layer_2_bias")
 
@@ -77,6 +77,7 @@ def _forward(exercise, x, net):
         fail("forward returned None: did you forget to `return` the last layer's output?")
     if not isinstance(result, torch.Tensor):
         fail(f"forward should return a torch tensor, but it returned a {type(result).__name__}.")
+    assert_softmax_dim_named(exercise)
     return result
 
 

@@ -1,4 +1,4 @@
-# expect: no tqdm progress bar reached 7/7
+# expect: no tqdm progress bar was drawn for number_of_iterations=7
 # A plain range: the loop runs, but nothing shows how far along it is.
 # %%
 from dataclasses import dataclass

@@ -262,6 +262,61 @@ def assert_grad_fresh(actual: Any, expected: Any, previous: Any = None, what: st
     assert_close(actual, expected, what=what, previous=previous, gradient=True)
 
 
+def learner_assignment(module: Any, name: str):
+    """Where the learner's file last sets the module-level `name`, and what that line reads.
+
+    Returns a `kata.feedback.source.Assignment` (`.where`, `.code`, `.reads_attribute("grad")`), or
+    None when the file cannot be read or sets `name` in a way `ast` cannot follow. Only the module's
+    `__file__` is used, so it works however the module was imported. For values that are right only
+    by accident: `dc_da = 10.0` typed in after `c.backward()` equals `a.grad`, but never reads it.
+    """
+    from kata.feedback.source import last_assignment
+
+    return last_assignment(module, name)
+
+
+def assert_softmax_dim_named(module: Any, dim: str = "dim=-1") -> None:
+    """Every softmax in the learner's file names its dimension (`F.softmax(x, dim=-1)`).
+
+    Without one, PyTorch guesses a dimension from the input's number of dimensions (deprecated): the
+    guess is right for a batch of rows, so values alone cannot catch it. Read from the file with `ast`.
+    """
+    from kata.feedback.source import softmax_calls_without_dim
+
+    for line, code in softmax_calls_without_dim(module)[:1]:
+        fail(f"{module.__file__}:{line}: {code:.80}\n"
+             "This softmax does not say over which dimension to normalise, so PyTorch guesses one from the "
+             "input's number of dimensions (a deprecated guess, with a warning): each row for a batch, but the "
+             f"batch itself for a 1-D or 3-D input. Name it: {dim}.")
+
+
+_TQDM_BAR = None
+
+
+def progress_bars(*outputs: str) -> list[int | None]:
+    """The totals of the tqdm progress bars drawn in captured output (pass stdout and stderr): None
+    for a bar without a total ("3it [00:00, ...]").
+
+    A bar is known by the counter tqdm draws on every refresh, `k/total [elapsed`, starting with
+    `0/total` when it is created. So a bar that erases itself at the end (`leave=False`), one with a
+    `desc`, and one written to stdout (`file=sys.stdout`) all count, not only one left on stderr.
+    """
+    global _TQDM_BAR
+    if _TQDM_BAR is None:
+        import re
+
+        _TQDM_BAR = re.compile(r"(?<![\w/])(\d+)(?:/(\d+)|it) \[\d+:\d\d")
+    totals: list[int | None] = []
+    seen: set[int | None] = set()
+    for text in outputs:
+        for match in _TQDM_BAR.finditer(text or ""):
+            total = int(match.group(2)) if match.group(2) is not None else None
+            if total not in seen:
+                seen.add(total)
+                totals.append(total)
+    return totals
+
+
 def typechecked(function: Callable, name: str | None = None) -> Callable:
     """`function`, run under jaxtyping's runtime checker: shapes that break its annotations fail in one sentence.
 
