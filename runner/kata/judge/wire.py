@@ -1,0 +1,105 @@
+"""The judge's wire format: length-prefixed frames of JSON plus raw bytes, and tensors as bytes.
+
+Both sides use it; only the judge's side must be careful, because the other
+side is the learner's process. So every frame is size-capped before it is
+read, JSON is the only structure ever parsed, and a tensor is rebuilt from
+its raw bytes with a dtype from a fixed list: nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+from typing import Any
+
+HEAD = struct.Struct("!II")
+MAX_JSON = 32 * 1024 * 1024
+MAX_BLOBS = 1024 * 1024 * 1024
+
+# dtype name -> bytes per element. Anything else is refused.
+DTYPES = {
+    "float32": 4, "float64": 8, "float16": 2, "bfloat16": 2,
+    "int64": 8, "int32": 4, "int16": 2, "int8": 1, "uint8": 1, "bool": 1,
+}
+
+
+class WireError(Exception):
+    """The other side sent something that is not a well-formed frame, or went away."""
+
+
+def send(sock: socket.socket, header: dict, blobs: list[bytes] | None = None) -> None:
+    blobs = blobs or []
+    header = dict(header, blobs=[len(b) for b in blobs])
+    data = json.dumps(header, separators=(",", ":")).encode()
+    sock.sendall(HEAD.pack(len(data), sum(len(b) for b in blobs)) + data)
+    for blob in blobs:
+        sock.sendall(blob)
+
+
+def _exactly(sock: socket.socket, size: int) -> bytearray:
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = sock.recv_into(view[got:], size - got)
+        if n == 0:
+            raise WireError("the other side closed the connection")
+        got += n
+    return buf
+
+
+def recv(sock: socket.socket) -> tuple[dict, list[bytes]]:
+    """One frame: its JSON header and its blobs. Raises WireError on anything malformed."""
+    json_len, blob_len = HEAD.unpack(_exactly(sock, HEAD.size))
+    if json_len > MAX_JSON or blob_len > MAX_BLOBS:
+        raise WireError(f"a frame of {json_len + blob_len} bytes is over the limit")
+    try:
+        header = json.loads(_exactly(sock, json_len))
+    except (ValueError, RecursionError) as exc:
+        raise WireError(f"a frame is not JSON ({exc.__class__.__name__})") from None
+    if not isinstance(header, dict):
+        raise WireError("a frame is not a JSON object")
+    sizes = header.get("blobs", [])
+    if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes) or sum(sizes) != blob_len:
+        raise WireError("a frame's blob sizes do not add up")
+    raw = bytes(_exactly(sock, blob_len)) if blob_len else b""
+    blobs, at = [], 0
+    for size in sizes:
+        blobs.append(raw[at:at + size])
+        at += size
+    return header, blobs
+
+
+def tensor_to_bytes(tensor: Any) -> tuple[str, list[int], bytes]:
+    """A tensor's dtype name, shape and contiguous bytes (CPU). Raises TypeError on other dtypes."""
+    import torch
+
+    plain = torch.Tensor.detach(tensor)
+    if type(plain) is not torch.Tensor:
+        plain = plain.as_subclass(torch.Tensor)
+    name = str(plain.dtype).removeprefix("torch.")
+    if name not in DTYPES:
+        raise TypeError(f"tensors of dtype {plain.dtype} cannot be sent")
+    flat = plain.cpu().contiguous().reshape(-1)
+    data = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
+    return name, list(plain.shape), data
+
+
+def tensor_from_bytes(dtype: Any, shape: Any, data: bytes):
+    """A fresh, plain torch.Tensor from `data`, after checking that dtype and shape fit it."""
+    import torch
+
+    if dtype not in DTYPES:
+        raise WireError(f"unknown tensor dtype {dtype!r}")
+    if not isinstance(shape, list) or len(shape) > 32 or not all(type(n) is int and n >= 0 for n in shape):
+        raise WireError("a tensor's shape is not a list of sizes")
+    count = 1
+    for n in shape:
+        count *= n
+    if count * DTYPES[dtype] != len(data):
+        raise WireError("a tensor's bytes do not match its shape")
+    torch_dtype = getattr(torch, dtype)
+    if count == 0:
+        return torch.empty(shape, dtype=torch_dtype)
+    return torch.frombuffer(bytearray(data), dtype=torch_dtype).reshape(shape).clone()

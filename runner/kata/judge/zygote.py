@@ -1,0 +1,205 @@
+"""The sandbox's warm process: imports torch once, then forks one server per judged run.
+
+`python -m kata.judge.zygote FD` runs inside bubblewrap where it is installed
+(see `kata.judge.sandbox`), with FD a socket to the trusted worker. Per run the
+worker sends `run` and passes the learner's end of a fresh socket pair; the
+zygote forks a child that keeps only that socket, limits itself and serves
+the judge. At `end` the zygote kills every process the run left (it is a
+child subreaper, so `setsid` and double forks come back to it), empties the
+run's temp folder, and answers `clean`. If the child dies first, the zygote
+tells the judge how, on the child's socket.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+
+from kata.judge import wire
+
+HEAVY = ("numpy", "torch", "einops", "jaxtyping", "beartype", "tqdm", "numpy.random", "kata.feedback.shapecheck")
+
+
+def _prctl(option: int, value: int) -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process below `root`, found through /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(b")") + 2:].split()[1])
+        parents.setdefault(ppid, []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        for child in parents.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def kill_all_below(root: int) -> None:
+    """SIGKILL and reap everything below `root` (the zygote, a subreaper) until nothing is left."""
+    for _ in range(200):
+        pids = descendants(root)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap(0.01)
+    _reap(0)
+
+
+def _reap(wait_s: float) -> None:
+    end = time.monotonic() + wait_s
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() >= end:
+                return
+            time.sleep(0.002)
+
+
+def limit(memory_mb: int, cpu_s: int) -> list[str]:
+    """Limits for the learner's process; returns what was applied, in words."""
+    import resource
+
+    applied = []
+    try:
+        with open("/proc/self/status") as handle:
+            vm_kb = next(int(line.split()[1]) for line in handle if line.startswith("VmSize:"))
+        cap = vm_kb * 1024 + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        applied.append(f"address space +{memory_mb} MB")
+    except (OSError, StopIteration, ValueError):
+        pass
+    for name, value, words in ((resource.RLIMIT_CPU, cpu_s, f"{cpu_s} s CPU"),
+                               (resource.RLIMIT_FSIZE, 64 << 20, "64 MB files"),
+                               (resource.RLIMIT_NOFILE, 256, "256 open files"),
+                               (resource.RLIMIT_CORE, 0, "")):
+        try:
+            resource.setrlimit(name, (value, value))
+            if words:
+                applied.append(words)
+        except (OSError, ValueError):
+            pass
+    return applied
+
+
+def serve_run(conn: socket.socket, request: dict, tmp: str) -> int:
+    """The forked child: keep one socket, drop everything else, then answer the judge."""
+    keep = conn.fileno()
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 65536)
+    os.environ.update(TMPDIR=tmp, HOME=tmp)
+    os.chdir(tmp)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.dont_write_bytecode = True
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+    limit(int(request.get("memory_mb", 3072)), int(request.get("cpu_s", 60)))
+    from kata.judge.server import Server
+
+    Server(conn).serve()
+    return 0
+
+
+def main(argv: list[str]) -> None:
+    control = socket.socket(fileno=int(argv[0]))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: escaped grandchildren come back to us
+    _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the worker
+    me = os.getpid()
+    base = tempfile.gettempdir()
+    current_tmp = ""
+    while True:
+        try:
+            request, _ = wire.recv(control)
+        except (wire.WireError, OSError):
+            kill_all_below(me)
+            return
+        op = request.get("op")
+        if op == "preload":
+            for name in request.get("names", []):
+                if name in HEAVY or name in ("torchvision", "sklearn"):
+                    try:
+                        __import__(name)
+                    except Exception:
+                        pass
+            import gc
+
+            gc.collect()
+            gc.freeze()
+            wire.send(control, {"ok": True})
+        elif op == "run":
+            _, fds, _, _ = socket.recv_fds(control, 1, 1)
+            conn = socket.socket(fileno=fds[0])
+            tmp = tempfile.mkdtemp(prefix="run-", dir=base)
+            pid = os.fork()
+            if pid == 0:
+                code = 70
+                try:
+                    control.close()
+                    code = serve_run(conn, request, tmp)
+                finally:
+                    os._exit(code)
+            threading.Thread(target=_report_death, args=(pid, conn), daemon=True).start()
+            wire.send(control, {"ok": True, "pid": pid, "tmp": tmp})
+            current_tmp = tmp
+        elif op == "end":
+            kill_all_below(me)
+            if current_tmp:
+                shutil.rmtree(current_tmp, ignore_errors=True)
+                current_tmp = ""
+            wire.send(control, {"ok": True, "clean": not descendants(me)})
+        else:
+            kill_all_below(me)
+            return
+
+
+def _report_death(pid: int, conn: socket.socket) -> None:
+    """Wait for the run's child; if it dies, tell the judge how on its socket, then let go of it."""
+    try:
+        _, raw = os.waitpid(pid, 0)
+    except ChildProcessError:
+        raw = None
+    try:
+        if raw is not None:
+            died = ({"code": os.WEXITSTATUS(raw)} if os.WIFEXITED(raw) else {"signal": os.WTERMSIG(raw)})
+            wire.send(conn, {"died": died})
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
