@@ -290,6 +290,15 @@ def assert_softmax_dim_named(module: Any, dim: str = "dim=-1") -> None:
              f"batch itself for a 1-D or 3-D input. Name it: {dim}.")
 
 
+def attribute_assignments(module: Any, function: str, attribute: str) -> list[tuple[int, str]]:
+    """(line, code) of each `something.attribute = ...` in the learner's function `function`, read
+    from its file with `ast`: e.g. `x.data = x.data - ...`, which swaps a tensor's memory behind
+    autograd's back. Empty when the file cannot be read."""
+    from kata.feedback.source import attribute_assignments as find
+
+    return find(module, function, attribute)
+
+
 _TQDM_BAR = None
 
 

@@ -199,3 +199,26 @@ def _is_module_chain(node: ast.expr, modules: dict[str, set[str]]) -> bool:
     if not isinstance(node, ast.Name) or node.id not in modules or node.id == "":
         return False
     return all(part in ("nn", "functional", "special") for part in parts)
+
+
+def attribute_assignments(module: Any, function: str, attribute: str) -> list[tuple[int, str]]:
+    """(line, code) of each `something.attribute = ...` (a plain `=`, not `-=`) in the learner's
+    top-level function `function` (its last definition), e.g. `x.data = x.data - ...`."""
+    path = module_path(module)
+    if path is None:
+        return []
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+        tree = ast.parse(source, filename=path)
+    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
+        return []
+    defs = [s for s in _top_level(tree.body) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and s.name == function]
+    if not defs:
+        return []
+    found = []
+    for node in ast.walk(defs[-1]):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Attribute) and t.attr == attribute for t in targets):
+            found.append((node.lineno, " ".join((ast.get_source_segment(source, node) or "").split())))
+    return found
