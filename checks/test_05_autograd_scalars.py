@@ -67,19 +67,19 @@ def test_backward_filled_in_the_gradients(exercise):
 
 
 def test_dc_da_is_10(exercise):
-    """dc_da is dc/da = 2a = 10 at a = 5"""
+    """dc_da holds dc/da, the derivative of c with respect to a, at a = 5"""
     _answer(exercise, "dc_da", "a", expected=10.0, other=6.0)
     assert bool(t.tensor(10.0) == exercise.dc_da), f"Expected: {t.tensor(10.0)} Actual: {exercise.dc_da}"
 
 
 def test_dc_db_is_6(exercise):
-    """dc_db is dc/db = 2b = 6 at b = 3"""
+    """dc_db holds dc/db, the derivative of c with respect to b, at b = 3"""
     _answer(exercise, "dc_db", "b", expected=6.0, other=10.0)
     assert bool(t.tensor(6.0) == exercise.dc_db), f"Expected: {t.tensor(6.0)} Actual: {exercise.dc_db}"
 
 
 def test_answers_are_what_pytorch_computed(exercise):
-    """dc_da and dc_db are read from a.grad and b.grad, not written in by hand"""
+    """dc_da and dc_db are what PyTorch computed, not written in by hand"""
     for answer_name, leaf_name, expected, other in (("dc_da", "a", 10.0, 6.0), ("dc_db", "b", 6.0, 10.0)):
         leaf = getattr(exercise, leaf_name)
         grad = _grad_value(leaf, leaf_name)

@@ -54,7 +54,7 @@ def _answer(ex, name: str, index: int, expected: float, other: float) -> float:
 
 
 def test_backward_filled_in_the_gradient(exercise):
-    """c.backward() has filled in a_and_b.grad with both derivatives, [10, 6]"""
+    """c.backward() has filled in a_and_b.grad with both derivatives"""
     grad = _gradient(exercise)
     if tuple(grad.shape) == (2,) and grad.tolist() == [20.0, 12.0]:
         fail("a_and_b.grad is [20, 12], twice [10, 6]: backward() ran twice and the gradients added up. "
@@ -63,17 +63,17 @@ def test_backward_filled_in_the_gradient(exercise):
 
 
 def test_dc_da_is_10(exercise):
-    """dc_da is dc/da = 2a = 10 at a = 5"""
+    """dc_da holds dc/da, the derivative of c with respect to a = a_and_b[0]"""
     _answer(exercise, "dc_da", 0, expected=10.0, other=6.0)
 
 
 def test_dc_db_is_6(exercise):
-    """dc_db is dc/db = 2b = 6 at b = 3"""
+    """dc_db holds dc/db, the derivative of c with respect to b = a_and_b[1]"""
     _answer(exercise, "dc_db", 1, expected=6.0, other=10.0)
 
 
 def test_answers_come_from_the_gradient(exercise):
-    """dc_da and dc_db are elements 0 and 1 of a_and_b.grad, not numbers written in by hand"""
+    """dc_da and dc_db come from the gradient PyTorch computed, not numbers written in by hand"""
     grad = _gradient(exercise)
     for name, index, expected, other in (("dc_da", 0, 10.0, 6.0), ("dc_db", 1, 6.0, 10.0)):
         number = _answer(exercise, name, index, expected, other)

@@ -37,7 +37,7 @@ def _fresh(ex, x, make_output, what: str) -> t.Tensor:
 
 
 def test_predict_the_accumulated_gradient(exercise):
-    """your prediction: after both backward() calls some_input.grad is 10 + 5 = 15"""
+    """your prediction of some_input.grad after both backward() calls is what PyTorch gives"""
     prediction = getattr(exercise, "predicted_accumulated_grad", None)
     if prediction is None:
         fail("predicted_accumulated_grad is still None: write down the number you expect some_input.grad to hold "

@@ -55,7 +55,7 @@ def test_seed_example(exercise):
 
 
 def test_changes_x_in_place(exercise):
-    """x itself changes (x -= ...), not a new tensor bound to the local name x"""
+    """x itself changes, not a new tensor bound to the local name x"""
     x = torch.tensor([1.0, -2.0, 3.0, 4.0], requires_grad=True)
     x.grad = torch.tensor([1.0, 1.0, -1.0, 0.5])
     before = _nudge(exercise, x, learning_rate=0.5)

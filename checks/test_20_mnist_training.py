@@ -168,6 +168,9 @@ def _accuracy(ex, net, imgs, labels, what):
              "guess per image: the argmax over the last dimension (dim=-1) of the net's outputs.")
     if result is None:
         fail(f"accuracy returned None for {what}: did you forget to `return` it?")
+    if isinstance(result, torch.Tensor) and result.numel() == 1:
+        fail(f"accuracy returned a tensor, {result!r:.60}, for {what}, but it should return a plain Python float, "
+             "as its signature says (-> float). Turn the one-element tensor into a float with .item().")
     try:
         value = float(result)
     except (TypeError, ValueError, RuntimeError):
