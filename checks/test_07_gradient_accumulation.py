@@ -2,7 +2,7 @@
 
 import torch as t
 
-from kata.expect import assert_close, assert_leaf_requiring_grad, fail
+from kata.expect import assert_close, assert_leaf_requiring_grad, fail, learner_side
 
 
 def _number(value, what: str) -> float:
@@ -26,8 +26,20 @@ def _input_of(output) -> t.Tensor | None:
     return None
 
 
+def ten_times(v):
+    return 10 * v
+
+
+def five_times(v):
+    return 5 * v
+
+
+def sum_of_squares(v):
+    return (v**2).sum()
+
+
 def _fresh(ex, x, make_output, what: str) -> t.Tensor:
-    result = ex.fresh_gradient(x, make_output)
+    result = ex.fresh_gradient(x, learner_side(ex, make_output))
     if result is None:
         fail(f"fresh_gradient returned None for {what}. Return the gradient (x.grad) after calling backward(); "
              "if you reset x.grad after backward(), you threw the answer away.")
@@ -76,7 +88,7 @@ def test_reset_gives_the_right_gradient(exercise):
 def test_fresh_gradient_on_a_new_tensor(exercise):
     """fresh_gradient of 10 * x is 10, and it is left in x.grad"""
     x = t.tensor([1.0], requires_grad=True)
-    result = _fresh(exercise, x, lambda v: 10 * v, "10 * x")
+    result = _fresh(exercise, x, ten_times, "10 * x")
     assert_close(result, t.tensor([10.0]), what="fresh_gradient(x, lambda v: 10 * v)")
     if x.grad is None:
         fail("x.grad is still None after fresh_gradient: compute the gradient with backward(), which fills x.grad "
@@ -88,7 +100,7 @@ def test_fresh_gradient_ignores_an_old_gradient(exercise):
     """an old gradient in x.grad is not added to the new one"""
     x = t.tensor([1.0], requires_grad=True)
     x.grad = t.tensor([100.0])
-    result = _fresh(exercise, x, lambda v: 5 * v, "5 * x")
+    result = _fresh(exercise, x, five_times, "5 * x")
     got = _number(result, "fresh_gradient's result")
     if got == 105.0:
         fail("x.grad already held 100, and fresh_gradient of 5 * x returned 105 = 100 + 5: backward() added onto "
@@ -102,9 +114,9 @@ def test_fresh_gradient_ignores_an_old_gradient(exercise):
 def test_fresh_gradient_twice_in_a_row(exercise):
     """calling fresh_gradient twice on the same x gives 10, then 5: nothing leaks between calls"""
     x = t.tensor([1.0], requires_grad=True)
-    first = _number(_fresh(exercise, x, lambda v: 10 * v, "10 * x"), "the first result")
+    first = _number(_fresh(exercise, x, ten_times, "10 * x"), "the first result")
     assert first == 10.0, f"the first call, on 10 * x, should give 10 but gave {first:g}"
-    second = _number(_fresh(exercise, x, lambda v: 5 * v, "5 * x"), "the second result")
+    second = _number(_fresh(exercise, x, five_times, "5 * x"), "the second result")
     if second == 15.0:
         fail("the second call, on 5 * x, gave 15 = 10 + 5: the first call's gradient was still in x.grad. "
              "Reset x.grad before each backward().")
@@ -115,6 +127,6 @@ def test_fresh_gradient_of_a_vector(exercise):
     """fresh_gradient works on vectors: the gradient of sum(v**2) at [1, -2, 3] is [2, -4, 6]"""
     x = t.tensor([1.0, -2.0, 3.0], requires_grad=True)
     for attempt in ("first", "second"):
-        result = _fresh(exercise, x, lambda v: (v**2).sum(), "sum(v**2)")
+        result = _fresh(exercise, x, sum_of_squares, "sum(v**2)")
         assert_close(result, t.tensor([2.0, -4.0, 6.0]), what=f"the {attempt} call's result")
     assert_close(x.detach(), t.tensor([1.0, -2.0, 3.0]), what="x after fresh_gradient (it must not change)")

@@ -7,7 +7,7 @@ import torch
 import torchvision.datasets  # noqa: F401
 
 from kata.data import load_mnist, write_mnist_split
-from kata.expect import ExpectationFailed, assert_close, assert_shape, fail
+from kata.expect import ExpectationFailed, assert_close, assert_shape, fail, learner_side
 
 ORDER = "training_imgs, expected_outputs_in_training, non_training_imgs, expected_outputs_in_non_training"
 
@@ -28,11 +28,11 @@ class FakeDigits:
         return self.imgs[index], self.labels[index]
 
 
-def _fake(n, seed=0):
+def _fake(ex, n, seed=0):
     g = torch.Generator().manual_seed(seed)
     imgs = torch.rand((n, 1, 28, 28), generator=g)
     labels = torch.randint(0, 10, (n,), generator=g)
-    return FakeDigits(imgs, labels)
+    return learner_side(ex, FakeDigits)(imgs, labels)
 
 
 def _split(ex, dataset, total, n_train):
@@ -73,7 +73,7 @@ def _check_shapes(result, n_train, n_rest):
 
 def test_four_stacked_tensors(exercise):
     """split_dataset returns four stacked tensors of the right shapes"""
-    result = _split(exercise, _fake(12), 10, 6)
+    result = _split(exercise, _fake(exercise, 12), 10, 6)
     _check_shapes(result, 6, 4)
     for name, value in zip(ORDER.split(", "), result):
         if value.dtype != torch.float32:
@@ -82,7 +82,7 @@ def test_four_stacked_tensors(exercise):
 
 def test_first_images_train_the_rest_do_not(exercise):
     """the first num_of_training_imgs images are for training, the next ones are not, each flattened row by row"""
-    dataset = _fake(12)
+    dataset = _fake(exercise, 12)
     result = _split(exercise, dataset, 10, 6)
     _check_shapes(result, 6, 4)
     expected = _expected_split(dataset, 10, 6)
@@ -92,7 +92,7 @@ def test_first_images_train_the_rest_do_not(exercise):
 
 def test_expected_outputs_are_one_hot(exercise):
     """the expected outputs are the labels, one-hot encoded"""
-    dataset = _fake(12, seed=3)
+    dataset = _fake(exercise, 12, seed=3)
     result = _split(exercise, dataset, 10, 6)
     _check_shapes(result, 6, 4)
     expected = _expected_split(dataset, 10, 6)
@@ -103,7 +103,7 @@ def test_expected_outputs_are_one_hot(exercise):
 def test_other_sizes(exercise):
     """other sizes of split, including a single held-out image"""
     for n, total, n_train in ((30, 25, 20), (5, 5, 4), (3, 2, 1)):
-        dataset = _fake(n, seed=n)
+        dataset = _fake(exercise, n, seed=n)
         result = _split(exercise, dataset, total, n_train)
         _check_shapes(result, n_train, total - n_train)
         for name, actual, expected in zip(ORDER.split(", "), result, _expected_split(dataset, total, n_train)):
@@ -112,7 +112,7 @@ def test_other_sizes(exercise):
 
 def test_a_short_dataset_gives_what_it_has(exercise):
     """a dataset with fewer than total_imgs images gives all it has"""
-    dataset = _fake(8)
+    dataset = _fake(exercise, 8)
     try:
         result = _split(exercise, dataset, 20, 5)
     except IndexError as exc:
@@ -126,22 +126,30 @@ def test_a_short_dataset_gives_what_it_has(exercise):
 
 def test_stops_at_total_imgs(exercise):
     """it stops reading once it has total_imgs images (MNIST has 60,000)"""
-    dataset = _fake(300)
+    dataset = _fake(exercise, 300)
     _split(exercise, dataset, 12, 8)
     if dataset.reads > 13:
         fail(f"split_dataset read {dataset.reads} images from a dataset of 300 to use only total_imgs=12. "
              "Stop going through the dataset once you have total_imgs images (`break`).")
 
 
-def test_digits_read_by_torchvision(exercise, tmp_path):
+def _mnist_from_idx_files(raw, labels):
+    """torchvision's MNIST class reading tiny IDX files written to a fresh temporary folder."""
+    import tempfile
+    from pathlib import Path
+
+    root = Path(tempfile.mkdtemp(prefix="kata-mnist-"))
+    write_mnist_split(root / "MNIST" / "raw", raw, labels, train=True)
+    write_mnist_split(root / "MNIST" / "raw", raw[:2], labels[:2], train=False)
+    return load_mnist(root=root, download=False, fallback=False).dataset
+
+
+def test_digits_read_by_torchvision(exercise):
     """it splits digits that torchvision's MNIST class reads from IDX files"""
     g = torch.Generator().manual_seed(7)
     raw = torch.randint(0, 256, (9, 28, 28), generator=g, dtype=torch.uint8)
     labels = torch.tensor([5, 0, 4, 1, 9, 2, 1, 3, 1], dtype=torch.uint8)
-    folder = tmp_path / "MNIST" / "raw"
-    write_mnist_split(folder, raw, labels, train=True)
-    write_mnist_split(folder, raw[:2], labels[:2], train=False)
-    dataset = load_mnist(root=tmp_path, download=False, fallback=False).dataset
+    dataset = learner_side(exercise, _mnist_from_idx_files)(raw, labels)
     result = _split(exercise, dataset, 7, 4)
     _check_shapes(result, 4, 3)
     flat = raw.float().reshape(9, 784) / 255.0
@@ -222,14 +230,14 @@ def test_accuracy_of_a_single_image(exercise):
              f"and {wrong:g}.")
 
 
-def _separable_digits(n, seed):
+def _separable_digits(ex, n, seed):
     """Fake 28x28 digits: each digit lights its own pattern of pixels, plus noise."""
     g = torch.Generator().manual_seed(seed)
     patterns = (torch.rand((10, 28, 28), generator=torch.Generator().manual_seed(1234)) < 0.15).float()
     labels = torch.arange(n) % 10
     labels = labels[torch.randperm(n, generator=g)]
     imgs = (0.8 * patterns[labels] + 0.3 * torch.rand((n, 28, 28), generator=g)).clamp(0, 1).unsqueeze(1)
-    return FakeDigits(imgs, labels)
+    return learner_side(ex, FakeDigits)(imgs, labels)
 
 
 def _small_net(ex, sizes=(784, 32, 16, 10), bound=0.3):
@@ -242,7 +250,7 @@ def _small_net(ex, sizes=(784, 32, 16, 10), bound=0.3):
 
 def test_training_beats_chance_on_held_out_digits(exercise, capsys):
     """after training, the net names held-out digits far better than chance (10%)"""
-    dataset = _separable_digits(150, seed=0)
+    dataset = _separable_digits(exercise, 150, seed=0)
     train_imgs, train_expected, test_imgs, test_expected = _split(exercise, dataset, 150, 100)
     _check_shapes((train_imgs, train_expected, test_imgs, test_expected), 100, 50)
     net = _small_net(exercise)

@@ -5,7 +5,7 @@ import re
 
 import torch
 
-from kata.expect import ExpectationFailed, assert_close, assert_shape, fail, progress_bars
+from kata.expect import ExpectationFailed, assert_close, assert_shape, fail, learner_side, progress_bars
 
 LAYERS = "Linear(784, 2000), ReLU, Linear(2000, 400), ReLU, Linear(400, 10), Softmax(dim=-1)"
 PARAMETER_COUNT = 784 * 2000 + 2000 + 2000 * 400 + 400 + 400 * 10 + 10
@@ -101,7 +101,12 @@ def test_forward_is_the_three_layer_net(exercise):
                      what="the model's output (compared with forward(x, ThreeLayerNeuralNet(same weights)))")
 
 
-def _small_model():
+def _small_model(ex):
+    """A small model of torch's own layers, made where the learner's code runs (see learner_side)."""
+    return learner_side(ex, _build_small_model)()
+
+
+def _build_small_model():
     return torch.nn.Sequential(
         torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4), torch.nn.Softmax(dim=-1)
     )
@@ -140,7 +145,7 @@ def _same(a, b):
 
 def test_training_lowers_the_loss(exercise):
     """train_model makes a model's loss fall a lot"""
-    model = _small_model()
+    model = _small_model(exercise)
     inputs, expected = _data()
     before = _loss(model, inputs, expected)
     exercise.train_model(model, inputs, expected, 30, 5.0)
@@ -154,7 +159,7 @@ def test_exactly_one_clean_step_per_epoch(exercise):
     """each epoch is one gradient step, with gradients reset first (no accumulation)"""
     inputs, expected = _data(n=10)
     for epochs in (1, 2, 5):
-        model = _small_model()
+        model = _small_model(exercise)
         start = copy.deepcopy(model)
         exercise.train_model(model, inputs, expected, epochs, 2.0)
         actual = _params(model)
@@ -178,7 +183,7 @@ def test_exactly_one_clean_step_per_epoch(exercise):
 def test_two_calls_continue_training(exercise):
     """calling train_model twice is the same as training for both epoch counts in a row"""
     inputs, expected = _data(n=10)
-    model = _small_model()
+    model = _small_model(exercise)
     start = copy.deepcopy(model)
     exercise.train_model(model, inputs, expected, 2, 2.0)
     exercise.train_model(model, inputs, expected, 3, 2.0)
@@ -188,7 +193,7 @@ def test_two_calls_continue_training(exercise):
 
 def test_zero_epochs_change_nothing(exercise):
     """with epochs=0 the model stays exactly as it was"""
-    model = _small_model()
+    model = _small_model(exercise)
     inputs, expected = _data()
     before = _params(model)
     exercise.train_model(model, inputs, expected, 0, 5.0)
@@ -226,7 +231,7 @@ def _mentions(line, *values):
 
 def test_prints_and_progress_bar(exercise, capsys):
     """it prints the first and last epochs' losses and shows a tqdm progress bar"""
-    model = _small_model()
+    model = _small_model(exercise)
     inputs, expected = _data()
     start = copy.deepcopy(model)
     exercise.train_model(model, inputs, expected, 5, 2.0)

@@ -331,6 +331,8 @@ def typechecked(function: Callable, name: str | None = None) -> Callable:
 
     See `kata.feedback.shapecheck`; e.g. "`input_to_function` should be batch × d_input, got 4 × 783".
     """
+    if _remote(function):  # judged mode: wrap it where it runs, in the learner's process
+        return function.__kata_typechecked__(name)
     from kata.feedback.shapecheck import typechecked as wrap
 
     return wrap(function, name=name)
@@ -338,6 +340,30 @@ def typechecked(function: Callable, name: str | None = None) -> Callable:
 
 def typecheck_module(module: Any) -> Any:
     """Every jaxtyping-annotated function of the learner's `module` checked from now on, calls between them too."""
+    if _remote(module):
+        return module.__kata_typecheck_module__()
     from kata.feedback.shapecheck import typecheck_module as wrap
 
     return wrap(module)
+
+
+def learner_side(exercise: Any, helper: Callable) -> Any:
+    """A helper of the check module (a test double, a small model) placed next to the learner's code.
+
+    Locally that is `helper` itself. When `kata grade` judges a submission, the
+    learner's code runs in another process and only data crosses: there the
+    helper is defined again in the learner's process and a handle to it comes
+    back, so `learner_side(exercise, FakeDataset)(images, labels)` builds an
+    object the learner's code can use. What such a helper reports back is only
+    as trustworthy as the learner's code; see docs/authoring.md.
+    """
+    if not _remote(exercise):
+        return helper
+    from kata.judge.fixture import learner_side as define
+
+    return define(exercise, helper)
+
+
+def _remote(obj: Any) -> bool:
+    """True for a proxy of the judged mode (kata.judge.remote.Handle), without asking the other side."""
+    return any(cls.__module__ == "kata.judge.remote" and cls.__name__ == "Handle" for cls in type(obj).__mro__)

@@ -5,8 +5,8 @@ solutions or stubs, or any `--kata-file`) and reports each step as it ends.
 
 - Plain `pytest checks/` in a course runs against `solutions/`.
 - `--kata-target=exercises` runs against the stubs; `--kata-file=PATH` against any file.
-- `--kata-events-fd=N` streams one JSON line per event to file descriptor N
-  (the engine reads it); without it the plugin only adds the fixture.
+- `--kata-events-fd=N` streams one JSON line per event (`kata.contract.Event`) to
+  file descriptor N (the engine reads it); without it the plugin only adds the fixture.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from kata.contract import Cause, Event, EventKind, StepResult
 from kata.course import MANIFEST, describe_filename
 from kata.feedback.failures import describe_exception, format_frames
 
@@ -39,6 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kata-target", choices=["solutions", "exercises"], default="solutions",
                     help="which of the course's files the checks import (default: solutions)")
     group.addoption("--kata-file", default=None, metavar="PATH", help="check this file instead")
+    group.addoption("--kata-judge-fd", type=int, default=None, metavar="FD",
+                    help="judged mode: the learner's code runs in another process, reached over this socket")
     group.addoption("--kata-events-fd", type=int, default=None, metavar="FD",
                     help="stream step results as JSON lines to this file descriptor")
 
@@ -48,18 +51,20 @@ class _State:
     target_kind: str
     target_file: Path | None
     events_fd: int | None
+    judge_fd: int | None = None  # judged mode: `exercise` is a proxy to the learner's sandboxed process
     steps: dict[str, int] = field(default_factory=dict)  # nodeid -> index
     outcome: dict[str, tuple[str, str]] = field(default_factory=dict)  # nodeid -> (outcome, message)
+    cause: dict[str, Cause] = field(default_factory=dict)  # nodeid -> why it did not run
     output: dict[str, str] = field(default_factory=dict)
     duration: dict[str, float] = field(default_factory=dict)
     broken_imports: dict[Path, str] = field(default_factory=dict)  # target -> why it does not import
     timed_out: bool = False
     compiled: dict[Path, object] = field(default_factory=dict)  # target -> code object
 
-    def emit(self, **event: object) -> None:
+    def emit(self, event: Event) -> None:
         if self.events_fd is None:
             return
-        data = (json.dumps(event) + "\n").encode()
+        data = (json.dumps(event.to_wire()) + "\n").encode()
         view = memoryview(data)
         while view:
             written = os.write(self.events_fd, view)
@@ -81,6 +86,7 @@ def start_state(config: pytest.Config) -> None:
         target_kind=config.getoption("kata_target"),
         target_file=Path(file).resolve() if file else None,
         events_fd=config.getoption("kata_events_fd"),
+        judge_fd=config.getoption("kata_judge_fd"),
     )
     _active[:] = [config.stash[_KEY]]
 
@@ -128,13 +134,17 @@ def exercise(request: pytest.FixtureRequest):
     state = _state(request.config)
     target = target_for(Path(str(request.node.path)), state)
     if state.timed_out:  # the rest would most likely hang too: answer fast instead
+        state.cause[request.node.nodeid] = Cause.EARLIER_TIMEOUT
         pytest.skip("not run: an earlier step timed out")
     if target in state.broken_imports:
+        state.cause[request.node.nodeid] = Cause.NOT_RUN
         pytest.fail(f"not run: {state.broken_imports[target]}", pytrace=False)
     if not target.is_file():
         pytest.fail(f"{target} does not exist.", pytrace=False)
     _seed()
     module_name = f"kata_target_{target.stem}_{next(_counter)}"
+    if state.judge_fd is not None:
+        return _remote_exercise(state, target, module_name)
     # An explicit loader, so a target not named .py (a grader's `answer.txt`) still imports as Python.
     spec = importlib.util.spec_from_file_location(
         module_name, target, loader=importlib.machinery.SourceFileLoader(module_name, str(target)))
@@ -155,12 +165,51 @@ def exercise(request: pytest.FixtureRequest):
     return module
 
 
+def _remote_exercise(state: _State, target: Path, module_name: str):
+    """Judged mode: the learner's module runs in the sandbox; the check gets a proxy to it."""
+    from kata.judge import fixture
+    from kata.judge.remote import LearnerProcessGone
+
+    if fixture.channel(state.judge_fd, target).broken:
+        pytest.skip("not run: an earlier step ended the process running your code")
+    try:
+        module = fixture.load(state.judge_fd, target, module_name)
+    except pytest.fail.Exception as exc:
+        if str(exc).startswith("Timeout"):
+            state.broken_imports[target] = "importing your file timed out (see the first step)"
+        raise
+    except LearnerProcessGone as exc:
+        state.broken_imports[target] = "the process running your code is gone (see the first step)"
+        pytest.fail(str(exc), pytrace=False)
+    except BaseException as exc:  # rebuilt from the learner's process: never raised by their code here
+        state.broken_imports[target] = "your file does not import (see the first step)"
+        if isinstance(exc, SyntaxError):
+            pytest.fail(_import_failure(exc, target), pytrace=False)
+        if isinstance(exc, SystemExit):
+            code = (getattr(exc, "__kata_remote__", None) or {}).get("code")
+            pytest.fail(f"{target} called sys.exit({code}) while being imported.\n"
+                        "Remove it, or move it under `if __name__ == \"__main__\":`.", pytrace=False)
+        pytest.fail(f"{target} does not import:\n{fixture.describe_remote(exc)}", pytrace=False)
+    _seed()
+    return module
+
+
 def _compiled(state: _State, target: Path):
-    """The target's code object, compiled once per run: each step still executes it afresh."""
+    """The target's code object, compiled once per run: each step still executes it afresh.
+
+    The first time, it also tells the engine which heavy libraries the target imports at
+    top level (the names its module code imports), so the warm worker preloads them for
+    the next run. Only here, in the limited child, is the learner's file ever parsed.
+    """
     code = state.compiled.get(target)
     if code is None:
         code = compile(target.read_bytes(), str(target), "exec", dont_inherit=True)
         state.compiled[target] = code
+        from kata.engine.child import PRELOADABLE
+
+        imported = sorted({name.split(".")[0] for name in code.co_names} & set(PRELOADABLE))
+        if imported:
+            state.emit(Event(EventKind.IMPORTS, names=imported))
     return code
 
 
@@ -190,8 +239,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     steps = []
     for index, item in enumerate(session.items, start=1):
         state.steps[item.nodeid] = index
-        steps.append({"index": index, "name": item.name, "title": _title(item)})
-    state.emit(ev="collected", steps=steps)
+        steps.append(StepResult(index=index, name=item.name, title=_title(item)))
+    state.emit(Event(EventKind.COLLECTED, steps=steps))
 
 
 def _title(item: pytest.Item) -> str:
@@ -215,7 +264,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = _state(item.config)
-    state.emit(ev="start", index=state.steps.get(item.nodeid, 0))
+    state.emit(Event(EventKind.START, index=state.steps.get(item.nodeid, 0)))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -248,6 +297,10 @@ def _classify(item: pytest.Item, call: pytest.CallInfo, state: _State) -> tuple[
         return "error", "the step failed"
     keep = _keep(item, state)
     learner = keep[1] if len(keep) > 1 else None
+    if state.judge_fd is not None:
+        remote = _remote_failure(exc, item, keep)
+        if remote is not None:
+            return remote
     try:
         if isinstance(exc, LearnerExit) and exc.__cause__ is not None:
             message = describe_exception(exc.__cause__, keep, explanation=str(exc), learner_file=learner)
@@ -257,6 +310,23 @@ def _classify(item: pytest.Item, call: pytest.CallInfo, state: _State) -> tuple[
         where = format_frames(exc.__traceback__, keep)
         message = (where + "\n" if where else "") + f"{type(exc).__name__} (its message could not be shown)"
     return ("failed" if call.when == "call" else "error"), message
+
+
+def _remote_failure(exc: BaseException, item: pytest.Item, keep: list[Path]) -> tuple[str, str] | None:
+    """Judged mode: a failure that came from the learner's process, told with the learner's frames."""
+    from kata.judge.fixture import describe_remote
+    from kata.judge.remote import LearnerProcessGone
+
+    if isinstance(exc, LearnerProcessGone):
+        return "crashed", str(exc)
+    cause = exc if hasattr(exc, "__kata_remote__") else getattr(exc, "__cause__", None) or exc.__context__
+    if cause is None or not hasattr(cause, "__kata_remote__"):
+        return None
+    where = format_frames(exc.__traceback__, keep[:1])
+    told = describe_remote(cause)
+    if cause is not exc:  # a check caught the learner's error and failed with its own explanation
+        told = f"{told}\n{exc}"
+    return "failed", (f"{where}\n{told}" if where else told)
 
 
 def _keep(item: pytest.Item, state: _State) -> list[Path]:
@@ -277,8 +347,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
     output = state.output.get(nodeid, "")
     if len(output) > MAX_STEP_OUTPUT:
         output = output[:MAX_STEP_OUTPUT] + f"\n… output cut: {len(output) - MAX_STEP_OUTPUT} more characters"
-    state.emit(ev="step", index=state.steps.get(nodeid, 0), outcome=outcome, message=message,
-               duration_s=state.duration.get(nodeid, 0.0), output=output)
+    state.emit(Event(EventKind.STEP, index=state.steps.get(nodeid, 0), outcome=outcome, message=message,
+                     duration_s=state.duration.get(nodeid, 0.0), output=output,
+                     cause=state.cause.get(nodeid, Cause.NONE)))
     return result
 
 
@@ -288,11 +359,11 @@ _active: list[_State] = []  # the running session's state, for hooks that get no
 def pytest_internalerror(excrepr, excinfo) -> None:
     """pytest or a plugin broke: pass its traceback on, so the verdict names it instead of hiding it."""
     if _active:
-        _active[-1].emit(ev="internal_error", message=str(excrepr)[-3000:])
+        _active[-1].emit(Event(EventKind.INTERNAL_ERROR, message=str(excrepr)[-3000:]))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
     for message in _pending_collect_errors:
-        state.emit(ev="collect_error", message=message)
-    state.emit(ev="end", exitstatus=int(exitstatus))
+        state.emit(Event(EventKind.COLLECT_ERROR, message=message))
+    state.emit(Event(EventKind.END, exitstatus=int(exitstatus)))

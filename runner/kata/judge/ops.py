@@ -112,6 +112,21 @@ def op_typecheck(server, request: dict, blobs: list[bytes]) -> Any:
     typecheck_module(_obj(server, request))
 
 
+def op_define(server, request: dict, blobs: list[bytes]) -> Any:
+    """A check's helper (a test double, a small model) defined here, next to the learner's code."""
+    namespace: dict = {"__name__": "kata_check_helpers"}
+    exec(compile(str(request["imports"]), "<check imports>", "exec"), namespace)
+    exec(compile(str(request["source"]), str(request.get("filename", "<check helper>")), "exec"), namespace)
+    return namespace[str(request["name"])]
+
+
+def op_typechecked(server, request: dict, blobs: list[bytes]) -> Any:
+    from kata.feedback.shapecheck import typechecked
+
+    name = request.get("name")
+    return typechecked(_obj(server, request), name=None if name is None else str(name))
+
+
 def op_backward(server, request: dict, blobs: list[bytes]) -> Any:
     """Gradients of one of our tensors with respect to the leaves it came from, for the judge's backward()."""
     import torch

@@ -30,7 +30,7 @@ import torch
 
 from kata.judge import rng, wire
 
-CODE_OPS = {"load", "call", "iter", "backward", "typecheck", "deepcopy", "getattr", "setattr"}
+CODE_OPS = {"load", "call", "iter", "backward", "typecheck", "typechecked", "define", "deepcopy", "getattr", "setattr"}
 TRUSTED_EXCEPTION_MODULES = ("builtins", "torch", "jaxtyping", "beartype", "numpy", "einops", "kata")
 TRUSTED_CLASS_MODULES = ("torch",)
 
@@ -470,6 +470,12 @@ class Handle:
 
     def __hash__(self) -> int:
         return hash(object.__getattribute__(self, "_rid"))
+
+    def __kata_typechecked__(self, name: str | None) -> Any:
+        return self._ask("typechecked", name=name)
+
+    def __kata_typecheck_module__(self) -> Any:
+        return self._ask("typecheck")
 
     def __instancecheck__(self, value: Any) -> bool:
         return bool(self._ask("isinstance", value=value))

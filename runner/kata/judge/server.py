@@ -28,7 +28,7 @@ from kata.judge import wire
 
 MAX_OUT = 64 * 1024
 MAX_DEPTH = 40
-RUNS_CODE = {"load", "call", "iter", "backward", "getattr", "setattr", "typecheck", "deepcopy"}
+RUNS_CODE = {"load", "call", "iter", "backward", "getattr", "setattr", "typecheck", "typechecked", "define", "deepcopy"}
 
 
 class _Capped(io.StringIO):
