@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 from kata.judge.remote import Channel, LearnerProcessGone, RemoteModule
 
-MAX_SOURCE = 4 * 1024 * 1024
 _channels: dict[int, Channel] = {}
 
 
@@ -31,12 +30,14 @@ def channel(fd: int, target: Path) -> Channel:
 
 def load(fd: int, target: Path, module_name: str) -> RemoteModule:
     """Load `target` afresh in the learner's process; raises what the learner's import raised."""
+    from kata.judge.intake import Refused, read_source
+
     chan = channel(fd, target)
-    data = target.read_bytes()
-    if len(data) > MAX_SOURCE:
-        raise LearnerProcessGone(f"{target.name} is {len(data) // 1024} KiB: over the {MAX_SOURCE // 1024} KiB "
-                                 "a graded file may hold")
-    return chan.load(data.decode("utf-8", "replace"), module_name)
+    try:
+        source = read_source(target)
+    except Refused as exc:
+        raise LearnerProcessGone(str(exc)) from None
+    return chan.load(source, module_name)
 
 
 def remote_frames(exc: BaseException) -> str:

@@ -1,0 +1,33 @@
+import numpy
+import torch
+
+from kata.expect import assert_close
+
+
+def test_scales_with_expect(exercise):
+    """doubles a tensor (kata.expect)"""
+    x = torch.tensor([1.0, -2.0, 3.5])
+    assert_close(exercise.scale(x, 2.0), torch.tensor([2.0, -4.0, 7.0]))
+
+
+def test_scales_with_allclose(exercise):
+    """triples a tensor (torch.allclose and torch.equal)"""
+    x = torch.arange(6.0).reshape(2, 3)
+    out = exercise.scale(x, 3.0)
+    assert type(out) is torch.Tensor
+    assert torch.allclose(out, x * 3.0)
+    assert torch.equal(out, x * 3.0)
+
+
+def test_scales_with_numpy(exercise):
+    """halves a tensor (numpy.isclose)"""
+    x = torch.tensor([4.0, 8.0])
+    out = exercise.scale(x, 0.5)
+    assert numpy.isclose(out.numpy(), [2.0, 4.0]).all()
+
+
+def test_gradient_flows(exercise):
+    """the gradient of sum(scale(x, 5)) is 5 everywhere"""
+    x = torch.ones(3, requires_grad=True)
+    exercise.scale(x, 5.0).sum().backward()
+    torch.testing.assert_close(x.grad, torch.full((3,), 5.0))
