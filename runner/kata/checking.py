@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from kata.contract import Event
 from kata.course import Exercise, step_names
 from kata.engine import CheckRequest, Engine
 from kata.progress import Progress, blocker, file_hash
@@ -29,13 +30,13 @@ def _unrun_steps(ex: Exercise, outcome: str, why: str) -> list[StepResult]:
 
 
 def check_file(engine: Engine, ex: Exercise, target: Path,
-               on_event: Callable[[dict], None] | None = None) -> CheckResult:
+               on_event: Callable[[Event], None] | None = None) -> CheckResult:
     """Check any file against an exercise: never locked, never recorded."""
     return engine.check(CheckRequest(ex, Path(target).resolve(), str(target)), on_event)
 
 
 def check_in_workspace(engine: Engine, ws: Workspace, ex: Exercise, progress: Progress,
-                       on_event: Callable[[dict], None] | None = None) -> tuple[CheckResult, Progress]:
+                       on_event: Callable[[Event], None] | None = None) -> tuple[CheckResult, Progress]:
     """Check the learner's own file, if unlocked, and save the verdict to progress.
 
     The check runs without the lock; recording re-reads progress under the
@@ -48,7 +49,7 @@ def check_in_workspace(engine: Engine, ws: Workspace, ex: Exercise, progress: Pr
 
 
 def check_unsaved(engine: Engine, ws: Workspace, ex: Exercise, progress: Progress,
-                  on_event: Callable[[dict], None] | None = None) -> tuple[CheckResult, Progress, str | None]:
+                  on_event: Callable[[Event], None] | None = None) -> tuple[CheckResult, Progress, str | None]:
     """Check and record the verdict in memory only; returns it with the checked file's digest.
 
     Watch draws the verdict first and saves it with `record_verdict` after,

@@ -64,7 +64,8 @@ class _State:
     def emit(self, event: Event) -> None:
         if self.events_fd is None:
             return
-        data = (json.dumps(event.to_wire()) + "\n").encode()
+        # The leading newline ends any half line the learner's code wrote to this fd first.
+        data = ("\n" + json.dumps(event.to_wire()) + "\n").encode()
         view = memoryview(data)
         while view:
             written = os.write(self.events_fd, view)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from kata.results import PASSED, SKIPPED, TIMEOUT, CheckResult, StepResult
+from kata.results import NOT_RUN_CAUSES, PASSED, SKIPPED, TIMEOUT, CheckResult, StepResult
 
 MARKS = {PASSED: "✓", SKIPPED: "·"}
 MAX_OUTPUT_LINES = 20
@@ -39,7 +39,7 @@ def render_result(result: CheckResult, color: bool = False) -> str:
     for step in result.steps:
         lines.append(f"  {_paint(mark(step), step.outcome, color)} {step.title}")
     failure = result.first_failure()
-    if failure is not None and failure.message.startswith("not run:") and result.message:
+    if failure is not None and failure.cause in NOT_RUN_CAUSES and result.message:
         failure = None  # no step ran: the run-level reason, in full, says more
     if failure is not None:
         lines.append("")

@@ -21,7 +21,7 @@ from kata.course import Course, Exercise, step_names
 from kata.engine import CheckRequest, Engine
 from kata.errors import KataError
 from kata.dev.pool import cores, run_all
-from kata.results import ERROR, PASSED, CheckResult, StepResult
+from kata.results import ERROR, PASSED, Cause, CheckResult, StepResult
 
 STATE_DIR = ".kata"
 MISSING = "missing"  # shown instead of `error` when a submission has no file for an exercise
@@ -133,7 +133,8 @@ def _labelled(paths: list[Path]) -> list[Submission]:
 
 
 def missing_result(ex: Exercise, label: str) -> CheckResult:
-    steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message="not run: no file for this exercise")
+    steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message="not run: no file for this exercise",
+                        cause=Cause.NOT_RUN)
              for i, (n, t) in enumerate(step_names(ex.checks), start=1)]
     return CheckResult(id=ex.id, name=ex.name, target=label, status=ERROR, steps=steps,
                        message=f"no file for {ex.id} {ex.name} (looked for {ex.filename})")

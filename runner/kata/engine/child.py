@@ -12,8 +12,14 @@ import signal
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING, Iterable
+
+from kata.contract import DEFAULT_MEMORY_MB, RunRequest
+
+if TYPE_CHECKING:
+    from _pytest.main import Session
+
 INI = Path(__file__).with_name("pytest.ini")
-DEFAULT_MEMORY_MB = 3072
 
 
 # pytest's built-in plugins that checks never use. Each registered plugin costs every
@@ -26,27 +32,29 @@ UNUSED_PLUGINS = (
 )
 
 
-def pytest_args(request: dict, events_fd: int) -> list[str]:
+def pytest_args(request: RunRequest, events_fd: int) -> list[str]:
     return [
-        request["checks"],
-        f"--kata-file={request['target']}",
+        request.checks,
+        f"--kata-file={request.target}",
         f"--kata-events-fd={events_fd}",
         "-p", "kata.plugin",
         "-p", "pytest_timeout",
-        f"--timeout={request['step_timeout']}",
+        f"--timeout={request.step_timeout}",
         "--timeout-method=signal",
         *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
         "--import-mode=importlib",
         "-c", str(INI),
-        f"--rootdir={request.get('rootdir') or Path(request['checks']).parent}",
+        f"--rootdir={request.rootdir or Path(request.checks).parent}",
         "-q", "--no-header", "-rN", "--tb=no",
         "-W", "ignore::DeprecationWarning",
-        f"--maxfail={int(request.get('maxfail', 0))}",
+        f"--maxfail={request.maxfail}",
     ]
 
 
 def limit_memory(extra_mb: int) -> None:
-    """Cap the address space a little above what is mapped now, so a memory bomb fails fast."""
+    """Cap the address space `extra_mb` above what is mapped now, so a memory bomb is a MemoryError.
+
+    Per process; the run's total is the cgroup's (see `kata.engine.sandbox`), where there is one."""
     try:
         import resource
     except ImportError:  # pragma: no cover - not POSIX
@@ -77,7 +85,7 @@ COMPANIONS = {
 }
 
 
-def preload(names) -> None:
+def preload(names: Iterable[str]) -> None:
     """Import the heavy libraries a check will use, so each child starts with them loaded."""
     wanted = [n for name in names if name in PRELOADABLE for n in (name, *COMPANIONS.get(name, ()))]
     for name in wanted:
@@ -89,8 +97,12 @@ def preload(names) -> None:
             pass
 
 
-def run(request: dict, events_fd: int, prepared=None) -> int:
+def run(request: RunRequest, events_fd: int, prepared: "Session | None" = None,
+        address_space_mb: int = DEFAULT_MEMORY_MB) -> int:
     """Run one check module against one target; step results stream to `events_fd`.
+
+    The caller has already put this process into the run's sandbox and left it only
+    fds 0 (/dev/null), 1 and 2 (the output pipe) and `events_fd`.
 
     `prepared` is a pytest session the warm worker started before forking (see
     `kata.engine.session`): this child is its only user, so it fills in this
@@ -100,17 +112,15 @@ def run(request: dict, events_fd: int, prepared=None) -> int:
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     signal.signal(signal.SIGINT, signal.default_int_handler)  # the worker ignores it; learner code may not
     sys.dont_write_bytecode = True
-    os.environ["KATA_SEED"] = str(int(request.get("seed", 0)))  # the plugin seeds every step from it
-    devnull_in = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull_in, 0)  # input() gets EOF instead of hanging
+    os.environ["KATA_SEED"] = str(request.seed)  # the plugin seeds every step from it
     import pytest  # already imported in a warm worker
 
-    preload(request.get("preload", ()))
+    preload(request.preload)
     if "torch" in sys.modules:
         # Checks use tiny tensors: on a 2-core machine a second thread only adds contention,
         # and timings stay steady when the machine is busy. Safe here, after the fork.
         sys.modules["torch"].set_num_threads(1)
-    limit_memory(int(request.get("memory_mb", DEFAULT_MEMORY_MB)))
+    limit_memory(address_space_mb)
     sys.stdout = open(os.devnull, "w")  # pytest's own report: fd 1 stays the capped output pipe
     if prepared is None:
         return int(pytest.main(pytest_args(request, events_fd)))
@@ -119,7 +129,7 @@ def run(request: dict, events_fd: int, prepared=None) -> int:
     return session.finish(prepared, request, events_fd)
 
 
-def prepare_session(rootdir: str):
+def prepare_session(rootdir: str) -> "Session":
     """A pytest session for checks under `rootdir`, started but with nothing collected, for forks.
 
     Output capture is `sys`, not `fd`: fd capture would share one temp file
@@ -130,17 +140,22 @@ def prepare_session(rootdir: str):
     # The placeholder path holds no conftest.py, and --confcutdir stops pytest looking above
     # checks/: so the worker imports no course conftest (it might compute with torch, which
     # must never happen before a fork). A checks/conftest.py still loads, in each child.
-    placeholder = {"checks": str(INI.parent), "target": rootdir, "step_timeout": 10, "rootdir": rootdir}
+    placeholder = RunRequest(run_id="", id="", name="", checks=str(INI.parent), target=rootdir,
+                             step_timeout=10, rootdir=rootdir)
     return session.prepare(pytest_args(placeholder, events_fd=-1)
                            + ["--capture=sys", f"--confcutdir={Path(rootdir) / 'checks'}"])
 
 
 def main(argv: list[str]) -> None:
-    """`python -m kata.engine.child REQUEST_JSON EVENTS_FD`: the spawn fallback where fork is missing."""
-    request, events_fd = json.loads(argv[0]), int(argv[1])
+    """`python -m kata.engine.child REQUEST_JSON EVENTS_FD ADDRESS_SPACE_MB`: the spawn fallback.
+
+    The worker started it with only fds 0, 1, 2 and EVENTS_FD open, in the run's sandbox.
+    """
+    request, events_fd = RunRequest.from_wire(json.loads(argv[0])), int(argv[1])
+    address_space_mb = int(argv[2]) if len(argv) > 2 else request.memory_mb
     code = 70
     try:
-        code = run(request, events_fd)
+        code = run(request, events_fd, None, address_space_mb)
     finally:
         sys.stderr.flush()
         os._exit(code)

@@ -1,8 +1,12 @@
 """The CLI's side of the engine: starts the warm worker and asks it for check runs.
 
-Standard library only, so `kata` starts fast and never imports torch itself.
-If the worker ever dies, the run in flight gets a `crashed` verdict and the
-next run starts a fresh worker.
+Standard library only, so `kata` starts fast and never imports torch itself. It never
+parses the learner's file either: that happens only in the limited check child (a huge
+submission must cost the child memory, not the CLI). If the worker ever dies, the run in
+flight gets a `crashed` verdict and the next run starts a fresh worker.
+
+Every request carries a fresh run id; the client takes only the events stamped with
+it (and with the request's exercise and target), and ignores every other line.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from kata.contract import CRASHED, Cause, CheckResult, Event, EventKind, RunRequest, StepResult, new_run_id
 from kata.course import Exercise
-from kata.results import CRASHED, CheckResult, StepResult, from_wire
+
+RUN_SLACK_S = 30.0  # a run's limit: each step's limit, plus this for collection and start-up
 
 
 @dataclass(frozen=True)
@@ -30,23 +36,25 @@ class CheckRequest:
     seed: int = 0  # the random seed every step starts from; `kata verify` varies it to find flaky steps
     first_failure_only: bool = False  # stop at the first failing step (pytest's --maxfail=1)
 
-    def to_wire(self) -> dict:
+    def run_request(self, run_id: str | None = None) -> RunRequest:
+        """The wire request. Reads the check module (cached), never the target."""
         ex = self.exercise
         steps, check_imports = _check_facts(ex.checks, ex.checks.stat().st_mtime_ns)
-        return {
-            "op": "check",
-            "id": ex.id,
-            "name": ex.name,
-            "checks": str(ex.checks),
-            "target": str(self.target),
-            "target_label": self.target_label or str(self.target),
-            "rootdir": str(ex.root),
-            "step_timeout": ex.timeout,
-            "run_timeout": ex.timeout * steps + 30,
-            "preload": sorted(ex.preload or (check_imports | imported_libraries(self.target))),
-            "seed": self.seed,
-            "maxfail": 1 if self.first_failure_only else 0,
-        }
+        return RunRequest(
+            run_id=run_id or new_run_id(),
+            id=ex.id,
+            name=ex.name,
+            checks=str(ex.checks),
+            target=str(self.target),
+            target_label=self.target_label or str(self.target),
+            rootdir=str(ex.root),
+            step_timeout=ex.timeout,
+            run_timeout=ex.timeout * steps + RUN_SLACK_S,
+            # What the target imports, the child reports and the worker preloads from then on.
+            preload=tuple(sorted(ex.preload or check_imports)),
+            seed=self.seed,
+            maxfail=1 if self.first_failure_only else 0,
+        )
 
 
 @functools.lru_cache(maxsize=256)
@@ -58,7 +66,10 @@ def _check_facts(checks: Path, mtime_ns: int) -> tuple[int, frozenset[str]]:
 
 
 def imported_libraries(*files: Path) -> set[str]:
-    """Top-level packages that `files` import at module level, read without running them."""
+    """Top-level packages that `files` import at module level, read without running them.
+
+    For course files only (check modules): a learner's file is never parsed outside its child.
+    """
     import ast
 
     names: set[str] = set()
@@ -75,12 +86,32 @@ def imported_libraries(*files: Path) -> set[str]:
     return names
 
 
+def crashed_result(request: RunRequest) -> CheckResult:
+    return CheckResult(
+        id=request.id, name=request.name, target=request.label, status=CRASHED, cause=Cause.WORKER_CRASHED,
+        steps=[StepResult(index=1, name="worker", title="the kata worker", outcome=CRASHED,
+                          cause=Cause.WORKER_CRASHED)],
+        message="The kata worker stopped unexpectedly; it will restart on the next check. "
+                "Set KATA_DEBUG=1 to see its errors.",
+    )
+
+
+def _not_dumpable() -> None:
+    """Learner code runs as the same user: keep it from opening this process's pipes (its stdout,
+    a grader's JSON) through /proc/<pid>/fd. Linux only; root can still."""
+    if sys.platform.startswith("linux"):
+        from kata.engine import sandbox
+
+        sandbox.not_dumpable()
+
+
 class Engine:
     """A handle on the warm worker. Use as a context manager, or call `close()`."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self._proc: subprocess.Popen | None = None
         self._env = dict(env or {})  # extra environment for the worker, e.g. one torch thread per engine
+        self.limits = ""  # the worker's limits for a run, as it described them when it started
 
     def __enter__(self) -> "Engine":
         return self
@@ -96,6 +127,7 @@ class Engine:
         """Start the worker and wait until it is warm."""
         if self._proc is not None and self._proc.poll() is None:
             return
+        _not_dumpable()
         env = dict(os.environ, **self._env)
         runner_dir = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = runner_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -105,47 +137,54 @@ class Engine:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
             env=env, text=True, bufsize=1,
         )
-        event = self._read()
-        if event is None or event.get("ev") != "ready":
+        while True:
+            event = self._read()
+            if event is None or event.kind == EventKind.READY:
+                break
+        if event is None:
             self.close()
             raise RuntimeError("the kata worker did not start")
+        self.limits = event.limits
 
-    def _read(self) -> dict | None:
+    def _read(self) -> Event | None:
+        """The next well-formed event from the worker; None at end of file. Garbage is skipped."""
         assert self._proc is not None and self._proc.stdout is not None
         while True:
             line = self._proc.stdout.readline()
             if not line:
                 return None
             try:
-                return json.loads(line)
-            except ValueError:
+                event = Event.from_wire(json.loads(line))
+            except (ValueError, RecursionError):
                 continue
+            if event is not None:
+                return event
 
-    def check(self, request: CheckRequest, on_event: Callable[[dict], None] | None = None) -> CheckResult:
+    def check(self, request: CheckRequest, on_event: Callable[[Event], None] | None = None) -> CheckResult:
         """Run one check; `on_event` sees each step's event as soon as it ends."""
-        wire = request.to_wire()
+        wire = request.run_request()
         try:
             self.start()
             assert self._proc is not None and self._proc.stdin is not None
-            self._proc.stdin.write(json.dumps(wire) + "\n")
+            # The leading newline ends any partial line left in the pipe (see the worker's reply).
+            self._proc.stdin.write("\n" + json.dumps(wire.to_wire()) + "\n")
             self._proc.stdin.flush()
             while True:
                 event = self._read()
                 if event is None:
                     break
-                if event.get("ev") == "result":
-                    return from_wire(event["result"])
+                if not event.belongs_to(wire):
+                    continue  # another run's, or forged: never this run's verdict
+                if event.kind == EventKind.RESULT and event.result is not None:
+                    return event.result
+                if event.kind == EventKind.BAD_REQUEST:
+                    break
                 if on_event is not None:
                     on_event(event)
         except (OSError, RuntimeError, ValueError):
             pass
         self.close()
-        return CheckResult(
-            id=wire["id"], name=wire["name"], target=wire["target_label"], status=CRASHED,
-            steps=[StepResult(index=1, name="worker", title="the kata worker", outcome=CRASHED)],
-            message="The kata worker stopped unexpectedly; it will restart on the next check. "
-                    "Set KATA_DEBUG=1 to see its errors.",
-        )
+        return crashed_result(wire)
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
@@ -158,3 +197,8 @@ class Engine:
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             proc.wait()
+        if proc.returncode != 0:
+            # Killed, perhaps mid-run: what its last run started may still be alive in its cgroup.
+            from kata.engine import sandbox
+
+            sandbox.remove_stale()

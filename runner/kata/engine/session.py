@@ -16,10 +16,16 @@ limit, and faulthandler's file (the child's own stderr pipe).
 from __future__ import annotations
 
 import faulthandler
-import sys
+import os
+from typing import TYPE_CHECKING
+
+from kata.contract import RunRequest
+
+if TYPE_CHECKING:
+    from _pytest.main import Session
 
 
-def prepare(args: list[str]):
+def prepare(args: list[str]) -> "Session":
     """Parse, configure and start a session for forks to finish; returns the Session."""
     from _pytest.config import _prepareconfig
     from _pytest.main import Session
@@ -31,23 +37,27 @@ def prepare(args: list[str]):
     return session
 
 
-def finish(session, request: dict, events_fd: int) -> int:
+def finish(session: "Session", request: RunRequest, events_fd: int) -> int:
     """Collect and run this request's checks in the prepared session; returns pytest's exit status."""
     import _pytest._code
+    from _pytest.faulthandler import fault_handler_stderr_fd_key
     from _pytest.main import ExitCode, Failed, _main  # Failed: the run stopped at --maxfail
     from _pytest.outcomes import Exit
 
     import kata.plugin
 
     config = session.config
-    config.args = [request["checks"]]
-    config.option.kata_file = request["target"]
+    config.args = [request.checks]
+    config.option.kata_file = request.target
     config.option.kata_events_fd = events_fd
-    config.option.timeout = float(request["step_timeout"])
-    config.option.maxfail = int(request.get("maxfail", 0))
-    config._env_timeout = float(request["step_timeout"])  # pytest-timeout read it at configure
+    config.option.timeout = float(request.step_timeout)
+    config.option.maxfail = request.maxfail
+    config._env_timeout = float(request.step_timeout)  # pytest-timeout read it at configure
     kata.plugin.start_state(config)
-    faulthandler.enable(file=sys.__stderr__.fileno() if sys.__stderr__ else 2)
+    # The worker's configure dup'ed its stderr for faulthandler; the child closed that fd with every
+    # other inherited one, and unconfigure will close whatever number is in the stash. Give it ours.
+    config.stash[fault_handler_stderr_fd_key] = os.dup(2)
+    faulthandler.enable(file=config.stash[fault_handler_stderr_fd_key])
     session.exitstatus = ExitCode.OK
     try:
         try:

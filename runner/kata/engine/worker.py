@@ -1,27 +1,38 @@
 """The warm worker: pays for torch and pytest once, then runs each check in a fresh child.
 
-Protocol: one JSON request per line on stdin, JSON event lines on stdout,
-ending each run with `{"ev": "result", ...}`. The worker imports torch but must
-never compute with it: a child forked from a parent that ran a multi-threaded
-torch op hangs. `gc.freeze()` after warming keeps pytest's final `gc.collect`
-in each child from walking the worker's whole heap.
+Protocol (`kata.contract`): one `RunRequest` JSON line per run on stdin; `Event` JSON
+lines on stdout, each stamped with the run's id, exercise and target, ending each
+run with a `result` event. The worker imports torch but must never compute with it:
+a child forked from a parent that ran a multi-threaded torch op hangs. `gc.freeze()`
+after warming keeps pytest's final `gc.collect` in each child from walking the
+worker's whole heap.
+
+Isolation of each run (see docs/security.md): the child joins the worker's cgroup
+(or gets rlimits), keeps only its own pipes, and when the run ends the worker, a
+child subreaper, kills and reaps everything the run started.
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import math
 import os
+import resource
 import signal
 import subprocess
 import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import Callable
 
+from kata.contract import (DEFAULT_CPU_CORES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_MB, CheckResult, Event,
+                           EventKind, RunRequest)
 from kata.engine import child as child_mod
+from kata.engine import sandbox as sandbox_mod
+from kata.engine.sandbox import SANDBOX_FAILED, Limits, Sandbox
 from kata.engine.supervisor import Child, supervise
-from kata.results import to_wire
 
 CAN_FORK = hasattr(os, "fork") and os.environ.get("KATA_NO_FORK") != "1"
 
@@ -47,7 +58,8 @@ def warm_up() -> None:
         check.write_text(WARMUP_CHECK)
         target = Path(tmp, "00_warm.py")
         target.write_text("VALUE = 1\n")
-        request = {"checks": str(check), "target": str(target), "step_timeout": 30, "rootdir": tmp}
+        request = RunRequest(run_id="warm-up", id="00", name="warm", checks=str(check), target=str(target),
+                             step_timeout=30, rootdir=tmp)
         saved = sys.stdout
         sys.stdout = open(os.devnull, "w")
         null = os.open(os.devnull, os.O_WRONLY)
@@ -59,6 +71,7 @@ def warm_up() -> None:
             pass
         finally:
             os.close(null)
+            sys.stdout.close()
             sys.stdout = saved
     gc.collect()
     gc.freeze()
@@ -67,11 +80,11 @@ def warm_up() -> None:
 _sessions: dict[str, object] = {}
 
 
-def prepared_session(request: dict):
+def prepared_session(request: RunRequest):
     """The started pytest session for this request's course, prepared once per course."""
     if not CAN_FORK:
         return None
-    rootdir = request.get("rootdir") or str(Path(request["checks"]).parent)
+    rootdir = request.rootdir or str(Path(request.checks).parent)
     if rootdir not in _sessions:
         saved = sys.stdout, sys.stderr
         try:
@@ -91,35 +104,55 @@ def die_with(parent: int) -> None:
     The child has its own process group, so a Ctrl-C that ends `kata` and its
     worker would otherwise leave a learner's endless loop running on its own.
     """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
+    if not sandbox_mod.prctl(sandbox_mod.PR_SET_PDEATHSIG, signal.SIGKILL):
         return
     if os.getppid() != parent:  # the worker died before prctl took effect
         os._exit(1)
 
 
-def start_child(request: dict, prepared=None) -> tuple[Child, int, int]:
-    """Fork (or spawn) a child for one run; returns it with the read ends of its two pipes."""
+def _max_fd() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    known = [n for n in (soft, hard, os.sysconf("SC_OPEN_MAX")) if n not in (resource.RLIM_INFINITY, -1)]
+    return max(known + [65536])
+
+
+MAX_FD = _max_fd()
+
+
+def keep_only(fd: int) -> None:
+    """Close every file descriptor above 2 except `fd` (close_range(2) where the kernel has it)."""
+    os.closerange(3, fd)
+    os.closerange(fd + 1, MAX_FD)
+
+
+def start_child(request: RunRequest, prepared, sandbox: Sandbox) -> tuple[Child, int, int]:
+    """Fork (or spawn) a child for one run; returns it with the read ends of its two pipes.
+
+    The child joins the run's sandbox before anything else (or exits with SANDBOX_FAILED),
+    then keeps only fd 0 (/dev/null), 1 and 2 (its output pipe) and its events pipe:
+    nothing of the worker's (its protocol pipes above all) is left for learner code to reach.
+    """
     events_r, events_w = os.pipe()
     output_r, output_w = os.pipe()
     worker = os.getpid()
+    address_space_mb = sandbox.address_space_mb()
     if CAN_FORK:
         pid = os.fork()
         if pid == 0:  # the child: never returns
             code = 70
             try:
+                try:
+                    sandbox.enter()
+                except OSError:
+                    os._exit(SANDBOX_FAILED)
                 os.setpgid(0, 0)
                 die_with(worker)
-                os.close(events_r)
-                os.close(output_r)
                 os.dup2(output_w, 1)
                 os.dup2(output_w, 2)
-                os.close(output_w)
-                code = child_mod.run(request, events_w, prepared)
+                null = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(null, 0)  # input() gets EOF instead of hanging; the request pipe is gone
+                keep_only(events_w)
+                code = child_mod.run(request, events_w, prepared, address_space_mb)
             except BaseException:
                 traceback.print_exc()
             finally:
@@ -133,10 +166,18 @@ def start_child(request: dict, prepared=None) -> tuple[Child, int, int]:
             pass
         handle = Child(pid)
     else:
+        def preexec() -> None:
+            try:
+                sandbox.enter()
+            except OSError:
+                os._exit(SANDBOX_FAILED)
+            die_with(worker)
+
         popen = subprocess.Popen(
-            [sys.executable, "-m", "kata.engine.child", json.dumps(request), str(events_w)],
-            pass_fds=(events_w,), stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
-            start_new_session=True, preexec_fn=lambda: die_with(worker),
+            [sys.executable, "-m", "kata.engine.child", json.dumps(request.to_wire()), str(events_w),
+             str(address_space_mb)],
+            pass_fds=(events_w,), close_fds=True, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
+            start_new_session=True, preexec_fn=preexec,
         )
         handle = Child(popen.pid, popen)
     os.close(events_w)
@@ -144,47 +185,100 @@ def start_child(request: dict, prepared=None) -> tuple[Child, int, int]:
     return handle, events_r, output_r
 
 
-def serve(requests, reply) -> None:
-    for line in requests:
-        try:
-            request = json.loads(line)
-        except ValueError:
-            reply({"ev": "bad_request", "message": "not JSON"})
-            continue
-        op = request.get("op", "check")
-        if op == "ping":
-            reply({"ev": "pong", "pid": os.getpid(), "fork": CAN_FORK})
-            continue
-        if op == "quit":
-            return
+def limits_for(request: RunRequest) -> Limits:
+    return Limits(memory_mb=request.memory_mb, max_processes=request.max_processes, cpu_cores=request.cpu_cores,
+                  cpu_seconds=math.ceil(request.run_timeout) + 5)
+
+
+class Worker:
+    """The worker's state between runs: its sandbox and the libraries learned from targets."""
+
+    def __init__(self, reply: Callable[[Event], None]) -> None:
+        self.reply = reply
+        self.sandbox = sandbox_mod.create(Limits(DEFAULT_MEMORY_MB, DEFAULT_MAX_PROCESSES, DEFAULT_CPU_CORES, 150))
+        self.learned: set[str] = set()  # preloadable libraries that checked targets import
+
+    def check(self, request: RunRequest) -> CheckResult:
         loaded = len(sys.modules)
-        child_mod.preload(request.get("preload", ()))  # once per worker, before forking
+        child_mod.preload(sorted(set(request.preload) | self.learned))  # once per worker, before forking
         if len(sys.modules) != loaded:  # freeze what was just imported too, or each child's gc walks it
             gc.collect()
             gc.freeze()
-        handle, events_r, output_r = start_child(request, prepared_session(request))
-        result = supervise(handle, events_r, output_r, request, on_event=reply)
-        reply({"ev": "result", "result": to_wire(result)})
+        self.sandbox.configure(limits_for(request))
+        result, handle = self._run(request)
+        if handle.status == (SANDBOX_FAILED, None) and not result.steps and not self.sandbox.probe():
+            # The cgroup cannot be joined any more (removed under us?): rlimits from now on, and run again.
+            self.sandbox.close()
+            self.sandbox = Sandbox()
+            self.sandbox.configure(limits_for(request))
+            result, _ = self._run(request)
+        return result
+
+    def _run(self, request: RunRequest) -> tuple[CheckResult, Child]:
+        def forward(event: Event) -> None:
+            if event.kind == EventKind.IMPORTS:  # remembered, so the next fork has them loaded
+                self.learned.update(name for name in event.names if name in child_mod.PRELOADABLE)
+            else:
+                self.reply(event.stamped(request))
+
+        oom_before = self.sandbox.counters()[0]
+        handle, events_r, output_r = start_child(request, prepared_session(request), self.sandbox)
+        result = supervise(handle, events_r, output_r, request, on_event=forward, sandbox=self.sandbox,
+                           oom_before=oom_before, abort_fd=0)
+        return result, handle
+
+    def serve(self, requests) -> None:
+        for line in requests:
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError:
+                self.reply(Event(EventKind.BAD_REQUEST, message="not JSON"))
+                continue
+            op = data.get("op", "check") if isinstance(data, dict) else None
+            if op == "ping":
+                self.reply(Event(EventKind.PONG, pid=os.getpid(), fork=CAN_FORK, limits=self.sandbox.describe()))
+                continue
+            if op == "quit":
+                return
+            try:
+                request = RunRequest.from_wire(data)
+            except (ValueError, TypeError) as exc:
+                self.reply(Event(EventKind.BAD_REQUEST, message=str(exc)))
+                continue
+            result = self.check(request)
+            self.reply(Event(EventKind.RESULT, result=result).stamped(request))
+
+    def close(self) -> None:
+        self.sandbox.close()
 
 
 def main() -> None:
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only the plugins kata names, each once
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the CLI's to handle; it closes our stdin
+    sandbox_mod.become_subreaper()  # orphans of a run (setsid, double fork) come back to us, not PID 1
+    sandbox_mod.not_dumpable()  # learner code (same user) cannot open our pipes through /proc/<pid>/fd
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # a stray print in the worker can never corrupt the protocol
-    sys.stdout = open(os.devnull, "w")
+    os.close(devnull)
     warm_up()
 
-    def reply(event: dict) -> None:
-        proto.write(json.dumps(event) + "\n")
+    def reply(event: Event) -> None:
+        # The leading newline ends any partial line someone else left in the pipe, so it can
+        # never glue onto this one (the client skips blank and malformed lines).
+        proto.write("\n" + json.dumps(event.to_wire()) + "\n")
         proto.flush()
 
-    reply({"ev": "ready", "pid": os.getpid(), "fork": CAN_FORK})
+    worker = Worker(reply)
     try:
-        serve(sys.stdin, reply)
+        reply(Event(EventKind.READY, pid=os.getpid(), fork=CAN_FORK, limits=worker.sandbox.describe()))
+        worker.serve(sys.stdin)
     except (BrokenPipeError, KeyboardInterrupt):
         pass
+    finally:
+        worker.close()
 
 
 if __name__ == "__main__":
