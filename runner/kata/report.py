@@ -6,11 +6,13 @@ Pure functions returning strings: the CLI and watch decide where they go.
 from __future__ import annotations
 
 import json
+import re
 
 from kata.results import NOT_RUN_CAUSES, PASSED, SKIPPED, TIMEOUT, CheckResult, StepResult
 
 MARKS = {PASSED: "✓", SKIPPED: "·"}
-MAX_OUTPUT_LINES = 20
+MAX_FAILURE_LINES = 15  # the first failure in full: its title, the message and what the code printed
+MIN_OUTPUT_LINES = 3  # what the learner printed, even after a long message
 
 
 def mark(step: StepResult) -> str:
@@ -44,21 +46,66 @@ def render_result(result: CheckResult, color: bool = False) -> str:
     if failure is not None:
         lines.append("")
         lines.append(f"First failure, step {failure.index}: {failure.title}")
-        lines.extend("  " + line for line in failure.message.splitlines())
-        if failure.output.strip():
+        message = failure.message.splitlines()
+        lines.extend("  " + line for line in message)
+        printed = learner_output(failure.output, failure.message)
+        if printed:
+            room = max(MAX_FAILURE_LINES - 2 - len(message), MIN_OUTPUT_LINES)
             lines.append("  Your code printed:")
-            lines.extend("    " + line for line in _clip_lines(failure.output))
+            lines.extend("    " + line for line in _clip_lines(printed, room))
     elif result.message and not result.passed:
         lines.append("")
         lines.extend("  " + line for line in result.message.splitlines())
     return "\n".join(lines)
 
 
-def _clip_lines(text: str) -> list[str]:
-    lines = text.rstrip().splitlines()
-    if len(lines) <= MAX_OUTPUT_LINES:
+def _clip_lines(lines: list[str], room: int) -> list[str]:
+    if len(lines) <= room:
         return lines
-    return lines[:MAX_OUTPUT_LINES] + [f"… {len(lines) - MAX_OUTPUT_LINES} more lines"]
+    return lines[:room - 1] + [f"… {len(lines) - room + 1} more lines"]
+
+
+# `path:12: UserWarning: text`, as `warnings.showwarning` writes it; the source line follows, indented.
+_WARNING = re.compile(r"^(?P<where>\S.*?:\d+): (?P<kind>\w*Warning): (?P<text>.*)$")
+# tqdm's counter, drawn on every refresh: `3/7 [00:01<00:02` or `3it [00:01`.
+_PROGRESS = re.compile(r"\d+(?:/\d+|it) \[\d+:\d\d")
+
+
+def learner_output(output: str, message: str = "") -> list[str]:
+    """What a step's code printed, as lines worth a learner's attention.
+
+    Progress bars (tqdm redraws its line with carriage returns, each redraw a line of its own
+    here) and library warnings (`…/torch/….py:12: UserWarning: …` and the source line under it)
+    are left out: they stretch a failure without explaining it. A warning raised on a line of the
+    learner's own code is kept, in one line, unless the message already points at that line.
+    """
+    kept: list[str] = []
+    lines = output.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        warning = _WARNING.match(line)
+        if warning:
+            i += 1
+            while i < len(lines) and lines[i].startswith((" ", "\t")):  # the source line it quotes
+                i += 1
+            where = warning.group("where")
+            if not _library_file(where) and where not in message:
+                kept.append(f"{where}: {warning.group('kind')}: {warning.group('text')}")
+            continue
+        if not _PROGRESS.search(line):
+            kept.append(line.rstrip())
+        i += 1
+    while kept and not kept[-1].strip():
+        kept.pop()
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    return [line for n, line in enumerate(kept) if line.strip() or (n and kept[n - 1].strip())]
+
+
+def _library_file(where: str) -> bool:
+    path = where.rsplit(":", 1)[0].replace("\\", "/")
+    return "/site-packages/" in path or "/dist-packages/" in path or "/lib/python" in path or path.startswith("<")
 
 
 def _paint(text: str, outcome: str, color: bool) -> str:
