@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ class Entry:
     updated: float = 0.0
 
 
+_COUNTS = ("steps_passed", "steps_total", "hints_shown")
+_MAX_COUNT = 10_000
 _FIELD_TYPES = {"status": str, "steps_passed": int, "steps_total": int, "done_hash": str,
                 "hints_shown": int, "solution_viewed": bool, "updated": (int, float)}
 
@@ -96,6 +99,8 @@ class Progress:
                     continue  # a field from a newer kata: ignore it
                 if not isinstance(value, _FIELD_TYPES[key]) or (isinstance(value, bool) and _FIELD_TYPES[key] is not bool):
                     raise ValueError(f"entry {name!r} has {key} = {value!r}")
+                if key in _COUNTS:  # a count below zero means nothing: `hints_shown: -10` shows no hint
+                    value = max(0, min(value, _MAX_COUNT))
                 setattr(entry, key, value)
             if entry.status not in (READY, STARTED, DONE, SKIPPED):
                 raise ValueError(f"entry {name!r} has the status {entry.status!r}")
@@ -146,22 +151,44 @@ def file_hash(path: Path) -> str:
 class ProgressStore:
     """Reads and writes `.kata/progress.json` safely between processes."""
 
+    MAX_BYTES = 4 * 1024 * 1024  # a real progress file is a few kB
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.warnings: list[str] = []
+        self.unsaved: str | None = None  # why the last save failed (a read-only workspace), else None
 
     def load(self) -> Progress:
         try:
-            raw = self.path.read_bytes()
+            raw = self._read()
         except FileNotFoundError:
             return Progress()
         except OSError as exc:
-            return self._set_aside(f"could not be read ({exc.strerror})")
+            return self._set_aside(f"could not be read ({exc.strerror or exc})")
         try:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             return Progress.from_json(json.loads(raw.decode("utf-8")))
+        except RecursionError:
+            return self._set_aside("is corrupt (nested too deeply)")
         except (ValueError, TypeError) as exc:
             return self._set_aside(f"is corrupt ({exc})")
+
+    def _read(self) -> bytes:
+        """The file's bytes. Opened without blocking and checked to be a regular file first, so a
+        FIFO or a device put in its place is set aside instead of hanging every command."""
+        fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(0, "it is not a regular file")
+            if info.st_size > self.MAX_BYTES:
+                raise OSError(0, f"it is {info.st_size:,} bytes, far too large")
+            chunks = []
+            while chunk := os.read(fd, 1 << 16):
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
 
     def _set_aside(self, why: str) -> Progress:
         aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
@@ -178,8 +205,15 @@ class ProgressStore:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a+") as handle:
+        """An exclusive lock between kata processes; where the lock file cannot be made (a read-only
+        workspace) there is nothing to protect, since nothing can be saved either: go on unlocked."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.lock_path, "a+")
+        except OSError:
+            yield
+            return
+        with handle:
             if fcntl is not None:
                 fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -190,11 +224,21 @@ class ProgressStore:
 
     @contextlib.contextmanager
     def update(self) -> Iterator[Progress]:
-        """Load, let the caller change, and save, all under the lock."""
+        """Load, let the caller change, and save, all under the lock.
+
+        A save that fails (a read-only or full disk) does not raise: the changed progress is still
+        the caller's to show, `unsaved` says why it was not kept, and a warning says so.
+        """
         with self.locked():
             progress = self.load()
             yield progress
-            self._save(progress)
+            try:
+                self._save(progress)
+                self.unsaved = None
+            except OSError as exc:
+                self.unsaved = exc.strerror or str(exc)
+                self.warnings.append(f"your progress could not be saved to {self.path} ({self.unsaved}); "
+                                     "this verdict is not recorded. Make the workspace writable to keep your progress.")
 
     def _save(self, progress: Progress) -> None:
         data = json.dumps(progress.to_json(), indent=2, sort_keys=True)
