@@ -1,6 +1,11 @@
 """Measures `kata grade`: a class of 50 submissions × the whole course, through the real command.
 
-    python bench/grade.py [--submissions 50] [--jobs N] [--course PATH]
+    python bench/grade.py [--submissions 50] [--jobs N] [--course PATH] [--modes local,judged] [--repeat 1]
+
+Each mode grades the same class in the same run: `local` (learner code and
+checks in one forked child, as `kata check` does) and `judged` (the default of
+`kata grade`: checks in a trusted process, learner code in the sandbox). It
+prints each mode's median wall time and the ratio judged / local.
 
 The class is made from the course's own files: right answers (the solutions),
 wrong ones (the stubs), half-done ones, and a few hostile ones (one exercise
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,28 +66,52 @@ def main() -> int:
     parser.add_argument("--submissions", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--course", type=Path, default=REPO)
+    parser.add_argument("--modes", default="local,judged")
+    parser.add_argument("--repeat", type=int, default=1, help="gradings per mode; the median is reported")
     args = parser.parse_args()
     course = load_course(args.course)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    walls: dict[str, list[float]] = {m: [] for m in modes}
+    status = 0
     with tempfile.TemporaryDirectory(prefix="kata-bench-grade-") as tmp:
-        labels = make_class(course, Path(tmp), args.submissions)
-        command = [sys.executable, "-m", "kata", "grade", tmp, "--course", str(course.root), "--json"]
-        if args.jobs:
-            command += ["--jobs", str(args.jobs)]
-        env = dict(os.environ, PYTHONPATH=str(REPO / "runner"))
-        started = time.monotonic()
-        proc = subprocess.run(command, capture_output=True, text=True, env=env)
-        wall = time.monotonic() - started
-    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+        labels = make_class(course, Path(tmp) / "class", args.submissions)
+        for _ in range(args.repeat):
+            for mode in modes:
+                wall, rows, stderr, code = grade(course, Path(tmp) / "class", mode, args.jobs)
+                walls[mode].append(wall)
+                status |= report(mode, course, rows, labels, wall, stderr, args.submissions, code)
+    medians = {m: statistics.median(w) for m, w in walls.items()}
+    for mode, median in medians.items():
+        print(f"{mode:>7}: median {median:.1f} s over {len(walls[mode])} grading(s)")
+    if "local" in medians and "judged" in medians:
+        print(f"judged / local = {medians['judged'] / medians['local']:.2f}× (target ≤ 2×)")
+    return status
+
+
+def grade(course, folder: Path, mode: str, jobs: int | None) -> tuple[float, list[dict], str, int]:
+    command = [sys.executable, "-m", "kata", "grade", str(folder), "--course", str(course.root), "--json",
+               "--mode", mode]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    env = dict(os.environ, PYTHONPATH=str(REPO / "runner"))
+    started = time.monotonic()
+    proc = subprocess.run(command, capture_output=True, text=True, env=env)
+    wall = time.monotonic() - started
+    return wall, [json.loads(line) for line in proc.stdout.splitlines() if line.strip()], proc.stderr, proc.returncode
+
+
+def report(mode: str, course, rows: list[dict], labels: dict[str, str], wall: float, stderr: str,
+           expected_rows: int, code: int) -> int:
     n_ex = len(course.exercises)
-    print(f"kata grade: {len(rows)} submissions × {n_ex} exercises = {len(rows) * n_ex} check runs "
+    print(f"[{mode}] kata grade: {len(rows)} submissions × {n_ex} exercises = {len(rows) * n_ex} check runs "
           f"in {wall:.1f} s on {os.cpu_count()} cores ({wall / max(len(rows) * n_ex, 1) * 1000:.0f} ms a run)")
-    print(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "")
+    print(stderr.strip().splitlines()[-1] if stderr.strip() else "")
     surprises = []
     for row in rows:
         kind = labels[row["submission"]]
         statuses = [r["status"] for r in row["results"]]
         expected_first = {"hanging": "timeout", "crashing": "crashed"}.get(kind)
-        if expected_first and statuses[0] != expected_first:
+        if expected_first and statuses[0] not in (expected_first, "error"):
             surprises.append(f"{row['submission']}: first exercise is {statuses[0]}, expected {expected_first}")
         if kind in ("right", "hanging", "crashing"):
             bad = [f"{r['id']} {r['status']}" for r in row["results"][1 if expected_first else 0:] if r["status"] != "passed"]
@@ -97,7 +127,7 @@ def main() -> int:
             print(f"  {kind:<9} {len(chosen):3d} rows, {passed:5.1f}/{n_ex} exercises passed, {took:6.2f} s of checks a row")
     for line in surprises:
         print("  surprise:", line)
-    return 0 if len(rows) == args.submissions and proc.returncode in (0, 1) else 1
+    return 0 if len(rows) == expected_rows and code in (0, 1) else 1
 
 
 if __name__ == "__main__":

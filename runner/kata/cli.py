@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -17,8 +18,10 @@ import click
 from kata import report
 from kata.course import Course, load_course
 from kata.errors import KataError
-from kata.progress import DONE, blocker, file_hash, first_unfinished, state_of
+from kata.progress import DONE, SKIPPED, blocker, counts, file_hash, first_unfinished, next_after, state_of
 from kata.workspace import Workspace, bundled_course_dir, find_workspace, init_workspace
+
+_STARTED = time.monotonic()  # what a learner waits for counts from here: Python, PyTorch, the checks
 
 
 def _warn(ws: Workspace) -> None:
@@ -102,8 +105,8 @@ def list_cmd(as_json: bool) -> None:
             "status": state, "steps_passed": entry.steps_passed, "steps_total": entry.steps_total,
         } for ex, state, entry, path, _ in rows], indent=2))
         return
-    done = sum(1 for _, state, *_ in rows if state in ("done", "skipped"))
-    click.echo(report.progress_bar(done, len(rows)))
+    done, skipped = counts(ws.course, progress)
+    click.echo(report.progress_bar(done, len(rows), skipped=skipped))
     for ex, state, entry, path, changed in rows:
         shown = f"{entry.steps_passed}/{entry.steps_total} steps" if state == "started" else state
         note = "  (changed since it passed)" if changed else ""
@@ -148,34 +151,48 @@ def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_d
             return
         exercises = [current]
     results = []
+    unsaved = None
+    since = _STARTED
     with Engine() as engine:
         for ex in exercises:
             if file is not None:
                 result = check_file(engine, ex, file)
             else:
+                news = _unlock_news(ws, progress, ex)
                 result, progress = check_in_workspace(engine, ws, ex, progress)
+                unsaved = unsaved or ws.progress.unsaved
+            waited, since = time.monotonic() - since, time.monotonic()
             results.append(result)
             if as_json:
                 click.echo(report.to_json_line(result))
             else:
-                click.echo(report.render_result(result, color=_color()))
+                click.echo(report.render_result(result, color=_color(), waited_s=waited))
                 if result.passed and ws is not None and file is None:
-                    _say_unlocked(ws, progress, ex)
+                    news(progress)
                 click.echo("")
     if not as_json and ws is not None and file is None:
-        done = sum(1 for e in course.exercises if progress.is_finished(e.name))
-        click.echo(report.progress_bar(done, len(course.exercises)))
+        done, skipped = counts(course, progress)
+        click.echo(report.progress_bar(done, len(course.exercises), skipped=skipped))
+    if unsaved:
+        click.secho(f"warning: your progress could not be saved ({unsaved}), so these verdicts are not recorded. "
+                    f"Make {ws.state_dir} writable to keep your progress.", fg="yellow", err=True)
     sys.exit(0 if all(r.passed for r in results) else 1)
 
 
-def _say_unlocked(ws: Workspace, progress, ex) -> None:
-    following = [e for e in ws.course.exercises if e.number > ex.number]
-    if not following:
-        click.echo("That was the last exercise of the course. Congratulations!")
-        return
-    nxt = following[0]
-    if blocker(ws.course, progress, nxt) is None:
-        click.echo(f"Unlocked: {nxt.id} {nxt.title} → {ws.file_of(nxt).relative_to(ws.root)}")
+def _unlock_news(ws: Workspace, before, ex):
+    """What to say once `ex` passes, decided from the progress before its check: only what is new.
+    Re-checking an exercise already done unlocks nothing, so it says nothing."""
+    following = next_after(ws.course, ex)
+    was_done = before.get(ex.name).status == DONE
+    was_locked = following is not None and blocker(ws.course, before, following) is not None
+
+    def say(after) -> None:
+        if following is None:
+            if not was_done:
+                click.echo("That was the last exercise of the course. Congratulations!")
+        elif was_locked and blocker(ws.course, after, following) is None:
+            click.echo(f"Unlocked: {following.id} {following.title} → {ws.file_of(following).relative_to(ws.root)}")
+    return say
 
 
 def _exercise_or_current(ws: Workspace, ident: str | None):
@@ -256,17 +273,30 @@ def reset_cmd(ident: str, yes: bool) -> None:
 
 
 @cli.command("skip")
-@click.argument("ident")
-def skip_cmd(ident: str) -> None:
-    """Skip an exercise: the next one unlocks. Checking it later can still make it done."""
+@click.argument("ident", required=False)
+def skip_cmd(ident: str | None) -> None:
+    """Skip an exercise (default: the current one): the next one unlocks. Checking it later can
+    still make it done. A locked exercise cannot be skipped: skip the one that locks it first."""
     ws = find_workspace()
-    ex = ws.course.find(ident)
     with ws.progress.update() as progress:
+        ex = ws.course.find(ident) if ident else first_unfinished(ws.course, progress)
+        if ex is None:
+            raise KataError("Every exercise is already done or skipped: there is nothing to skip.",
+                            "`kata list` shows where you are; `kata check ID` re-checks one.")
+        status = progress.get(ex.name).status
+        first = blocker(ws.course, progress, ex)
+        if first is not None:
+            raise KataError(f"{ex.id} {ex.name} is locked ({first.id} {first.name} is not finished), so it cannot be "
+                            "skipped yet.", f"Finish {first.id} first, or skip it with `kata skip {first.id}`.")
+        if status in (DONE, SKIPPED):
+            click.echo(f"{ex.id} {ex.name} is already {status}; nothing changed.")
+            return
         progress.skip(ex.name)
     _warn(ws)
-    following = [e for e in ws.course.exercises if e.number > ex.number]
+    nxt = first_unfinished(ws.course, progress)
     click.echo(f"Skipped {ex.id} {ex.name}." + (
-        f" Next: {following[0].id} {following[0].title}" if following else ""))
+        f" Next: {nxt.id} {nxt.title} → {ws.file_of(nxt).relative_to(ws.root)}" if nxt is not None
+        else " Every exercise is now done or skipped."))
 
 
 @cli.command("verify")
@@ -278,9 +308,12 @@ def skip_cmd(ident: str) -> None:
               help="How many more seeds each solution is re-run with, to find flaky steps (default: 1).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
               help="Exercises verified at once (default: one per core).")
+@click.option("--mutants", type=click.IntRange(0, 100), default=None,
+              help="Mutants of each solution run to prove every step can fail (default: 6; 0 turns it off).")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (a step that no mutant or mistake fails).")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None, jobs: int | None,
-               as_json: bool) -> None:
+               mutants: int | None, strict: bool, as_json: bool) -> None:
     """For instructors and CI: prove the course checks itself. Exit 1 on any problem.
 
     Every solution passes, with several seeds and within its time budget; every
@@ -298,20 +331,28 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
         ex = verdict.exercise
         word = click.style("ok", fg="green") if verdict.ok and _color() else ("ok" if verdict.ok else "FAIL")
         stub = f"stub {verdict.stub.duration_s:5.2f} s ({verdict.stub.status})" if verdict.stub else "stub not run"
+        killed, total = verdict.mutation_score
+        mutants = f", mutants {killed}/{total} killed" if verdict.mutants else ""
         click.echo(f"{ex.id} {ex.name:<28} {word:<4}  solution {verdict.solution_s:5.2f} s of {ex.budget:g} s "
-                   f"({1 + len(verdict.reruns)} seed{'s' if verdict.reruns else ''}), {stub}")
+                   f"({1 + len(verdict.reruns)} seed{'s' if verdict.reruns else ''}), {stub}{mutants}")
         for problem in verdict.problems:
             click.echo("    " + problem.replace("\n", "\n    "))
+        for warning in verdict.warnings:
+            click.echo("    warning: " + warning.replace("\n", "\n    "))
+
+    from kata.dev.mutants import MAX_MUTANTS
 
     verdict = verify_course(course, exercises, seeds=DEFAULT_SEEDS if seeds is None else seeds, jobs=jobs,
-                            on_verdict=show)
+                            on_verdict=show, mutants=MAX_MUTANTS if mutants is None else mutants, strict=strict)
     if as_json:
         click.echo(json.dumps(verdict.to_json(), indent=2))
     else:
         for problem in verdict.course_problems:
             click.echo(f"course: {problem}")
         good = sum(1 for v in verdict.exercises if v.ok)
-        click.echo(f"{good}/{len(verdict.exercises)} exercises verified in {verdict.duration_s:.1f} s"
+        killed, total = verdict.mutation_score
+        score = f"; mutation score {killed}/{total} mutants killed" if total else ""
+        click.echo(f"{good}/{len(verdict.exercises)} exercises verified in {verdict.duration_s:.1f} s{score}"
                    + ("" if verdict.ok else " — problems above"))
     sys.exit(0 if verdict.ok else 1)
 
@@ -405,8 +446,14 @@ def courses_cmd(as_json: bool) -> None:
               help="Also write the table as CSV to this file (- for standard output).")
 @click.option("--junit-xml", "junit_file", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Also write JUnit XML to this file (- for standard output).")
+@click.option("--mode", type=click.Choice(["judged", "local"]), default="judged", show_default=True,
+              help="judged: checks in a trusted process, the learner's code sandboxed (marks that hold against "
+                   "cheating); local: both in one process, as `kata check` (faster, for your own tests).")
+@click.option("--require-sandbox", is_flag=True,
+              help="Refuse to grade unless bubblewrap (bwrap) can sandbox the learner's code.")
 def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple[str, ...], jobs: int | None,
-              timeout: float | None, as_json: bool, csv_file: str | None, junit_file: str | None) -> None:
+              timeout: float | None, as_json: bool, csv_file: str | None, junit_file: str | None,
+              mode: str, require_sandbox: bool) -> None:
     """For graders: check every exercise against each of SUBMISSIONS, in parallel.
 
     A submission is a workspace, a folder of NN_name.py files, or one .py file
@@ -425,6 +472,14 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
         if target and target != "-" and not Path(target).resolve().parent.is_dir():
             raise KataError(f"Cannot write {target}: its folder does not exist.",
                             "Create the folder first, or give another path.")
+    if require_sandbox:
+        from kata.judge.sandbox import bwrap_path
+
+        if mode != "judged":
+            raise KataError("--require-sandbox needs judged mode.", "Drop `--mode local`, or drop --require-sandbox.")
+        if bwrap_path() is None:
+            raise KataError("bubblewrap (bwrap) is not installed, and --require-sandbox was given.",
+                            "Install it (Debian/Ubuntu: `apt-get install bubblewrap`) and grade again.")
     course = _course_from(course_spec)
     exercises = [course.find(i) for i in ids] if ids else None
     subs = find_submissions(list(submissions), course)
@@ -438,7 +493,8 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
         if tty:
             click.echo(f"\rgraded {finished}/{len(subs)}: {row.submission.label[:40]:<40}", err=True, nl=False)
 
-    book = grade(course, subs, exercises, jobs=jobs, timeout=timeout, on_row=on_row)
+    book = grade(course, subs, exercises, jobs=jobs, timeout=timeout, on_row=on_row, judged=mode == "judged",
+                 require_sandbox=require_sandbox)
     if tty:
         click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
     for target, text in ((csv_file, gradebook.to_csv(book) if csv_file else ""),
@@ -452,6 +508,12 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
     elif not to_stdout:
         click.echo(gradebook.to_text(book))
     click.echo(gradebook.summary(book), err=to_stdout)
+    if book.checks_changed:
+        click.secho("error: the check modules changed on disk while grading, so no mark of this run can be "
+                    "trusted.", fg="red", err=True)
+        click.echo("Restore the checks (e.g. `git checkout checks/`), install bubblewrap so submissions cannot "
+                   "see them, and grade again.", err=True)
+        sys.exit(2)
     from kata.engine.supervisor import checks_could_not_run
 
     broken = {r.id: r for row in book.rows for r in row.results if checks_could_not_run(r)}

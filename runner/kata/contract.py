@@ -91,6 +91,7 @@ class CheckResult:
     output: str = ""  # what the child printed outside any step, capped
     cause: str = Cause.NONE.value
     limits: str = ""  # the limits the run ran under, e.g. "cgroup v1: memory 3072 MB, 64 processes, cpu 1 core"
+    isolation: str = ""  # judged runs: how the learner's code was kept apart (see kata.judge.sandbox)
 
     @property
     def steps_passed(self) -> int:
@@ -214,6 +215,8 @@ class RunRequest:
     memory_mb: int = DEFAULT_MEMORY_MB
     max_processes: int = DEFAULT_MAX_PROCESSES
     cpu_cores: float = DEFAULT_CPU_CORES
+    judged: bool = False  # the checks run in a trusted process; the learner's code in the sandbox (kata grade)
+    require_sandbox: bool = False  # judged: refuse to run without bubblewrap
 
     @property
     def label(self) -> str:

@@ -11,6 +11,8 @@ own row. Returns a Gradebook; `gradebook.py` renders it. Never prints.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from typing import Callable
 from kata.course import Course, Exercise, step_names
 from kata.engine import CheckRequest, Engine
 from kata.errors import KataError
+from kata.judge.intake import Refused, check_entry
 from kata.dev.pool import cores, run_all
 from kata.results import ERROR, PASSED, Cause, CheckResult, StepResult
 
@@ -75,6 +78,11 @@ class Row:
     def duration_s(self) -> float:
         return sum(r.duration_s for r in self.results)
 
+    @property
+    def isolation(self) -> str:
+        """How this submission's code was kept apart, as the runs said (judged mode), else "none (local)"."""
+        return next((r.isolation for r in self.results if r.isolation), "none: local mode")
+
     def status_of(self, result: CheckResult) -> str:
         return MISSING if result.name in self.missing else result.status
 
@@ -86,6 +94,7 @@ class Gradebook:
     rows: list[Row]
     duration_s: float = 0.0
     jobs: int = 1
+    checks_changed: bool = False  # the check modules' digest differs after grading: no mark can be trusted
 
     @property
     def all_passed(self) -> bool:
@@ -126,9 +135,9 @@ def _labelled(paths: list[Path]) -> list[Submission]:
     seen: set[Path] = set()
     unique = []
     for path, label in zip(paths, labels):
-        if path.resolve() not in seen:
-            seen.add(path.resolve())
-            unique.append(Submission(label, path.resolve()))
+        if Path(os.path.abspath(path)) not in seen:
+            seen.add(Path(os.path.abspath(path)))
+            unique.append(Submission(label, Path(os.path.abspath(path))))  # never through a symlink
     return unique
 
 
@@ -140,17 +149,47 @@ def missing_result(ex: Exercise, label: str) -> CheckResult:
                        message=f"no file for {ex.id} {ex.name} (looked for {ex.filename})")
 
 
-def grade_one(engine: Engine, sub: Submission, ex: Exercise) -> CheckResult:
+def refused_result(ex: Exercise, label: str, why: str) -> CheckResult:
+    steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message=f"not run: {why}", cause=Cause.NOT_RUN)
+             for i, (n, t) in enumerate(step_names(ex.checks), start=1)]
+    return CheckResult(id=ex.id, name=ex.name, target=label, status=ERROR, steps=steps, message=why,
+                       isolation="not run: the file was refused")
+
+
+def grade_one(engine: Engine, sub: Submission, ex: Exercise, judged: bool = True,
+              require_sandbox: bool = False) -> CheckResult:
     target = sub.file_for(ex)
     if target is None:
         return missing_result(ex, sub.label)
-    return engine.check(CheckRequest(ex, target, f"{sub.label}: {target.name}"))
+    label = f"{sub.label}: {target.name}"
+    try:
+        check_entry(target, sub.path if not sub.is_file else sub.path.parent)
+    except Refused as exc:
+        return refused_result(ex, label, str(exc))
+    return engine.check(CheckRequest(ex, target, label, judged=judged, require_sandbox=require_sandbox))
+
+
+def checks_digest(exercises: list[Exercise]) -> str:
+    """One digest of every check module graded with (and the checks' conftest.py), to compare after."""
+    sha = hashlib.sha256()
+    files = sorted({ex.checks for ex in exercises} | {ex.checks.parent / "conftest.py" for ex in exercises})
+    for path in files:
+        try:
+            sha.update(str(path).encode() + b"\0" + path.read_bytes())
+        except OSError:
+            sha.update(str(path).encode() + b"\0missing")
+    return sha.hexdigest()
 
 
 def grade(course: Course, submissions: list[Submission], exercises: list[Exercise] | None = None,
           jobs: int | None = None, timeout: float | None = None,
-          on_row: Callable[[Row], None] | None = None) -> Gradebook:
-    """Every exercise against every submission. `timeout` overrides each exercise's per-step limit."""
+          on_row: Callable[[Row], None] | None = None, judged: bool = True,
+          require_sandbox: bool = False) -> Gradebook:
+    """Every exercise against every submission. `timeout` overrides each exercise's per-step limit.
+
+    `judged` (the default) runs each check in a trusted process and the learner's code in the
+    sandbox (see kata.judge); `judged=False` is local mode, as `kata check` runs.
+    """
     started = time.monotonic()
     chosen = list(exercises or course.exercises)
     if timeout is not None:
@@ -167,5 +206,7 @@ def grade(course: Course, submissions: list[Submission], exercises: list[Exercis
             on_row(row)
 
     used = max(1, min(jobs or cores(), len(tasks)))
-    run_all(tasks, lambda engine, task: grade_one(engine, task[0].submission, task[1]), used, on_result=done)
-    return Gradebook(course, chosen, rows, time.monotonic() - started, used)
+    before = checks_digest(chosen)
+    run_all(tasks, lambda engine, task: grade_one(engine, task[0].submission, task[1], judged, require_sandbox),
+            used, on_result=done)
+    return Gradebook(course, chosen, rows, time.monotonic() - started, used, checks_changed=checks_digest(chosen) != before)

@@ -42,8 +42,10 @@ def to_text(book: Gradebook) -> str:
 
 def summary(book: Gradebook) -> str:
     full = sum(1 for row in book.rows if row.exercises_passed == len(book.exercises))
+    isolation = sorted({row.isolation for row in book.rows})
     return (f"{_count(len(book.rows), 'submission')} × {_count(len(book.exercises), 'exercise')} graded in "
-            f"{book.duration_s:.1f} s over {_count(book.jobs, 'engine')}; {full} passed everything")
+            f"{book.duration_s:.1f} s over {_count(book.jobs, 'engine')}; {full} passed everything"
+            + (f"\nisolation: {'; '.join(isolation)}" if isolation else ""))
 
 
 def _count(n: int, word: str) -> str:
@@ -67,6 +69,7 @@ def row_to_json(book: Gradebook, row: Row) -> dict:
         "steps_passed": row.steps_passed,
         "steps_total": row.steps_total,
         "duration_s": round(row.duration_s, 3),
+        "isolation": row.isolation,
         "results": results,
     }
 

@@ -32,9 +32,10 @@ UNUSED_PLUGINS = (
 )
 
 
-def pytest_args(request: RunRequest, events_fd: int) -> list[str]:
+def pytest_args(request: RunRequest, events_fd: int, judge_fd: int | None = None) -> list[str]:
     return [
         request.checks,
+        *([f"--kata-judge-fd={judge_fd}"] if judge_fd is not None else []),
         f"--kata-file={request.target}",
         f"--kata-events-fd={events_fd}",
         "-p", "kata.plugin",
@@ -98,7 +99,7 @@ def preload(names: Iterable[str]) -> None:
 
 
 def run(request: RunRequest, events_fd: int, prepared: "Session | None" = None,
-        address_space_mb: int = DEFAULT_MEMORY_MB) -> int:
+        address_space_mb: int = DEFAULT_MEMORY_MB, judge_fd: int | None = None) -> int:
     """Run one check module against one target; step results stream to `events_fd`.
 
     The caller has already put this process into the run's sandbox and left it only
@@ -123,10 +124,10 @@ def run(request: RunRequest, events_fd: int, prepared: "Session | None" = None,
     limit_memory(address_space_mb)
     sys.stdout = open(os.devnull, "w")  # pytest's own report: fd 1 stays the capped output pipe
     if prepared is None:
-        return int(pytest.main(pytest_args(request, events_fd)))
+        return int(pytest.main(pytest_args(request, events_fd, judge_fd)))
     from kata.engine import session
 
-    return session.finish(prepared, request, events_fd)
+    return session.finish(prepared, request, events_fd, judge_fd)
 
 
 def prepare_session(rootdir: str) -> "Session":
@@ -147,15 +148,16 @@ def prepare_session(rootdir: str) -> "Session":
 
 
 def main(argv: list[str]) -> None:
-    """`python -m kata.engine.child REQUEST_JSON EVENTS_FD ADDRESS_SPACE_MB`: the spawn fallback.
+    """`python -m kata.engine.child REQUEST_JSON EVENTS_FD ADDRESS_SPACE_MB [JUDGE_FD]`: the spawn fallback.
 
     The worker started it with only fds 0, 1, 2 and EVENTS_FD open, in the run's sandbox.
     """
     request, events_fd = RunRequest.from_wire(json.loads(argv[0])), int(argv[1])
     address_space_mb = int(argv[2]) if len(argv) > 2 else request.memory_mb
+    judge_fd = int(argv[3]) if len(argv) > 3 else None
     code = 70
     try:
-        code = run(request, events_fd, None, address_space_mb)
+        code = run(request, events_fd, None, address_space_mb, judge_fd)
     finally:
         sys.stderr.flush()
         os._exit(code)

@@ -35,6 +35,8 @@ class CheckRequest:
     target_label: str = ""
     seed: int = 0  # the random seed every step starts from; `kata verify` varies it to find flaky steps
     first_failure_only: bool = False  # stop at the first failing step (pytest's --maxfail=1)
+    judged: bool = False  # checks in a trusted process, the learner's code in the sandbox (kata grade)
+    require_sandbox: bool = False  # judged: refuse to run without bubblewrap
 
     def run_request(self, run_id: str | None = None) -> RunRequest:
         """The wire request. Reads the check module (cached), never the target."""
@@ -54,6 +56,8 @@ class CheckRequest:
             preload=tuple(sorted(ex.preload or check_imports)),
             seed=self.seed,
             maxfail=1 if self.first_failure_only else 0,
+            judged=self.judged,
+            require_sandbox=self.require_sandbox,
         )
 
 

@@ -197,6 +197,7 @@ class Sandbox:
 
     def __init__(self) -> None:
         self.limits: Limits | None = None
+        self.spared: set[int] = set()  # the worker's own long-lived helpers (the judge's sandbox)
 
     # --- in the worker -----------------------------------------------------------------
 
@@ -219,6 +220,9 @@ class Sandbox:
         """(OOM kills, refused forks) so far; a run compares them before and after."""
         return 0, 0
 
+    def oom_kills(self) -> int:
+        return 0
+
     def members(self) -> set[int]:
         return set()
 
@@ -229,7 +233,7 @@ class Sandbox:
         """
         me = os.getpid()
         for attempt in range(2000):
-            left = (self.members() | children(me)) - {me}
+            left = (self.members() | children(me)) - {me} - self.spared
             if not left:
                 return
             _kill(left)
@@ -288,6 +292,9 @@ class CgroupSandbox(Sandbox):
         self.kind = f"cgroup v{version}"
         self.dirs = dirs  # controller -> directory (v2: one directory under "")
         self.procs_files = sorted({d / "cgroup.procs" for d in dirs.values()})
+        # Every process of a run is in every hierarchy (only root could leave one, and the
+        # subreaper's children walk still finds what leaves): one membership list is enough.
+        self.members_file = dirs["" if version == 2 else "pids"] / "cgroup.procs"
         self.written: tuple[int, int, float] | None = None
 
     def configure(self, limits: Limits) -> None:
@@ -334,20 +341,19 @@ class CgroupSandbox(Sandbox):
         return max(self.limits.memory_mb - HEADROOM_MB, self.limits.memory_mb // 2)
 
     def counters(self) -> tuple[int, int]:
+        pids = self.dirs["" if self.version == 2 else "pids"] / "pids.events"
+        return self.oom_kills(), _counter(pids, "max")
+
+    def oom_kills(self) -> int:
         if self.version == 2:
-            d = self.dirs[""]
-            return _counter(d / "memory.events", "oom_kill"), _counter(d / "pids.events", "max")
-        return (_counter(self.dirs["memory"] / "memory.oom_control", "oom_kill"),
-                _counter(self.dirs["pids"] / "pids.events", "max"))
+            return _counter(self.dirs[""] / "memory.events", "oom_kill")
+        return _counter(self.dirs["memory"] / "memory.oom_control", "oom_kill")
 
     def members(self) -> set[int]:
-        found: set[int] = set()
-        for path in self.procs_files:
-            try:
-                found.update(int(p) for p in _read(path).split())
-            except (OSError, ValueError):
-                continue
-        return found
+        try:
+            return {int(p) for p in _read(self.members_file).split()}
+        except (OSError, ValueError):
+            return set()
 
     def end_run(self) -> None:
         if self.version == 2:

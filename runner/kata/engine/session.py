@@ -37,7 +37,7 @@ def prepare(args: list[str]) -> "Session":
     return session
 
 
-def finish(session: "Session", request: RunRequest, events_fd: int) -> int:
+def finish(session: "Session", request: RunRequest, events_fd: int, judge_fd: int | None = None) -> int:
     """Collect and run this request's checks in the prepared session; returns pytest's exit status."""
     import _pytest._code
     from _pytest.faulthandler import fault_handler_stderr_fd_key
@@ -50,6 +50,7 @@ def finish(session: "Session", request: RunRequest, events_fd: int) -> int:
     config.args = [request.checks]
     config.option.kata_file = request.target
     config.option.kata_events_fd = events_fd
+    config.option.kata_judge_fd = judge_fd  # judged mode: `exercise` is a proxy over this socket
     config.option.timeout = float(request.step_timeout)
     config.option.maxfail = request.maxfail
     config._env_timeout = float(request.step_timeout)  # pytest-timeout read it at configure

@@ -285,7 +285,7 @@ def _apply(run: _Run, event: Event) -> None:
         step.output = event.output
         step.cause = event.cause
         run.running = None
-        if not run.memory_marked and run.sandbox.counters()[0] > run.oom_before:
+        if not run.memory_marked and run.sandbox.oom_kills() > run.oom_before:
             # A process of this step was killed for memory (perhaps a helper it started,
             # while the step itself went on): the step's verdict is that, whatever it returned.
             step.outcome, step.message, step.cause = CRASHED, memory_verdict(run.memory_mb), Cause.MEMORY_LIMIT

@@ -25,10 +25,13 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from kata.contract import (DEFAULT_CPU_CORES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_MB, CheckResult, Event,
-                           EventKind, RunRequest)
+if TYPE_CHECKING:
+    from kata.judge.sandbox import Sandbox as JudgeSandbox
+
+from kata.contract import (DEFAULT_CPU_CORES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_MB, ERROR, Cause, CheckResult,
+                           Event, EventKind, RunRequest)
 from kata.engine import child as child_mod
 from kata.engine import sandbox as sandbox_mod
 from kata.engine.sandbox import SANDBOX_FAILED, Limits, Sandbox
@@ -119,13 +122,17 @@ def _max_fd() -> int:
 MAX_FD = _max_fd()
 
 
-def keep_only(fd: int) -> None:
-    """Close every file descriptor above 2 except `fd` (close_range(2) where the kernel has it)."""
-    os.closerange(3, fd)
-    os.closerange(fd + 1, MAX_FD)
+def keep_only(*fds: int) -> None:
+    """Close every file descriptor above 2 except `fds` (close_range(2) where the kernel has it)."""
+    low = 3
+    for fd in sorted(fds):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, MAX_FD)
 
 
-def start_child(request: RunRequest, prepared, sandbox: Sandbox) -> tuple[Child, int, int]:
+def start_child(request: RunRequest, prepared, sandbox: Sandbox,
+                judge_fd: int | None = None) -> tuple[Child, int, int]:
     """Fork (or spawn) a child for one run; returns it with the read ends of its two pipes.
 
     The child joins the run's sandbox before anything else (or exits with SANDBOX_FAILED),
@@ -151,8 +158,8 @@ def start_child(request: RunRequest, prepared, sandbox: Sandbox) -> tuple[Child,
                 os.dup2(output_w, 2)
                 null = os.open(os.devnull, os.O_RDONLY)
                 os.dup2(null, 0)  # input() gets EOF instead of hanging; the request pipe is gone
-                keep_only(events_w)
-                code = child_mod.run(request, events_w, prepared, address_space_mb)
+                keep_only(events_w, *([judge_fd] if judge_fd is not None else []))
+                code = child_mod.run(request, events_w, prepared, address_space_mb, judge_fd)
             except BaseException:
                 traceback.print_exc()
             finally:
@@ -175,14 +182,20 @@ def start_child(request: RunRequest, prepared, sandbox: Sandbox) -> tuple[Child,
 
         popen = subprocess.Popen(
             [sys.executable, "-m", "kata.engine.child", json.dumps(request.to_wire()), str(events_w),
-             str(address_space_mb)],
-            pass_fds=(events_w,), close_fds=True, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
+             str(address_space_mb), *([str(judge_fd)] if judge_fd is not None else [])],
+            pass_fds=(events_w, *([judge_fd] if judge_fd is not None else [])), close_fds=True, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
             start_new_session=True, preexec_fn=preexec,
         )
         handle = Child(popen.pid, popen)
     os.close(events_w)
     os.close(output_w)
     return handle, events_r, output_r
+
+
+def sandbox_failure(request: RunRequest, why: str) -> CheckResult:
+    """A judged run that could not start its sandbox: an error that names the grader's next step."""
+    return CheckResult(id=request.id, name=request.name, target=request.label, status=ERROR,
+                       message=why, cause=Cause.PYTEST_BROKEN.value)
 
 
 def limits_for(request: RunRequest) -> Limits:
@@ -197,6 +210,7 @@ class Worker:
         self.reply = reply
         self.sandbox = sandbox_mod.create(Limits(DEFAULT_MEMORY_MB, DEFAULT_MAX_PROCESSES, DEFAULT_CPU_CORES, 150))
         self.learned: set[str] = set()  # preloadable libraries that checked targets import
+        self.judge: "JudgeSandbox | None" = None  # judged runs: the learner's side, started on first use
 
     def check(self, request: RunRequest) -> CheckResult:
         loaded = len(sys.modules)
@@ -205,6 +219,8 @@ class Worker:
             gc.collect()
             gc.freeze()
         self.sandbox.configure(limits_for(request))
+        if request.judged:
+            return self._judged(request)
         result, handle = self._run(request)
         if handle.status == (SANDBOX_FAILED, None) and not result.steps and not self.sandbox.probe():
             # The cgroup cannot be joined any more (removed under us?): rlimits from now on, and run again.
@@ -214,15 +230,45 @@ class Worker:
             result, _ = self._run(request)
         return result
 
-    def _run(self, request: RunRequest) -> tuple[CheckResult, Child]:
+    def _judged(self, request: RunRequest) -> CheckResult:
+        """A judged run: the checks in a forked child as usual, the learner's code in the judge's sandbox."""
+        from kata.judge.sandbox import Sandbox as JudgeSandbox
+        from kata.judge.sandbox import SandboxError
+
+        if self.judge is None or self.judge.require_bwrap != request.require_sandbox:
+            if self.judge is not None:
+                self.judge.close()
+            self.judge = JudgeSandbox(require_bwrap=request.require_sandbox)
+        try:
+            self.judge.preload(sorted(set(request.preload) | self.learned | {"numpy"}))
+            self.sandbox.spared = {self.judge.pid} if self.judge.pid else set()
+            sock = self.judge.open_run(request.memory_mb, math.ceil(request.run_timeout) + 5)
+        except SandboxError as exc:
+            self.judge.close()
+            return sandbox_failure(request, str(exc))
+        try:
+            result, _ = self._run(request, judge_fd=sock.fileno(), before_supervise=sock.close)
+        finally:
+            sock.close()
+            try:
+                self.judge.end_run()
+            except SandboxError:
+                self.judge.close()
+        result.isolation = self.judge.isolation
+        return result
+
+    def _run(self, request: RunRequest, judge_fd: int | None = None,
+             before_supervise: Callable[[], None] | None = None) -> tuple[CheckResult, Child]:
         def forward(event: Event) -> None:
             if event.kind == EventKind.IMPORTS:  # remembered, so the next fork has them loaded
                 self.learned.update(name for name in event.names if name in child_mod.PRELOADABLE)
             else:
                 self.reply(event.stamped(request))
 
-        oom_before = self.sandbox.counters()[0]
-        handle, events_r, output_r = start_child(request, prepared_session(request), self.sandbox)
+        oom_before = self.sandbox.oom_kills()
+        handle, events_r, output_r = start_child(request, prepared_session(request), self.sandbox, judge_fd)
+        if before_supervise is not None:
+            before_supervise()  # the worker lets go of the judge's socket: only the check child holds it
         result = supervise(handle, events_r, output_r, request, on_event=forward, sandbox=self.sandbox,
                            oom_before=oom_before, abort_fd=0)
         return result, handle
@@ -251,6 +297,8 @@ class Worker:
             self.reply(Event(EventKind.RESULT, result=result).stamped(request))
 
     def close(self) -> None:
+        if self.judge is not None:
+            self.judge.close()
         self.sandbox.close()
 
 

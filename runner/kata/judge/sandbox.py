@@ -136,6 +136,10 @@ class Sandbox:
         self.control = ours
         self.preloaded = set()
 
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
     def _ask(self, header: dict, fds: list[int] | None = None) -> dict:
         assert self.control is not None
         try:
