@@ -110,6 +110,18 @@ class Progress:
 
 # ---- unlocking: pure functions of course + progress ----
 
+def counts(course: Course, progress: Progress) -> tuple[int, int]:
+    """How many of the course's exercises are done, and how many skipped (not done)."""
+    statuses = [progress.get(ex.name).status for ex in course.exercises]
+    return statuses.count(DONE), statuses.count(SKIPPED)
+
+
+def next_after(course: Course, ex: Exercise) -> Exercise | None:
+    """The exercise that follows `ex` in the course, or None after the last."""
+    index = course.index(ex)
+    return course.exercises[index + 1] if index + 1 < len(course.exercises) else None
+
+
 def first_unfinished(course: Course, progress: Progress) -> Exercise | None:
     """The current exercise: the first one neither done nor skipped."""
     return next((ex for ex in course.exercises if not progress.is_finished(ex.name)), None)
@@ -237,8 +249,8 @@ class ProgressStore:
                 self.unsaved = None
             except OSError as exc:
                 self.unsaved = exc.strerror or str(exc)
-                self.warnings.append(f"your progress could not be saved to {self.path} ({self.unsaved}); "
-                                     "this verdict is not recorded. Make the workspace writable to keep your progress.")
+                self.warnings.append(f"your progress could not be saved to {self.path} ({self.unsaved}), so this "
+                                     f"change is lost. Make {self.path.parent} writable to keep your progress.")
 
     def _save(self, progress: Progress) -> None:
         data = json.dumps(progress.to_json(), indent=2, sort_keys=True)

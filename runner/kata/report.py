@@ -31,10 +31,17 @@ def status_word(result: CheckResult) -> str:
     }.get(result.status, result.status)
 
 
-def render_result(result: CheckResult, color: bool = False) -> str:
-    """A check's verdict: one line per step, then the first failure in full."""
+def render_result(result: CheckResult, color: bool = False, waited_s: float | None = None) -> str:
+    """A check's verdict: one line per step, then the first failure in full.
+
+    The header gives the checks' own time; with `waited_s` (what the learner waited: starting
+    Python and PyTorch, the checks, the rest) it gives that first, both labelled.
+    """
+    took = f"in {result.duration_s:.2f} s"
+    if waited_s is not None and waited_s >= result.duration_s + 0.05:
+        took = f"in {waited_s:.1f} s (the checks themselves {result.duration_s:.2f} s)"
     lines = [f"{result.id} {result.name}  ({result.target})  {status_word(result)} "
-             f"{result.steps_passed}/{len(result.steps)} steps in {result.duration_s:.2f} s"]
+             f"{result.steps_passed}/{len(result.steps)} steps {took}"]
     if result.status == "locked":
         lines.append(f"  {result.message}")
         return "\n".join(lines)
@@ -115,9 +122,14 @@ def _paint(text: str, outcome: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m"
 
 
-def progress_bar(done: int, total: int, width: int = 30) -> str:
-    filled = round(width * done / total) if total else width
-    return f"[{'█' * filled}{'░' * (width - filled)}] {done}/{total} exercises done"
+def progress_bar(done: int, total: int, width: int = 30, skipped: int = 0) -> str:
+    """`[███░░░] 3/21 exercises done`; skipped exercises fill the bar but are counted apart:
+    `[███░░░] 2 done, 1 skipped of 21 exercises`."""
+    filled = round(width * (done + skipped) / total) if total else width
+    bar = f"[{'█' * filled}{'░' * (width - filled)}]"
+    if skipped:
+        return f"{bar} {done} done, {skipped} skipped of {total} exercises"
+    return f"{bar} {done}/{total} exercises done"
 
 
 def to_json_line(result: CheckResult) -> str:

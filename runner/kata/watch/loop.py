@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import queue
+import shutil
 import signal
 import sys
 import threading
@@ -19,7 +20,7 @@ from typing import TextIO
 from kata.checking import check_unsaved, record_verdict
 from kata.course import Exercise
 from kata.engine import Engine
-from kata.progress import Progress, blocker, file_hash, first_unfinished
+from kata.progress import Progress, blocker, file_hash, first_unfinished, next_after
 from kata.results import CheckResult
 from kata.watch import screen
 from kata.watch.keys import KeyReader
@@ -47,6 +48,7 @@ class Watch:
         # The content last checked, per file. One save can reach us as two events (vim's new file
         # is `created`, then `closed`); the second finds nothing new and costs no run.
         self.checked: dict[str, str] = {}
+        self.unsaved: str | None = None  # why the last verdict could not be saved (a read-only workspace)
 
     # ---- output ----
     def say(self, text: str, clear: bool = False) -> None:
@@ -54,6 +56,13 @@ class Watch:
             text = screen.CLEAR + text
         self.out.write(text + "\n")
         self.out.flush()
+
+    def size(self) -> tuple[int | None, int | None]:
+        """The terminal's columns and rows, or (None, None) when the output is not a terminal."""
+        if not self.tty:
+            return None, None
+        size = shutil.get_terminal_size((100, 40))
+        return max(size.columns, 40), max(size.lines, 10)
 
     def record_event(self, result: CheckResult, trigger: str) -> None:
         if self.events_file is None:
@@ -73,23 +82,33 @@ class Watch:
             self.out.write(f"\rChecking {ex.id} {ex.name}…")
             self.out.flush()
         self.progress = self.load_progress()  # another terminal may have skipped or passed one
+        following = next_after(self.course, ex)
+        was_locked = following is not None and blocker(self.course, self.progress, following) is not None
         result, self.progress, digest = check_unsaved(self.engine, self.ws, ex, self.progress)
         if digest is not None:
             self.checked[str(self.ws.file_of(ex))] = digest
         self.last = result
-        unlocked = None
-        if result.passed:
-            later = [e for e in self.course.exercises if e.number > ex.number]
-            if later and blocker(self.course, self.progress, later[0]) is None:
-                unlocked = later[0]
+        # Only news is announced: re-checking an exercise already done unlocks nothing new.
+        unlocked = following if (result.passed and was_locked
+                                 and blocker(self.course, self.progress, following) is None) else None
+        width, _ = self.size()
         text = screen.verdict_screen(
             self.course, self.progress, ex, result, self.rel(ex), unlocked,
-            self.rel(unlocked) if unlocked else "", color=self.tty, keys=self.keys.active)
+            self.rel(unlocked) if unlocked else "", color=self.tty, keys=self.keys.active, width=width)
         notices, self.notices = self.notices, []  # shown on top, so a redraw cannot hide them
         self.say("\n".join(notices + [text]) if notices else text, clear=True)
         self.record_event(result, trigger)
         if digest is not None:
             self.progress = record_verdict(self.ws, result, digest)
+            self.warn_if_unsaved()
+
+    def warn_if_unsaved(self) -> None:
+        """After a save: say at once when it failed (a read-only workspace), and remember why."""
+        store = self.ws.progress
+        self.unsaved = store.unsaved
+        if store.unsaved:
+            self.say(f"warning: your progress could not be saved ({store.unsaved}): this verdict is not recorded.")
+            store.warnings.clear()  # said here; the next screen need not repeat it on top
 
     def load_progress(self) -> Progress:
         """Progress as it is on disk now; a warning (a corrupt file set aside) is shown once."""
@@ -122,7 +141,10 @@ class Watch:
             entry.hints_shown = min(entry.hints_shown + 1, len(ex.hints))
             shown = entry.hints_shown
         self.progress = progress
-        self.say(f"Hint {shown}/{len(ex.hints)} for {ex.id} {ex.name}: {ex.hints[shown - 1]}")
+        width, _ = self.size()
+        text = f"Hint {shown}/{len(ex.hints)} for {ex.id} {ex.name}: {ex.hints[shown - 1]}"
+        self.say(screen.wrap(text, width) if width else text)
+        self.warn_if_unsaved()
 
     def handle_key(self, key: str) -> bool:
         """Returns False when the learner asked to quit."""
@@ -135,8 +157,10 @@ class Watch:
             self.next_exercise()
         elif key == "h":
             self.hint()
-        elif key == "l":
-            self.say(screen.list_screen(self.course, self.progress))
+        elif key == "l":  # a screen of its own: appended below the verdict, it pushed the header off
+            width, height = self.size()
+            self.say(screen.list_screen(self.course, self.progress, current=self.current, height=height,
+                                        keys=self.keys.active, width=width), clear=True)
         return True
 
     # ---- the loop ----
@@ -177,7 +201,8 @@ class Watch:
             self.keys.stop()
             self.watcher.stop()
             self.engine.close()
-            self.say("Bye! Your progress is saved.")
+            self.say("Bye! Your progress is saved." if self.unsaved is None else
+                     f"Bye! Your progress could not be saved ({self.unsaved}): the verdicts above are not recorded.")
 
     def _start_engine(self) -> None:
         try:

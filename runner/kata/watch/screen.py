@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 from kata import report
 from kata.course import Course, Exercise
-from kata.progress import Progress, state_of
+from kata.progress import Progress, counts, state_of
 from kata.results import CheckResult
 
 CLEAR = "\x1b[2J\x1b[H"
 KEYS = "n next · h hint · l list · r re-run · q quit"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def header(course: Course, progress: Progress) -> str:
+    done, skipped = counts(course, progress)
+    return report.progress_bar(done, len(course.exercises), skipped=skipped)
 
 
 def verdict_screen(course: Course, progress: Progress, ex: Exercise, result: CheckResult, path: str,
-                   unlocked: Exercise | None, unlocked_path: str, color: bool, keys: bool) -> str:
-    done = sum(1 for e in course.exercises if progress.is_finished(e.name))
-    lines = [report.progress_bar(done, len(course.exercises)), "",
-             f"{ex.id} {ex.title}  →  {path}", ""]
+                   unlocked: Exercise | None, unlocked_path: str, color: bool, keys: bool,
+                   width: int | None = None) -> str:
+    """The whole screen after a check. `unlocked` is the exercise this check unlocked (None when it
+    unlocked nothing new, e.g. on re-checking one already done). With `width`, long lines wrap
+    at words to it, so the terminal never breaks a word or a path in two."""
+    lines = [header(course, progress), "", f"{ex.id} {ex.title}  →  {path}", ""]
     lines.append(report.render_result(result, color=color))
     lines.append("")
     if result.passed:
@@ -25,7 +36,7 @@ def verdict_screen(course: Course, progress: Progress, ex: Exercise, result: Che
         elif ex == course.exercises[-1]:
             lines.append("✓ Done! That was the last exercise of the course. Congratulations!")
         else:
-            lines.append("✓ Done!")
+            lines.append("✓ Done!" + ("  (press n to go on)" if keys else ""))
     else:
         shown = progress.get(ex.name).hints_shown
         for number, hint in enumerate(ex.hints[:shown], start=1):
@@ -33,14 +44,47 @@ def verdict_screen(course: Course, progress: Progress, ex: Exercise, result: Che
         lines.append(f"Save {path} to check again.")
     if keys:
         lines.append(KEYS)
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    return wrap(text, width) if width else text
 
 
-def list_screen(course: Course, progress: Progress) -> str:
-    lines = ["Exercises:"]
+def list_screen(course: Course, progress: Progress, current: Exercise | None = None, height: int | None = None,
+                keys: bool = False, width: int | None = None) -> str:
+    """Every exercise with its state, under the progress header. With `height` (the terminal's
+    rows), a course too long for the screen shows the exercises around `current`, so the
+    header stays in view."""
+    rows = []
     for ex in course.exercises:
         state = state_of(course, progress, ex)
         entry = progress.get(ex.name)
         shown = f"{entry.steps_passed}/{entry.steps_total} steps" if state == "started" else state
-        lines.append(f"  {ex.id}  {shown:<12} {ex.title}")
-    return "\n".join(lines)
+        mark = "▸" if current is not None and ex == current else " "
+        rows.append(f" {mark}{ex.id}  {shown:<12} {ex.title}")
+    footer = ["", "Save a file, or press r to check the current exercise again." if keys else ""]
+    if keys:
+        footer.append(KEYS)
+    room = (height - 2 - len(footer) - 1) if height else len(rows)  # header, blank, footer, and the prompt line
+    if len(rows) > room > 2:
+        at = course.index(current) if current is not None else 0
+        start = max(0, min(at - room // 2, len(rows) - room + 2))
+        shown_rows = rows[start:start + room - 2]
+        rows = ([f"  … {start} above"] if start else []) + shown_rows
+        rows += [f"  … {len(course.exercises) - start - len(shown_rows)} below"] \
+            if start + len(shown_rows) < len(course.exercises) else []
+    text = "\n".join([header(course, progress), "", *rows, *footer]).rstrip("\n")
+    return wrap(text, width) if width else text
+
+
+def wrap(text: str, width: int) -> str:
+    """Each line longer than `width` wrapped at words, continuation lines indented under it; words
+    longer than a line (paths, URLs) are kept whole."""
+    out = []
+    for line in text.splitlines():
+        if len(_ANSI.sub("", line)) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        out.extend(textwrap.wrap(line.strip(), width=max(width, len(indent) + 20), initial_indent=indent,
+                                 subsequent_indent=indent + "  ", break_long_words=False,
+                                 break_on_hyphens=False) or [line])
+    return "\n".join(out)
