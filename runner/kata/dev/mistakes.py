@@ -76,15 +76,18 @@ def judge(mistake: Mistake, result: CheckResult) -> str | None:
     return None
 
 
-def verify_mistakes(engine, exercise: Exercise) -> list[str]:
-    """Run every catalogued mistake of `exercise`; one problem string per mistake not caught as declared."""
+def run_mistakes(engine, exercise: Exercise) -> list[tuple[Mistake, CheckResult]]:
+    """Every catalogued mistake of `exercise` through its checks, each stopped at its first failure."""
     from kata.engine import CheckRequest
 
-    problems = []
+    runs = []
     for mistake in catalogue(exercise):
         label = f"{FOLDER}/{mistake.path.parent.name}/{mistake.path.name}"
-        result = engine.check(CheckRequest(exercise, mistake.path, label, first_failure_only=True))
-        problem = judge(mistake, result)
-        if problem:
-            problems.append(problem)
-    return problems
+        runs.append((mistake, engine.check(CheckRequest(exercise, mistake.path, label, first_failure_only=True))))
+    return runs
+
+
+def verify_mistakes(engine, exercise: Exercise) -> list[str]:
+    """Run every catalogued mistake of `exercise`; one problem string per mistake not caught as declared."""
+    return [problem for mistake, result in run_mistakes(engine, exercise)
+            if (problem := judge(mistake, result))]
