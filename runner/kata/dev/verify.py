@@ -95,9 +95,10 @@ class ExerciseVerdict:
         return min(runs, key=lambda r: r.duration_s, default=None)
 
     def slowest_steps(self, count: int = 3) -> list[StepResult]:
-        """The fastest solution run's slowest steps, slowest first."""
+        """The fastest solution run's slowest steps, slowest first (those taking a tenth of the slowest or more)."""
         run = self.fastest
-        return sorted(run.steps, key=lambda s: -s.duration_s)[:count] if run else []
+        ranked = sorted(run.steps, key=lambda s: -s.duration_s)[:count] if run else []
+        return [s for s in ranked if s is ranked[0] or s.duration_s >= 0.1 * ranked[0].duration_s]
 
     @property
     def mutation_score(self) -> tuple[int, int]:
@@ -212,9 +213,9 @@ _GENERATORS = {"Random": "random.Random()", "default_rng": "numpy.random.default
                "SystemRandom": "random.SystemRandom()"}
 
 
-def unseeded_generators(check_file: Path, step: str | None = None) -> list[str]:
+def unseeded_generators(check_file: Path, step: str | None = None, own: bool = False) -> list[str]:
     """`file:line makes random.Random() without a seed` for each generator made without a seed argument,
-    in `step`'s function first (every one in the file when that has none)."""
+    in `step`'s function first (every one in the file when that has none, unless `own`)."""
     try:
         tree = ast.parse(check_file.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError):
@@ -238,9 +239,9 @@ def unseeded_generators(check_file: Path, step: str | None = None) -> list[str]:
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == step:
                 hits = found_in(node)
-                if hits:
+                if hits or own:
                     return hits
-    return found_in(tree)
+    return [] if own else found_in(tree)
 
 
 def nondeterminism_problem(ex: Exercise, steps: list[tuple[StepResult, str]], seed: int) -> str:
@@ -275,7 +276,8 @@ def solution_problems(verdict: ExerciseVerdict, engine: Engine | None = None) ->
     unsure = set(verdict.nondeterministic_steps)
     if solution.status != PASSED:
         failing = [s for s in solution.steps if s.outcome not in (PASSED, SKIPPED)]
-        if failing and all(s.name in unsure for s in failing):
+        if unsure and failing and all(s.name in unsure or unseeded_generators(ex.checks, s.name, own=True)
+                                      for s in failing):
             return []  # said already: the verdict is chance
         return [f"the solution does not pass ({solution.status}): {_detail(solution)}"]
     problems = []
