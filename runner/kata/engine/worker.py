@@ -30,14 +30,15 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     from kata.judge.sandbox import Sandbox as JudgeSandbox
 
-from kata.contract import (DEFAULT_CPU_CORES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_MB, ERROR, Cause, CheckResult,
-                           Event, EventKind, RunRequest)
+from kata.contract import (DEFAULT_CPU_CORES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_MB, DEFAULT_RUN_TIMEOUT_S, ERROR,
+                           Cause, CheckResult, Event, EventKind, RunRequest)
 from kata.engine import child as child_mod
 from kata.engine import sandbox as sandbox_mod
 from kata.engine.sandbox import SANDBOX_FAILED, Limits, Sandbox
 from kata.engine.supervisor import Child, supervise
 
 CAN_FORK = hasattr(os, "fork") and os.environ.get("KATA_NO_FORK") != "1"
+CPU_SLACK_S = 5  # RLIMIT_CPU of a run's processes: its time limit plus this
 
 WARMUP_CHECK = '''
 def test_warm(exercise):
@@ -198,9 +199,13 @@ def sandbox_failure(request: RunRequest, why: str) -> CheckResult:
                        message=why, cause=Cause.PYTEST_BROKEN.value)
 
 
-def limits_for(request: RunRequest) -> Limits:
+def limits_for(request: RunRequest | None) -> Limits:
+    """The sandbox limits of a run (the contract's defaults without a request)."""
+    if request is None:
+        return Limits(DEFAULT_MEMORY_MB, DEFAULT_MAX_PROCESSES, DEFAULT_CPU_CORES,
+                      math.ceil(DEFAULT_RUN_TIMEOUT_S) + CPU_SLACK_S)
     return Limits(memory_mb=request.memory_mb, max_processes=request.max_processes, cpu_cores=request.cpu_cores,
-                  cpu_seconds=math.ceil(request.run_timeout) + 5)
+                  cpu_seconds=math.ceil(request.run_timeout) + CPU_SLACK_S)
 
 
 class Worker:
@@ -208,7 +213,7 @@ class Worker:
 
     def __init__(self, reply: Callable[[Event], None]) -> None:
         self.reply = reply
-        self.sandbox = sandbox_mod.create(Limits(DEFAULT_MEMORY_MB, DEFAULT_MAX_PROCESSES, DEFAULT_CPU_CORES, 150))
+        self.sandbox = sandbox_mod.create(limits_for(None))
         self.learned: set[str] = set()  # preloadable libraries that checked targets import
         self.judge: "JudgeSandbox | None" = None  # judged runs: the learner's side, started on first use
 
@@ -291,7 +296,11 @@ class Worker:
             try:
                 request = RunRequest.from_wire(data)
             except (ValueError, TypeError) as exc:
-                self.reply(Event(EventKind.BAD_REQUEST, message=str(exc)))
+                # Stamped with whatever the line said it was, so a client waiting on it stops waiting.
+                stamp = {k: v for k in ("run_id", "id", "name", "target")
+                         if isinstance(v := data.get(k), str)} if isinstance(data, dict) else {}
+                self.reply(Event(EventKind.BAD_REQUEST, message=str(exc), run=stamp.get("run_id", ""),
+                                 id=stamp.get("id", ""), name=stamp.get("name", ""), target=stamp.get("target", "")))
                 continue
             result = self.check(request)
             self.reply(Event(EventKind.RESULT, result=result).stamped(request))
