@@ -98,7 +98,7 @@ def learner_output(output: str, message: str = "") -> list[str]:
                 i += 1
             where = warning.group("where")
             if not _library_file(where) and where not in message:
-                kept.append(f"{where}: {warning.group('kind')}: {warning.group('text')}")
+                kept.append(f"{where}: {warning.group('kind')}: {_first_sentence(warning.group('text'))}")
             continue
         if not _PROGRESS.search(line):
             kept.append(line.rstrip())
@@ -108,6 +108,14 @@ def learner_output(output: str, message: str = "") -> list[str]:
     while kept and not kept[0].strip():
         kept.pop(0)
     return [line for n, line in enumerate(kept) if line.strip() or (n and kept[n - 1].strip())]
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    """PyTorch's warnings run to several sentences; the first says what happened."""
+    end = text.find(". ", 20)
+    if 0 < end < limit:
+        return text[:end + 1]
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _library_file(where: str) -> bool:

@@ -31,3 +31,11 @@ def test_a_failure_with_long_output_stays_within_15_lines():
     failure = text.split("\n\n", 1)[1].splitlines()
     assert len(failure) <= report.MAX_FAILURE_LINES, text
     assert failure[-1].strip() == "… 34 more lines" and "it/s" not in text and "Warning" not in text
+
+
+def test_a_long_warning_on_the_learners_line_is_cut_to_its_first_sentence():
+    output = ("/ws/exercises/06_autograd_vector.py:24: UserWarning: The .grad attribute of a Tensor that is not a "
+              "leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). "
+              "See github.com/pytorch/pytorch/pull/30531 for more information.\n  dc_db = a_and_b[1].grad\n")
+    assert report.learner_output(output) == ["/ws/exercises/06_autograd_vector.py:24: UserWarning: The .grad "
+                                             "attribute of a Tensor that is not a leaf Tensor is being accessed."]
