@@ -79,14 +79,26 @@ def init_cmd(directory: Path, course_spec: str | None) -> None:
     from kata.courses import BUNDLED, resolve
 
     course_dir = resolve(course_spec) if course_spec not in (None, BUNDLED) else None
+    before = _workspace_course(directory)
     ws, created, kept = init_workspace(directory, course_dir, course_given=course_spec is not None)
     click.echo(f"Workspace ready in {ws.root} ({ws.course.title}, {len(ws.course.exercises)} exercises).")
+    if before is not None and before != _workspace_course(directory):
+        click.echo(f"  it now follows the course in {ws.course.root} (it was in {before}); "
+                   "your files and progress are as they were")
     if created:
         click.echo(f"  {len(created)} exercise files created in {ws.root / 'exercises'}")
     if kept:
         click.echo(f"  {len(kept)} existing files kept as they were")
     first = ws.course.exercises[0]
     click.echo(f"Next: cd {directory} && {_kata_command()} watch   (then edit exercises/{first.filename})")
+
+
+def _workspace_course(directory: Path) -> str | None:
+    """What a workspace's settings name as its course, or None where there is no workspace."""
+    try:
+        return str(json.loads((directory / ".kata" / "settings.json").read_text(encoding="utf-8"))["course"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _kata_command() -> str:
@@ -395,29 +407,77 @@ def _course_from(course_spec: str | None) -> Course:
               help="Insert after this exercise (an id or name; 0 for the very start). Default: at the end.")
 @click.option("--title", default=None, help="The exercise's title (default: from its name).")
 @click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The course folder (default: the one holding the current folder).")
-def new_cmd(name: str, after: str | None, title: str | None, course_dir: Path | None) -> None:
-    """For instructors: scaffold exercise NAME (stub, checks, solution, kata.toml entry).
+              help="The course folder (default: the one holding the current folder). "
+                   "A folder without kata.toml, even an empty one, becomes a course.")
+@click.option("--mistake", "mistake_of", default=None, metavar="ID",
+              help="Record NAME, a wrong answer to exercise ID, in its mistakes/ folder, "
+                   "with what its first failing step says.")
+@click.option("--name", "mistake_name", default=None, help="With --mistake: the mistake's name (default: the file's).")
+def new_cmd(name: str, after: str | None, title: str | None, course_dir: Path | None,
+            mistake_of: str | None, mistake_name: str | None) -> None:
+    """For instructors: scaffold exercise NAME (stub, checks, solution, mistakes/ folder, kata.toml entry).
 
     Later exercises are renumbered; learners' progress is keyed by name and
     stays. `kata verify` fails until the real checks, stub and solution are written.
+    In a folder with no kata.toml (`--course EMPTY_DIR`), a course is started first.
+
+    `kata new --mistake ID WRONG_FILE [--name NAME]` records a known wrong answer instead.
     """
+    if mistake_of is not None:
+        return _record_mistake(Path(name), mistake_of, mistake_name, course_dir)
+    if mistake_name is not None:
+        raise KataError("--name names a mistake, and goes with --mistake.",
+                        "Run `kata new --mistake ID WRONG_FILE --name NAME`.")
     from kata.dev.scaffold import new_exercise
 
-    root = course_dir if course_dir is not None else _course_from(None).root
+    root = course_dir.resolve() if course_dir is not None else _course_from(None).root
     if course_dir is None and not _inside(Path.cwd(), root):
         raise KataError("kata new changes a course's files, and there is no course folder here.",
-                        "Run it inside the course (the folder with kata.toml), or give --course PATH.")
+                        "Run it inside the course (the folder with kata.toml), or give --course PATH "
+                        "(a folder without kata.toml, even an empty one, becomes a new course).")
     made = new_exercise(root, name, title=title, after=after)
     ex = made.exercise
+    if made.started:
+        click.echo(f"started    a course in {root}: kata.toml (edit its name and title), exercises/, checks/, "
+                   "solutions/, mistakes/")
     for old, new in reversed(made.renamed):
         if old.parent.name == "exercises":
             click.echo(f"renumbered {old.stem} → {new.stem} (stub, checks and solution)")
+        elif old.is_dir() or new.is_dir():
+            click.echo(f"renumbered {old.parent.name}/{old.name} → {new.parent.name}/{new.name} (its catalogued mistakes)")
     for path in made.created:
-        click.echo(f"created    {path.relative_to(root)}")
+        if made.started and path.parent == root:
+            continue  # said above
+        click.echo(f"created    {path.relative_to(root)}{'/' if path.is_dir() else ''}")
     click.echo(f"added      {ex.id} {ex.name} to kata.toml, with placeholder hints")
     click.echo(f"Next: write the real checks in checks/{ex.checks.name}, then the stub and solution; "
-               f"`kata verify {ex.id}` fails until they are written and the `kata:scaffold` lines are gone.")
+               f"`kata verify {ex.id}` fails until they are written and the `kata:scaffold` lines are gone. "
+               f"Record known wrong answers with `kata new --mistake {ex.id} WRONG_FILE`.")
+
+
+def _record_mistake(wrong: Path, ident: str, name: str | None, course_dir: Path | None) -> None:
+    """`kata new --mistake ID WRONG_FILE`: catalogue a wrong answer with the message it gets."""
+    from kata.dev.mistakes import record_mistake
+    from kata.dev.verify import warmed
+    from kata.engine import Engine
+
+    if not wrong.is_file():
+        raise KataError(f"{wrong} is not a file.", "Give the wrong answer as a .py file: "
+                                                   "`kata new --mistake ID WRONG_FILE [--name NAME]`.")
+    course = load_course(course_dir) if course_dir is not None else _course_from(None)
+    ex = course.find(ident)
+    stem = name or wrong.stem.lower().replace("-", "_")
+    with Engine() as engine:
+        made = record_mistake(engine, warmed(ex), wrong.resolve(), stem)
+    failure = made.result.first_failure()
+    click.echo(f"created    {made.path.relative_to(course.root)}")
+    click.echo(f"its first failure is step {failure.index} ({failure.title}); it declares:")
+    for text in made.expects:
+        click.echo(f"  # expect: {text}")
+    if made.problem:
+        click.echo(f"but verify would not accept it yet: {made.problem}")
+        sys.exit(1)
+    click.echo("Say in its comment what the learner did wrong; `kata verify` now checks the message stays.")
 
 
 def _inside(folder: Path, root: Path) -> bool:
@@ -434,7 +494,8 @@ def courses_cmd(as_json: bool) -> None:
     found = installed()
     if as_json:
         click.echo(json.dumps([{
-            "name": c.name, "source": c.source, "path": str(c.root) if c.root else None,
+            "name": c.name, "manifest_name": c.course.name if c.course else None,
+            "source": c.source, "path": str(c.root) if c.root else None,
             "title": c.course.title if c.course else None,
             "exercises": len(c.course.exercises) if c.course else None, "problem": c.problem or None,
         } for c in found], indent=2))
@@ -442,11 +503,12 @@ def courses_cmd(as_json: bool) -> None:
     width = max(len(c.name) for c in found)
     for c in found:
         if c.course is not None:
-            click.echo(f"{c.name:<{width}}  {c.course.title} ({len(c.course.exercises)} exercises)  "
+            also = f", also `{c.course.name}`" if c.course.name != c.name else ""
+            click.echo(f"{c.name:<{width}}  {c.course.title} ({len(c.course.exercises)} exercises{also})  "
                        f"[{c.source}: {c.root}]")
         else:
             click.echo(f"{c.name:<{width}}  unusable: {c.problem}  [{c.source}]")
-    click.echo("Start one with `kata init DIR --course NAME`.")
+    click.echo("Start one with `kata init DIR --course NAME` (either name works).")
 
 
 @cli.command("grade")

@@ -73,7 +73,8 @@ def _describe(name: str, source: str, folder) -> Offered:
 
 
 def resolve(spec: str | Path) -> Path:
-    """A course folder from `--course`: a folder with kata.toml, `bundled`, or an installed course's name."""
+    """A course folder from `--course`: a folder with kata.toml, `bundled`, or an installed course's name:
+    the entry point's name (what `kata courses` lists first) or the `name` in its kata.toml."""
     text = str(spec)
     path = Path(text).expanduser()
     if (path / MANIFEST).is_file():
@@ -91,6 +92,9 @@ def resolve(spec: str | Path) -> Path:
                 raise KataError(f"The installed course {text!r} has no {MANIFEST} in {folder}.",
                                 "Its package must ship kata.toml, exercises/, checks/ and solutions/.")
             return folder
+    for offered in installed():  # the name in a course's own kata.toml names it too
+        if offered.course is not None and offered.course.name == text:
+            return offered.root.resolve()
     names = ", ".join(ep.name for ep in _entry_points()) or "none installed"
     if path.exists():
         raise KataError(f"{path} is not a course: it has no {MANIFEST}.",

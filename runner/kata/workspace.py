@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kata.course import Course, Exercise, load_course
+from kata.course import MANIFEST, Course, Exercise, load_course
 from kata.errors import KataError
 from kata.progress import ProgressStore
 
@@ -85,8 +85,20 @@ def find_workspace(start: Path | None = None) -> Workspace:
     for folder in (here, *here.parents):
         settings = folder / STATE_DIR / SETTINGS
         if settings.is_file():
-            return Workspace(folder, load_course(_course_dir_from(settings)))
+            return Workspace(folder, load_course(_existing_course_dir(folder, settings)))
     raise KataError(f"{here} is not inside a kata workspace.", NOT_IN_WORKSPACE_FIX)
+
+
+def _existing_course_dir(workspace: Path, settings: Path) -> Path:
+    """The workspace's course folder; when it is gone (the course moved), say how to point the workspace
+    at its new place."""
+    course = _course_dir_from(settings)
+    if (course / MANIFEST).is_file():
+        return course
+    raise KataError(
+        f"This workspace's course is not in {course} any more (no {MANIFEST} there): it was moved or deleted.",
+        f"If it moved, point the workspace at its new place: `kata init {workspace} --course NEW_PATH` "
+        "(a folder or an installed course's name). Your files and progress stay as they are.")
 
 
 def _course_dir_from(settings: Path) -> Path:
@@ -109,20 +121,27 @@ def init_workspace(target: Path, course_dir: Path | None = None,
 
     A learner's existing file is never overwritten. Re-running it in a workspace
     completes that workspace from its own course (an exercise inserted since
-    arrives); naming a different course there is refused.
+    arrives); naming a different course there is refused. Naming a course there
+    re-points the workspace when its own course is gone (the course folder
+    moved) or is the same course (the same `name` in kata.toml) elsewhere.
     """
     target = Path(target).resolve()
     course_given = course_dir is not None if course_given is None else course_given
     settings_file = target / STATE_DIR / SETTINGS
+    repoint = False
     if settings_file.is_file():
         own = _course_dir_from(settings_file).resolve()
         wanted = (course_dir or bundled_course_dir()).resolve()
+        if not course_given and not (own / MANIFEST).is_file():
+            _existing_course_dir(target, settings_file)  # says how to point it at the new place
         if course_given and wanted != own:
-            raise KataError(
-                f"{target} is already a workspace for the course in {own}.",
-                "Run `kata init` there without --course to complete it, or make a new workspace elsewhere.",
-            )
-        course_dir = own
+            if (own / MANIFEST).is_file() and load_course(own).name != load_course(wanted).name:
+                raise KataError(
+                    f"{target} is already a workspace for the course in {own}.",
+                    "Run `kata init` there without --course to complete it, or make a new workspace elsewhere.",
+                )
+            repoint = True  # its course moved (or this is the same course elsewhere): follow it
+        course_dir = wanted if repoint else own
     course = load_course(course_dir or bundled_course_dir())
     if target.exists() and not target.is_dir():
         raise KataError(f"{target} exists and is not a folder.", "Choose another folder for the workspace.")
@@ -136,9 +155,19 @@ def init_workspace(target: Path, course_dir: Path | None = None,
     settings = state / SETTINGS
     state.mkdir(parents=True, exist_ok=True)
     (state / "backups").mkdir(exist_ok=True)
-    if not settings.exists():
-        where = "bundled" if course.root == bundled_course_dir().resolve() else str(course.root)
-        settings.write_text(json.dumps({"course": where}, indent=2) + "\n", encoding="utf-8")
+    if not settings.exists() or repoint:
+        where = "bundled" if _is_bundled(course.root) else str(course.root)
+        data = {}
+        if repoint:  # keep whatever else the settings hold
+            try:
+                data = json.loads(settings.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                data = {}
+            data = data if isinstance(data, dict) else {}
+        data["course"] = where
+        tmp = settings.with_name(f".{settings.name}.kata-tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, settings)
     (state / ".gitignore").write_text("*\n", encoding="utf-8")
     created, kept = [], []
     ws = Workspace(target, course)
@@ -146,6 +175,13 @@ def init_workspace(target: Path, course_dir: Path | None = None,
         dest = ws.file_of(ex)
         (created if _copy_new(ex.stub, dest) else kept).append(dest)
     return ws, created, kept
+
+
+def _is_bundled(root: Path) -> bool:
+    try:
+        return root == bundled_course_dir().resolve()
+    except KataError:
+        return False
 
 
 def _enclosing_workspace(folder: Path) -> Path | None:

@@ -26,7 +26,8 @@ def test_new_at_the_end_writes_all_four_parts(course):
     ex = made.exercise
     assert (ex.id, ex.title) == ("05", "Softmax of a list")
     assert [p.relative_to(course).as_posix() for p in made.created] == [
-        "exercises/05_softmax.py", "checks/test_05_softmax.py", "solutions/05_softmax.py"]
+        "exercises/05_softmax.py", "checks/test_05_softmax.py", "solutions/05_softmax.py", "mistakes/05_softmax"]
+    assert (course / "mistakes" / "05_softmax").is_dir() and not made.started
     assert made.renamed == []
     assert "raise NotImplementedError" in ex.stub.read_text()
     assert "def test_" in ex.checks.read_text()
@@ -107,3 +108,25 @@ def test_renames_are_staged_with_git_mv_in_a_checkout(course):
     status = subprocess.run(["git", "status", "--porcelain"], cwd=course, capture_output=True, text=True).stdout
     assert "R  exercises/02_double.py -> exercises/03_double.py" in status
     assert f"{MARK}" in (course / "checks" / "test_02_triple.py").read_text()
+
+
+def test_new_in_an_empty_folder_starts_the_course(tmp_path):
+    root = tmp_path / "My Course"
+    root.mkdir()
+    made = new_exercise(root, "relu")
+    assert made.started and made.exercise.id == "01"
+    course = load_course(root)
+    assert (course.name, course.title) == ("my-course", "My Course")
+    assert [p.relative_to(root).as_posix() for p in made.created] == [
+        "kata.toml", "exercises", "checks", "solutions", "mistakes",
+        "exercises/01_relu.py", "checks/test_01_relu.py", "solutions/01_relu.py", "mistakes/01_relu"]
+    second = new_exercise(root, "softmax", after="0")
+    assert not second.started and [e.name for e in load_course(root).exercises] == ["softmax", "relu"]
+    assert (root / "mistakes" / "02_relu").is_dir()
+
+
+def test_a_folder_that_does_not_exist_yet_becomes_a_course_but_a_bad_name_creates_nothing(tmp_path):
+    with pytest.raises(KataError):
+        new_exercise(tmp_path / "new", "class")
+    assert not (tmp_path / "new").exists()
+    assert new_exercise(tmp_path / "new", "dot").started

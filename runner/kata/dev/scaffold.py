@@ -1,4 +1,5 @@
-"""`kata new`: scaffolds an exercise (stub, checks, solution, manifest entry) at any place in a course.
+"""`kata new`: scaffolds an exercise (stub, checks, solution, its mistakes/ folder, manifest entry)
+at any place in a course, starting the course first in a folder that has no kata.toml yet.
 
 Inserting in the middle renumbers the later exercises' files, and their folders
 in the mistake catalogue (`git mv` where the course is a git checkout, so
@@ -74,11 +75,55 @@ hints = [
 '''
 
 
+COURSE_MANIFEST = """# A kata course: its exercises in order. Each [[exercise]] owns exercises/NN_name.py,
+# checks/test_NN_name.py, solutions/NN_name.py and mistakes/NN_name/, where NN is its place here.
+# Progress is keyed by `name`: never rename an exercise learners may have started.
+format_version = 1
+name = {name}
+title = {title}
+"""
+COURSE_FOLDERS = ("exercises", "checks", "solutions", "mistakes")
+
+
 @dataclass
 class Scaffolded:
     exercise: Exercise
     created: list[Path] = field(default_factory=list)
     renamed: list[tuple[Path, Path]] = field(default_factory=list)
+    started: bool = False  # the folder was no course yet: kata.toml and the folders were created
+
+
+def start_course(root: Path) -> list[Path]:
+    """Make `root` a course with no exercise yet: a minimal kata.toml and the four folders.
+    Returns what it created. Refuses a folder that already has a kata.toml."""
+    root = Path(root).resolve()
+    if (root / MANIFEST).exists():
+        raise KataError(f"{root} already has a {MANIFEST}.", "Run `kata new NAME` there to add an exercise.")
+    if root.exists() and not root.is_dir():
+        raise KataError(f"{root} is not a folder.", "Give --course a folder (it may be empty or not exist yet).")
+    root.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", root.name.lower()).strip("-") or "course"
+    created = []
+    for folder in COURSE_FOLDERS:
+        if not (root / folder).is_dir():
+            (root / folder).mkdir()
+            created.append(root / folder)
+    text = COURSE_MANIFEST.format(name=json.dumps(slug), title=json.dumps(root.name, ensure_ascii=False))
+    with open(root / MANIFEST, "x", encoding="utf-8") as handle:
+        handle.write(text)
+    return [root / MANIFEST] + created
+
+
+def _course_for_new(root: Path) -> Course:
+    """The course `kata new` adds to; one whose kata.toml lists no exercise yet is fine here."""
+    path = Path(root).resolve() / MANIFEST
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return load_course(root)  # says what is wrong
+    if data.get("exercise"):
+        return load_course(root)
+    return Course(path.parent, str(data.get("name", path.parent.name)), str(data.get("title", path.parent.name)), ())
 
 
 def leftovers(ex: Exercise) -> list[Path]:
@@ -103,7 +148,14 @@ def insertion_index(course: Course, after: str | None) -> int:
 
 
 def new_exercise(root: Path, name: str, title: str | None = None, after: str | None = None) -> Scaffolded:
-    course = load_course(root)
+    """Scaffold exercise `name`. In a folder with no kata.toml (empty, or not there yet), start a
+    course first: its first exercise needs somewhere to go."""
+    started = not (Path(root) / MANIFEST).exists()
+    if started:
+        if not NAME_RE.match(name) or keyword.iskeyword(name):  # say so before creating anything
+            _check_name(Course(Path(root), "", "", ()), name)
+        created_course = start_course(root)
+    course = _course_for_new(root)
     _check_name(course, name)
     if len(course.exercises) >= MAX_EXERCISES:
         raise KataError(f"The course already has {MAX_EXERCISES} exercises, the most two-digit numbers allow.",
@@ -119,13 +171,17 @@ def new_exercise(root: Path, name: str, title: str | None = None, after: str | N
         renamed.append((old, new))
     _write_atomically(course.root / MANIFEST, manifest)
     values = {"name": name, "title": title, "id": paths.id, "mark": MARK_LINE}
-    created = []
+    created = list(created_course) if started else []
     for path, template in ((paths.stub, STUB), (paths.checks, CHECKS), (paths.solution, SOLUTION)):
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8") as handle:
             handle.write(template.format(**values))
         created.append(path)
-    return Scaffolded(load_course(course.root).find(name), created, renamed)
+    mistakes = course.root / NUMBERED_FOLDERS[0] / f"{paths.id}_{name}"  # where its known wrong answers go
+    if not mistakes.is_dir():
+        mistakes.mkdir(parents=True)
+        created.append(mistakes)
+    return Scaffolded(load_course(course.root).find(name), created, renamed, started)
 
 
 def _check_name(course: Course, name: str) -> None:
