@@ -66,9 +66,9 @@ def test_csv(graded):
     rows = {r["submission"]: r for r in csv.DictReader((root / "out.csv").open())}
     assert set(rows) == set(EXPECTED)
     assert rows["ann"]["exercises_passed"] == "4" and rows["ann"]["steps_passed"] == "9"
-    assert rows["bob"]["02_double"] == "failed" and rows["bob"]["02_double_steps"] == "2"
-    assert rows["cyd"]["01_add"] == "timeout" and rows["eve"]["01_add"] == "timeout"
-    assert rows["dee"]["01_add"] == "crashed" and rows["dee"]["04_boom"] == "missing"
+    assert rows["bob"]["double"] == "failed" and rows["bob"]["double_steps_passed"] == "2"
+    assert rows["cyd"]["add"] == "timeout" and rows["eve"]["add"] == "timeout"
+    assert rows["dee"]["add"] == "crashed" and rows["dee"]["boom"] == "missing"
 
 
 def test_json_lines(graded):
@@ -93,6 +93,6 @@ def test_junit_xml(graded):
     assert by_name["ann"].get("failures") == "0" and by_name["ann"].get("errors") == "0"
     assert by_name["ann"].get("tests") == "9"
     assert by_name["bob"].get("failures") == "3"
-    timeout = by_name["cyd"].find("testcase[@classname='cyd.01_add']/error")
+    timeout = by_name["cyd"].find("testcase[@classname='cyd.add']/error")
     assert timeout.get("type") == "timeout" and "time limit" in timeout.get("message")
-    assert by_name["dee"].find("testcase[@classname='dee.04_boom']/error").get("type") == "missing"
+    assert by_name["dee"].find("testcase[@classname='dee.boom']/error").get("type") == "missing"

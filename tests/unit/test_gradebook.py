@@ -1,6 +1,7 @@
 """`kata grade`'s pure parts: finding submissions and rendering the table in every format."""
 
 import csv
+import dataclasses
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -73,13 +74,20 @@ def test_csv_json_and_junit(tmp_path):
         (tmp_path / name).write_text("")
     book = _book(tmp_path)
     rows = list(csv.DictReader(io.StringIO(to_csv(book))))
-    assert rows[0]["02_double"] == "failed" and rows[0]["02_double_steps"] == "1"
-    assert rows[1]["01_add"] == "timeout" and rows[1]["02_double"] == "missing"
+    assert rows[0]["double"] == "failed" and rows[0]["double_steps_passed"] == "1"
+    assert rows[0]["double_steps_total"] == "2" and rows[0]["double_number"] == "2"
+    assert rows[0]["score"] == "0.6667" and rows[0]["exercises_passed"] == "1"
+    assert rows[1]["add"] == "timeout" and rows[1]["double"] == "missing" and rows[1]["score"] == "0.0000"
+    assert rows[0]["path"] == "ann.py" and str(tmp_path) not in to_csv(book)
     objs = [json.loads(line) for line in to_json_lines(book).splitlines()]
     assert objs[1]["results"][1]["status"] == "missing" and objs[0]["exercises_passed"] == 1
     root = ET.fromstring(to_junit_xml(book).split("\n", 1)[1])
     assert root.get("tests") == "7" and root.get("failures") == "1" and root.get("errors") == "4"
-    failure = root.find("./testsuite[@name='ann']/testcase[@name='negative <&>']/failure")
+    case = root.find("./testsuite[@name='ann']/testcase[@name='negative <&>']")
+    assert case.get("classname") == "ann.double"
+    assert {p.get("name"): p.get("value") for p in case.find("properties")} == {
+        "exercise": "double", "number": "02", "step": "test_n"}
+    failure = case.find("failure")
     assert failure.get("message") == "AssertionError: 6 == -6?"
 
 
@@ -87,3 +95,39 @@ def test_headline_picks_the_line_that_says_what_went_wrong():
     assert headline("/t.py:3 in test\n    assert f()\n/me.py:2 in f\n    x\nValueError: no", "x") == "ValueError: no"
     assert headline("ran past its limit\nIt was here:\n/t.py:3 in test", "x") == "ran past its limit"
     assert headline("", "missing") == "missing"
+
+
+def test_csv_and_junit_keys_stay_when_an_exercise_is_inserted(tmp_path):
+    """Inserting an exercise renumbers the later ones: an LMS or a CI must see the same columns and names."""
+    for name in ("ann.py", "bob.py"):
+        (tmp_path / name).write_text("")
+    before = _book(tmp_path)
+    moved = dataclasses.replace(DOUBLE, number=3)
+    result = dataclasses.replace(before.rows[0].results[1], id="03")
+    after = Gradebook(COURSE, [ADD, moved], [Row(before.rows[0].submission, [before.rows[0].results[0], result])],
+                      1.0, 1)
+    old_rows = list(csv.DictReader(io.StringIO(to_csv(before))))
+    new_rows = list(csv.DictReader(io.StringIO(to_csv(after))))
+    keys = [k for k in old_rows[0] if not k.endswith("_number")]
+    assert [k for k in new_rows[0] if not k.endswith("_number")] == keys
+    assert [new_rows[0][k] for k in keys] == [old_rows[0][k] for k in keys]
+    assert (old_rows[0]["double_number"], new_rows[0]["double_number"]) == ("2", "3")
+    cases = lambda book: [(c.get("classname"), c.get("name")) for c in  # noqa: E731
+                          ET.fromstring(to_junit_xml(book).split("\n", 1)[1]).iter("testcase")]
+    assert cases(after) == cases(before)[:3]
+
+
+def test_json_and_junit_give_paths_relative_to_the_folder_graded(tmp_path):
+    (tmp_path / "class").mkdir()
+    for name in ("ann.py", "bob.py"):
+        (tmp_path / "class" / name).write_text("")
+    subs = find_submissions([tmp_path / "class"], COURSE)
+    where = f"{tmp_path}/class/ann.py:3 in double\nAssertionError: no"
+    failed = CheckResult("02", "double", f"ann: {tmp_path}/class/ann.py", "failed",
+                         [StepResult(1, "test_n", "negative", "failed", where)])
+    book = Gradebook(COURSE, [DOUBLE], [Row(subs[0], [failed])], 1.0, 1)
+    text = to_json_lines(book) + to_junit_xml(book) + to_csv(book)
+    assert str(tmp_path) not in text
+    obj = json.loads(to_json_lines(book))
+    assert obj["path"] == "ann.py" and obj["results"][0]["steps"][0]["message"].startswith("ann.py:3 in double")
+    assert obj["results"][0]["number"] == 2 and obj["results"][0]["steps_total"] == 1 and obj["score"] == 0.0

@@ -1,6 +1,10 @@
 """Renders a Gradebook: a terminal table, CSV, JSON Lines, or JUnit XML for CI and classroom tools.
 
-Pure functions returning strings; the CLI decides where they go.
+Everything an LMS or a CI stores is keyed by the exercise's name, which never
+changes once shipped, not by its number, which changes when an exercise is
+inserted before it: the number is a field of its own. Paths are relative to the
+folder graded, so no output carries the grader's own folders. Pure functions
+returning strings; the CLI decides where they go.
 """
 
 from __future__ import annotations
@@ -8,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 
@@ -52,18 +57,55 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def graded_folder(book: Gradebook) -> str:
+    """The folder the submissions were graded in: what every path in the output is relative to."""
+    parents = [str(row.submission.path.parent) for row in book.rows]
+    try:
+        return os.path.commonpath(parents) if parents else ""
+    except ValueError:  # paths on different drives
+        return ""
+
+
+def relative(book: Gradebook, text: str, base: str | None = None) -> str:
+    """`text` with the absolute paths of the graded folder and of the course taken out of every path in it:
+    a submission's file reads `ann/01_add.py`, a check's `checks/test_01_add.py`."""
+    base = graded_folder(book) if base is None else base
+    for folder in (base, str(book.course.root)):
+        if folder and folder != os.sep:
+            text = text.replace(folder.rstrip(os.sep) + os.sep, "")
+    return text
+
+
+def submission_path(book: Gradebook, row: Row, base: str | None = None) -> str:
+    base = graded_folder(book) if base is None else base
+    return os.path.relpath(row.submission.path, base) if base else row.submission.path.name
+
+
+def score(row: Row) -> float:
+    """The share of all steps that pass, 0.0 to 1.0."""
+    return round(row.steps_passed / row.steps_total, 4) if row.steps_total else 0.0
+
+
 def row_to_json(book: Gradebook, row: Row) -> dict:
+    base = graded_folder(book)
     results = []
     for result in row.results:
         data = result.to_json()
-        data["message"] = result.message
+        data["number"] = int(data["id"])
+        data["target"] = relative(book, data["target"], base)
+        data["message"] = relative(book, result.message, base)
+        for step in data["steps"]:
+            step["message"] = relative(book, step["message"], base)
+        data["steps_total"] = len(result.steps)
+        data["steps_passed"] = result.steps_passed
         if result.name in row.missing:
             data["status"] = MISSING
         results.append(data)
     return {
         "submission": row.submission.label,
-        "path": str(row.submission.path),
+        "path": submission_path(book, row, base),
         "course": book.course.name,
+        "score": score(row),
         "exercises_passed": row.exercises_passed,
         "exercises_total": len(book.exercises),
         "steps_passed": row.steps_passed,
@@ -79,18 +121,20 @@ def to_json_lines(book: Gradebook) -> str:
 
 
 def to_csv(book: Gradebook) -> str:
-    """One row per submission: totals, then per exercise its status and the steps that passed."""
+    """One row per submission: its score and totals, then per exercise, keyed by name: its status, the
+    steps that passed, its steps in all and its number (its place in the course, which may change)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    head = ["submission", "path", "exercises_passed", "exercises_total", "steps_passed", "steps_total"]
+    head = ["submission", "path", "score", "exercises_passed", "exercises_total", "steps_passed", "steps_total"]
     for ex in book.exercises:
-        head += [f"{ex.id}_{ex.name}", f"{ex.id}_{ex.name}_steps"]
+        head += [ex.name, f"{ex.name}_steps_passed", f"{ex.name}_steps_total", f"{ex.name}_number"]
     writer.writerow(head)
+    base = graded_folder(book)
     for row in book.rows:
-        line = [row.submission.label, str(row.submission.path), row.exercises_passed, len(book.exercises),
-                row.steps_passed, row.steps_total]
-        for result in row.results:
-            line += [row.status_of(result), result.steps_passed]
+        line = [row.submission.label, submission_path(book, row, base), f"{score(row):.4f}", row.exercises_passed,
+                len(book.exercises), row.steps_passed, row.steps_total]
+        for ex, result in zip(book.exercises, row.results):
+            line += [row.status_of(result), result.steps_passed, len(result.steps), ex.number]
         writer.writerow(line)
     return out.getvalue()
 
@@ -112,19 +156,25 @@ def _clean(text: str) -> str:
 
 
 def to_junit_xml(book: Gradebook) -> str:
-    """JUnit XML: a testsuite per submission, a testcase per step (classname: submission.NN_name)."""
+    """JUnit XML: a testsuite per submission, a testcase per step. A testcase's classname is
+    `submission.exercise_name` and its name the step's title; its properties give the exercise's name
+    and number and the step's function name."""
     suites = ET.Element("testsuites", name=f"kata grade: {book.course.name}")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    base = graded_folder(book)
     for row in book.rows:
         suite = ET.SubElement(suites, "testsuite", name=_clean(row.submission.label))
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for result in row.results:
             status = row.status_of(result)
             for step in result.steps:
-                case = ET.SubElement(suite, "testcase", classname=_clean(f"{row.submission.label}.{result.id}_{result.name}"),
+                case = ET.SubElement(suite, "testcase", classname=_clean(f"{row.submission.label}.{result.name}"),
                                      name=_clean(step.title or step.name), time=f"{step.duration_s:.3f}")
+                properties = ET.SubElement(case, "properties")
+                for key, value in (("exercise", result.name), ("number", result.id), ("step", step.name)):
+                    ET.SubElement(properties, "property", name=key, value=_clean(value))
                 counts["tests"] += 1
-                message = _clean(step.message or result.message)
+                message = _clean(relative(book, step.message or result.message, base))
                 if step.outcome == "passed":
                     continue
                 if step.outcome == "failed":
