@@ -129,7 +129,9 @@ class Watch:
         if not later:
             self.say("That was the last exercise. Congratulations!")
             return
-        self.check(later[0], trigger="key")
+        # the next one still to do, past any already done or skipped; else simply the next one
+        todo = [e for e in later if not self.progress.is_finished(e.name)]
+        self.check((todo or later)[0], trigger="key")
 
     def hint(self) -> None:
         ex = self.current
