@@ -267,6 +267,8 @@ def solution_cmd(ident: str, yes: bool) -> None:
     """Show the solution: freely once the exercise is done; before that, only if you confirm."""
     ws = find_workspace()
     ex = ws.course.find(ident)
+    if not ws.course.ships_solutions:
+        raise ws.course.no_solutions(ex)
     progress = _load_progress(ws)
     if progress.get(ex.name).status != DONE and not yes:
         if not _confirmed(f"{ex.id} {ex.name} is not done yet. Show the solution anyway?",
@@ -339,9 +341,11 @@ def skip_cmd(ident: str | None) -> None:
 @click.option("--mutants", type=click.IntRange(0, 100), default=None,
               help="Mutants of each solution run to prove every step can fail (default: 6; 0 turns it off).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (a step that no mutant or mistake fails).")
+@click.option("--solutions", "solutions", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="The folder of NN_name.py solutions, for a course published without its solutions/.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None, jobs: int | None,
-               mutants: int | None, strict: bool, as_json: bool) -> None:
+               mutants: int | None, strict: bool, solutions: Path | None, as_json: bool) -> None:
     """For instructors and CI: prove the course checks itself. Exit 1 on any problem.
 
     Every solution passes, with several seeds and within its time budget; every
@@ -350,7 +354,12 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
     """
     from kata.dev.verify import DEFAULT_SEEDS, verify_course
 
-    course = _course_from(course_spec)
+    course = _course_from(course_spec, solutions)
+    if not course.ships_solutions:
+        raise KataError(f"The course in {course.root} has no solutions/ folder, so verify has no right answer "
+                        "to prove the checks with.",
+                        "Give the solutions kept in the course's own repository: "
+                        "`kata verify --course PATH|NAME --solutions DIR`.")
     exercises = [course.find(i) for i in ids] if ids else None
 
     def show(verdict) -> None:
@@ -385,20 +394,22 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
     sys.exit(0 if verdict.ok else 1)
 
 
-def _course_from(course_spec: str | None) -> Course:
-    """`--course` if given; else the course of the current folder, of the workspace, or the bundled one."""
+def _course_from(course_spec: str | None, solutions: Path | None = None) -> Course:
+    """`--course` if given; else the course of the current folder, of the workspace, or the bundled one.
+    `solutions`: a folder of solutions to use instead of the course's own (`verify --solutions`)."""
     from kata.courses import resolve
 
     if course_spec is not None:
-        return load_course(resolve(course_spec))
+        return load_course(resolve(course_spec), solutions)
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "kata.toml").is_file():
-            return load_course(folder)
+            return load_course(folder, solutions)
     try:
-        return find_workspace().course
+        course = find_workspace().course
+        return load_course(course.root, solutions) if solutions else course
     except KataError:
-        return load_course(bundled_course_dir())
+        return load_course(bundled_course_dir(), solutions)
 
 
 @cli.command("new")

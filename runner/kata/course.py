@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kata.errors import KataError
@@ -36,6 +36,7 @@ class Exercise:
     preload: tuple[str, ...] = ()  # libraries the warm worker imports before forking
     budget: float = DEFAULT_BUDGET_S  # seconds the solution's checks may take; `kata verify` enforces it
     stub_may_pass: tuple[str, ...] = ()  # steps allowed to pass on the stub (e.g. testing code the stub gives)
+    solutions_dir: Path | None = None  # where the solutions are, when not in the course's solutions/ (`--solutions`)
 
     @property
     def id(self) -> str:
@@ -55,7 +56,7 @@ class Exercise:
 
     @property
     def solution(self) -> Path:
-        return self.root / "solutions" / self.filename
+        return (self.solutions_dir or self.root / "solutions") / self.filename
 
     def target(self, kind: str) -> Path:
         """The course's own file of `kind` ("exercises" or "solutions")."""
@@ -68,6 +69,7 @@ class Course:
     name: str
     title: str
     exercises: tuple[Exercise, ...] = field(default_factory=tuple)
+    ships_solutions: bool = True  # False: a course published without solutions/ (learners still use it)
 
     def find(self, ident: str) -> Exercise:
         """Resolve `05`, `5` or a name to an exercise, or say which ids exist."""
@@ -86,10 +88,22 @@ class Course:
     def index(self, ex: Exercise) -> int:
         return ex.number - 1
 
+    def no_solutions(self, ex: Exercise) -> KataError:
+        """What `kata solution` says in a course published without its solutions."""
+        return KataError(f"The course {self.title!r} ships no solutions, so there is none to show for {ex.id} {ex.name}.",
+                         f"`kata hint {ex.id}` gives a nudge; the course's author keeps the solutions elsewhere.")
 
-def load_course(root: Path) -> Course:
-    """Read and validate the manifest at `root`; every error names the file and the fix."""
+
+def load_course(root: Path, solutions: Path | None = None) -> Course:
+    """Read and validate the manifest at `root`; every error names the file and the fix.
+
+    A course may be published without its solutions/ folder: learners need only the stubs and
+    the checks. `solutions` names the folder of solutions to use instead (`kata verify --solutions`)."""
     root = Path(root).resolve()
+    if solutions is not None:
+        solutions = Path(solutions).resolve()
+        if not solutions.is_dir():
+            raise KataError(f"{solutions} is not a folder.", "Give --solutions the folder that holds NN_name.py solutions.")
     path = root / MANIFEST
     if not path.is_file():
         raise KataError(
@@ -113,11 +127,14 @@ def load_course(root: Path) -> Course:
     seen: dict[str, int] = {}
     for number, entry in enumerate(entries, start=1):
         exercises.append(_parse_entry(path, root, number, entry, seen))
+    if solutions is not None:
+        exercises = [replace(ex, solutions_dir=solutions) for ex in exercises]
     course = Course(
         root=root,
         name=str(data.get("name", root.name)),
         title=str(data.get("title", data.get("name", root.name))),
         exercises=tuple(exercises),
+        ships_solutions=solutions is not None or (root / "solutions").is_dir(),
     )
     _check_files(course)
     return course
@@ -162,10 +179,11 @@ def _parse_entry(path: Path, root: Path, number: int, entry: object, seen: dict[
 
 def _check_files(course: Course) -> None:
     for ex in course.exercises:
-        for path in (ex.stub, ex.checks, ex.solution):
+        for path in (ex.stub, ex.checks, ex.solution) if course.ships_solutions else (ex.stub, ex.checks):
             if not path.is_file():
+                shown = path.relative_to(course.root) if path.is_relative_to(course.root) else path
                 raise KataError(
-                    f"{course.root / MANIFEST}: exercise {ex.id} {ex.name!r} needs {path.relative_to(course.root)}, which is missing.",
+                    f"{course.root / MANIFEST}: exercise {ex.id} {ex.name!r} needs {shown}, which is missing.",
                     "Create the file, or fix the exercise's name or place in kata.toml (files are named NN_name.py).",
                 )
         if not step_names(ex.checks):
@@ -177,7 +195,7 @@ def _check_files(course: Course) -> None:
 
 def stray_files(course: Course) -> list[Path]:
     """Python files under exercises/, checks/ or solutions/ that no manifest entry owns."""
-    owned = {p for ex in course.exercises for p in (ex.stub, ex.checks, ex.solution)}
+    owned = {p for ex in course.exercises for p in (ex.stub, ex.checks, ex.solution, ex.root / "solutions" / ex.filename)}
     strays = []
     for folder in ("exercises", "checks", "solutions"):
         base = course.root / folder
