@@ -26,3 +26,10 @@ def test_different_lengths_are_refused(exercise):
     """vectors of different lengths raise ValueError"""
     with pytest.raises(ValueError):
         exercise.dot([1.0, 2.0, 3.0], [1.0, 2.0])
+
+
+def test_inputs_are_left_alone(exercise):
+    """the caller's lists are left as they were"""
+    u, v = [1.0, 2.0], [3.0, 4.0]
+    exercise.dot(u, v)
+    assert (u, v) == ([1.0, 2.0], [3.0, 4.0]), f"dot changed its inputs: they are now {u} and {v}"

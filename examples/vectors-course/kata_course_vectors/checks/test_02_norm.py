@@ -21,3 +21,10 @@ def test_zero_vector(exercise):
     """the zero vector has length 0"""
     got = exercise.norm([0.0, 0.0, 0.0])
     assert got == 0.0, f"expected 0.0, got {got!r}"
+
+
+def test_input_is_left_alone(exercise):
+    """the caller's list is left as it was"""
+    v = [3.0, 4.0]
+    exercise.norm(v)
+    assert v == [3.0, 4.0], f"norm changed its input: it is now {v}"
