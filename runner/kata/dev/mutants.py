@@ -149,6 +149,8 @@ def _kata_mutant_change(kind, value):
                 return new.clone().requires_grad_(True)
             if new.shape == value.shape:
                 return value - value.detach() + new  # keeps the graph, changes the value
+            if kind == "transpose":
+                return value.transpose(-1, -2)
         return new
     if numpy is not None and isinstance(value, numpy.ndarray):
         if value.size == 0:
