@@ -31,7 +31,8 @@ VALUE_KINDS = ("zeros", "negate", "constant", "transpose")
 MARKED = (*VALUE_KINDS, "touch")
 # Which value mutations come first when the cap leaves room for only some: the likeliest slips first,
 # then those that catch shape steps (transpose) and input-unchanged steps (touch).
-ORDER = ("first_arg", "zeros", "negate", "transpose", "touch", "constant")
+ORDER = ("first_arg", "zeros", "constant", "transpose", "touch", "negate")
+GUARDS = ("transpose", "touch")  # they fail steps the blunter changes pass: shapes, inputs left as they were
 GUARDS = ("transpose", "touch")  # they fail steps the blunt changes do not: shapes, inputs left unchanged  # changes that happen at run time, and may change nothing
 DESCRIBE = {
     "first_arg": "returns its first argument",

@@ -387,13 +387,18 @@ def _failed(step: StepResult) -> bool:
     return step.outcome not in (PASSED, SKIPPED) and not step.message.startswith("not run:")
 
 
+# Mutants in a row that ran every step and failed none still open: after this many, the rest stop at
+# their first failure (but transposing and changing an input, which reach other steps, still run them all).
+STALE_RUNS = 3
+
+
 def run_mutants(engine: Engine, verdict: ExerciseVerdict, mistakes: list[tuple],
                 limit: int = mutation.MAX_MUTANTS) -> dict[str, list[str]]:
     """Run the solution's mutants; returns, for every step, what fails it (mistakes and mutants).
 
     A kill needs only the first failure, but which steps fail needs every step: so a mutant runs
-    every step while some step has not failed on anything yet, and stops at its first failure once
-    every step has. A run that went through every step also tells which run-time changes applied
+    every step while some step has not failed on anything yet (and the mutants before it keep
+    failing new ones), and stops at its first failure once every step has. A run that went through every step also tells which run-time changes applied
     to the function's values: a later mutant whose change cannot apply (a transposed scalar) is
     not run, and not scored."""
     ex = verdict.exercise
@@ -413,18 +418,21 @@ def run_mutants(engine: Engine, verdict: ExerciseVerdict, mistakes: list[tuple],
     quick = dataclasses.replace(ex, timeout=min(ex.timeout, max(2.0, 5 * slowest + 1)))
     exempt = set(ex.stub_may_pass) | set(verdict.stub_passing_steps)
     learned: dict[str, set[str]] = {}  # function -> the run-time changes that applied to its values
+    stale = 0
     with tempfile.TemporaryDirectory(prefix="kata-mutants-") as folder:
         for mutant, path, mark in mutation.write(made, Path(folder), ex.filename):
             if mutant.marks and mutant.where in learned and mutant.operator not in learned[mutant.where]:
                 verdict.mutants.append(MutantRun(mutant.label, "not applicable", False))
                 continue
             open_steps = {n for n in steps if not failed_by[n] and n not in exempt}
-            full = bool(open_steps)
+            full = bool(open_steps) and (stale < STALE_RUNS or mutant.operator in mutation.GUARDS)
             result = engine.check(CheckRequest(quick, path, f"mutant: {mutant.label}", first_failure_only=not full))
             kinds = mutation.applied(mark)
             if mutant.marks and (full or result.status == PASSED):
                 learned.setdefault(mutant.where, set()).update(kinds)
             failed = [s.name for s in result.steps if _failed(s)]
+            if full:
+                stale = 0 if open_steps & set(failed) else stale + 1
             counted = result.status != PASSED or not mutant.marks or mutant.operator in kinds
             verdict.mutants.append(MutantRun(mutant.label, result.status, counted, failed, not full,
                                              result.duration_s))
