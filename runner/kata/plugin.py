@@ -52,6 +52,7 @@ class _State:
     target_file: Path | None
     events_fd: int | None
     judge_fd: int | None = None  # judged mode: `exercise` is a proxy to the learner's sandboxed process
+    reported: set[str] = field(default_factory=set)  # libraries already named in an IMPORTS event
     steps: dict[str, int] = field(default_factory=dict)  # nodeid -> index
     outcome: dict[str, tuple[str, str]] = field(default_factory=dict)  # nodeid -> (outcome, message)
     cause: dict[str, Cause] = field(default_factory=dict)  # nodeid -> why it did not run
@@ -191,6 +192,10 @@ def _remote_exercise(state: _State, target: Path, module_name: str):
             pytest.fail(f"{target} called sys.exit({code}) while being imported.\n"
                         "Remove it, or move it under `if __name__ == \"__main__\":`.", pytrace=False)
         pytest.fail(f"{target} does not import:\n{fixture.describe_remote(exc)}", pytrace=False)
+    imported = [n for n in fixture.channel(state.judge_fd, target).imports if n not in state.reported]
+    if imported:  # the worker preloads them in the sandbox for the next run (it checks the names)
+        state.reported.update(imported)
+        state.emit(Event(EventKind.IMPORTS, names=sorted(imported)))
     _seed()
     return module
 

@@ -244,8 +244,12 @@ class Worker:
             if self.judge is not None:
                 self.judge.close()
             self.judge = JudgeSandbox(require_bwrap=request.require_sandbox)
+        if "torch" not in sys.modules:  # the judge's side rebuilds tensors and runs remote autograd
+            child_mod.preload(["torch"])
+            gc.collect()
+            gc.freeze()
         try:
-            self.judge.preload(sorted(set(request.preload) | self.learned | {"numpy"}))
+            self.judge.preload(sorted(set(request.preload) | self.learned))
             self.sandbox.spared = {self.judge.pid} if self.judge.pid else set()
             sock = self.judge.open_run(request.memory_mb, math.ceil(request.run_timeout) + 5)
         except SandboxError as exc:

@@ -51,6 +51,8 @@ def describe_remote(exc: BaseException) -> str:
     if isinstance(exc, LearnerProcessGone):
         return str(exc)
     info = getattr(exc, "__kata_remote__", {}) or {}
+    if info.get("told"):
+        return info["told"]
     try:
         text = str(exc)
     except Exception:

@@ -38,6 +38,7 @@ def op_load(server, request: dict, blobs: list[bytes]) -> Any:
         server.prints.clear()
         server.gens.clear()
         server.ptrs.clear()
+        server.acked.clear()
     return load(server, str(request["source"]), str(request["path"]), str(request["name"]))
 
 

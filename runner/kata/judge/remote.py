@@ -56,6 +56,8 @@ class Channel:
         self.ids: dict[int, int] = {}  # id(tensor) -> shared id, for tensors made here
         self.handles: dict[int, Handle] = {}
         self.next_id = -1
+        self.rng_seen: tuple | None = None  # the generators' state as the learner's process last knows it
+        self.imports: list[str] = []  # heavy libraries the learner's file imports, as its process reports
 
     # -- requests --------------------------------------------------------------
     def request(self, op: str, **fields: Any) -> Any:
@@ -66,8 +68,11 @@ class Channel:
                                 for k, v in fields.items()}}
         header["sync"] = self._dirty(blobs)
         header["grad"] = torch.is_grad_enabled()
+        sent_rng = None
         if op in CODE_OPS:
-            header["rng"] = rng.capture(blobs)
+            sent_rng = rng.snapshot()
+            if sent_rng != self.rng_seen:
+                header["rng"] = rng.encode(sent_rng, blobs)
         try:
             wire.send(self.sock, header, blobs)
             reply, got = wire.recv(self.sock)
@@ -77,13 +82,17 @@ class Channel:
         except BaseException:  # a step timeout lands here while we wait: the answer may still come
             self.broken = "not run: an earlier step timed out while your code was running"
             raise
+        if op == "load" and isinstance(reply.get("imports"), list):
+            self.imports = [str(n) for n in reply["imports"]][:20]
         if "died" in reply:
             self.broken = died_message(reply["died"])
             raise LearnerProcessGone(self.broken)
         try:
             self._apply(reply.get("sync", []), got)
             if "rng" in reply:
-                rng.restore(reply["rng"], got)
+                self.rng_seen = rng.restore(reply["rng"], got)
+            elif sent_rng is not None:
+                self.rng_seen = sent_rng
             value = None if "error" in reply else self.dec(reply.get("value"), got)
         except (wire.WireError, KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
             self.broken = f"the process running your code sent a malformed answer ({type(exc).__name__})"
@@ -352,7 +361,9 @@ def rebuild_exception(info: Any) -> BaseException:
             exc = cls(message)
         except Exception:
             exc = RemoteError(f"{name}: {message}")
-    exc.__kata_remote__ = {"type": name, "frames": where, "code": info.get("code")}  # type: ignore[attr-defined]
+    told = info.get("told")
+    exc.__kata_remote__ = {"type": name, "frames": where, "code": info.get("code"),  # type: ignore[attr-defined]
+                           "told": told if isinstance(told, str) else ""}
     return exc
 
 

@@ -1,8 +1,9 @@
-"""The random generators' state, carried with each call, so judge and learner share one stream.
+"""The random generators' state, carried between judge and learner, so they share one stream.
 
 In local mode a check and the learner's code draw from the same generators.
-In judged mode they live in two processes; sending the state along with every
-call that runs code keeps every draw where it would have been.
+In judged mode they live in two processes; the state travels with a message
+whenever it changed since the other side last saw it, which keeps every draw
+where it would have been without sending 7 KB with every attribute read.
 """
 
 from __future__ import annotations
@@ -11,24 +12,35 @@ import random
 import sys
 from typing import Any
 
+Snapshot = tuple
 
-def capture(blobs: list[bytes]) -> dict:
-    state: dict[str, Any] = {}
-    version, internal, gauss = random.getstate()
-    state["py"] = [version, list(internal), gauss]
+
+def snapshot() -> Snapshot:
+    """The state of Python's, torch's and numpy's global generators (those that are loaded)."""
     torch = sys.modules.get("torch")
-    if torch is not None:
-        blobs.append(bytes(torch.get_rng_state().numpy().tobytes()))
+    numpy_state = None
+    if "numpy.random" in sys.modules:
+        name, keys, pos, has_gauss, cached = sys.modules["numpy"].random.get_state()
+        numpy_state = (name, keys.tobytes(), int(pos), int(has_gauss), float(cached))
+    return (random.getstate(), bytes(torch.get_rng_state().numpy()) if torch is not None else None, numpy_state)
+
+
+def encode(snap: Snapshot, blobs: list[bytes]) -> dict:
+    (version, internal, gauss), torch_state, numpy_state = snap
+    state: dict[str, Any] = {"py": [version, list(internal), gauss]}
+    if torch_state is not None:
+        blobs.append(torch_state)
         state["torch"] = len(blobs) - 1
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and "numpy.random" in sys.modules:
-        name, keys, pos, has_gauss, cached = numpy.random.get_state()
-        state["np"] = [name, [int(k) for k in keys], int(pos), int(has_gauss), float(cached)]
+    if numpy_state is not None:
+        import numpy
+
+        name, keys, pos, has_gauss, cached = numpy_state
+        state["np"] = [name, numpy.frombuffer(keys, dtype=numpy.uint32).tolist(), pos, has_gauss, cached]
     return state
 
 
-def restore(state: Any, blobs: list[bytes]) -> None:
-    """Set the generators from `state`; anything malformed raises ValueError or TypeError."""
+def restore(state: Any, blobs: list[bytes]) -> Snapshot:
+    """Set the generators from `state`; returns the snapshot now in force. Malformed: ValueError/TypeError."""
     if not isinstance(state, dict):
         raise ValueError("the random state is not an object")
     if "py" in state:
@@ -50,3 +62,4 @@ def restore(state: Any, blobs: list[bytes]) -> None:
         if name != "MT19937" or not isinstance(keys, list) or len(keys) != 624:
             raise ValueError("a malformed numpy random state")
         numpy.random.set_state((name, numpy.array(keys, dtype=numpy.uint32), int(pos), int(has_gauss), float(cached)))
+    return snapshot()

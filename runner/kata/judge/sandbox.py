@@ -108,6 +108,7 @@ class Sandbox:
         self.control: socket.socket | None = None
         self.isolation = ""
         self.preloaded: set[str] = set()
+        self.cleaning = False  # an `end` was sent; its answer is read before the next request
 
     def start(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -140,10 +141,16 @@ class Sandbox:
     def pid(self) -> int | None:
         return self.proc.pid if self.proc is not None else None
 
-    def _ask(self, header: dict, fds: list[int] | None = None) -> dict:
+    def _ask(self, header: dict, fds: list[int] | None = None, wait: bool = True) -> dict:
         assert self.control is not None
         try:
+            if self.cleaning:  # the last run's cleanup must be over before anything else starts
+                self.cleaning = False
+                wire.recv(self.control)
             wire.send(self.control, header)
+            if not wait:
+                self.cleaning = True
+                return {}
             if fds:
                 socket.send_fds(self.control, [b"F"], fds)
             reply, _ = wire.recv(self.control)
@@ -170,11 +177,15 @@ class Sandbox:
         return judge
 
     def end_run(self) -> None:
-        """Kill whatever the run left running in the sandbox, and wait until it is gone."""
+        """Have the zygote kill whatever the run left; the next request waits until that is done.
+
+        Not waiting here lets the cleanup overlap with the worker sending this run's verdict.
+        """
         if self.control is not None:
-            self._ask({"op": "end"})
+            self._ask({"op": "end"}, wait=False)
 
     def close(self) -> None:
+        self.cleaning = False
         control, self.control = self.control, None
         if control is not None:
             control.close()

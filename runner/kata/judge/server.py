@@ -54,6 +54,11 @@ class Server:
         self.ptrs: dict[int, int] = {}
         self.next_id = 1
         self.module: types.ModuleType | None = None
+        self.limit: Any = None  # applies the run's limits; called once, before any learner code runs
+        self.rng_seen: tuple | None = None  # the generators' state as the judge last knows it
+        self.imports: list[str] = []  # heavy libraries the learner's file imports (for the worker to preload)
+        self.acked: set[int] = set()  # tensors whose contents the judge holds (sent in a delivered reply)
+        self.sending: set[int] = set()  # tensors sent in the reply being built
 
     # -- ids ---------------------------------------------------------------
     def _register(self, obj: Any, rid: int | None = None) -> int:
@@ -68,8 +73,7 @@ class Server:
 
     # -- learner values -> data ---------------------------------------------
     def enc(self, value: Any, blobs: list[bytes], depth: int = 0) -> Any:
-        import torch
-
+        torch = sys.modules.get("torch")  # never imported here for a course that does not use it
         if depth > MAX_DEPTH:
             raise ValueError("the value is nested too deeply to send")
         kind = type(value)
@@ -84,7 +88,7 @@ class Server:
             return number if math.isfinite(number) else {"t": "float", "v": repr(number)}
         if isinstance(value, str):
             return str.__str__(value)
-        if isinstance(value, torch.Tensor):
+        if torch is not None and isinstance(value, torch.Tensor):
             return self.enc_tensor(value, blobs)
         if isinstance(value, (list, tuple, set, frozenset)):
             tag = "list" if isinstance(value, list) else "tuple" if isinstance(value, tuple) else "set"
@@ -95,9 +99,9 @@ class Server:
         if isinstance(value, dict):
             return {"t": "dict", "k": [self.enc(k, blobs, depth + 1) for k in value],
                     "v": [self.enc(v, blobs, depth + 1) for v in value.values()]}
-        if isinstance(value, torch.dtype):
+        if torch is not None and isinstance(value, torch.dtype):
             return {"t": "dtype", "v": str(value).removeprefix("torch.")}
-        if isinstance(value, torch.device):
+        if torch is not None and isinstance(value, torch.device):
             return {"t": "device", "v": str(value)}
         if isinstance(value, (bytes, bytearray)):
             blobs.append(bytes(value))
@@ -122,8 +126,9 @@ class Server:
         import torch
 
         rid = self._register(tensor)
+        known = rid in self.acked
         plain = tensor if type(tensor) is torch.Tensor else torch.Tensor.as_subclass(tensor, torch.Tensor)
-        out = self._state(rid, plain, blobs)
+        out = self._state(rid, plain, blobs, self.prints.get(rid) if known else None)
         out.update(t="tensor", id=rid, param=isinstance(tensor, torch.nn.Parameter), leaf=plain.is_leaf)
         if with_deps and plain.requires_grad and not plain.is_leaf:
             out["deps"] = [self.enc_tensor(leaf, blobs, with_deps=False) for leaf in _leaves(plain)]
@@ -131,17 +136,18 @@ class Server:
 
     def _state(self, rid: int, plain: Any, blobs: list[bytes], before: tuple | None = None) -> dict:
         """A tensor's contents, requires_grad and .grad (each only if changed since `before`); remembered as sent."""
-        data = wire.tensor_to_bytes(plain)
-        now = _fingerprint(plain, data[2])
+        now = _fingerprint(plain)
         ptr = plain.data_ptr()
         if rid in self.ptrs and self.ptrs[rid] != ptr:
             self.gens[rid] = self.gens.get(rid, 0) + 1
         self.ptrs[rid] = ptr
         self.prints[rid] = now
+        self.sending.add(rid)
         out: dict = {"rg": plain.requires_grad, "gen": self.gens.get(rid, 0)}
         if before is None or before[0] != now[0]:
-            blobs.append(data[2])
-            out.update(dtype=data[0], shape=data[1], b=len(blobs) - 1)
+            dtype, shape, data = wire.tensor_to_bytes(plain)
+            blobs.append(data)
+            out.update(dtype=dtype, shape=shape, b=len(blobs) - 1)
         if before is not None and before[2] == now[2]:
             out["keep_grad"] = True
         else:
@@ -155,6 +161,8 @@ class Server:
 
     def changes(self, blobs: list[bytes]) -> list[dict]:
         """Every shared tensor that the learner's code changed since it was last sent or received."""
+        if not self.prints:
+            return []
         import torch
 
         out = []
@@ -164,7 +172,7 @@ class Server:
                 continue
             plain = tensor if type(tensor) is torch.Tensor else torch.Tensor.as_subclass(tensor, torch.Tensor)
             try:
-                now = _fingerprint(plain, wire.tensor_to_bytes(plain)[2])
+                now = _fingerprint(plain)
             except (TypeError, RuntimeError):
                 continue
             if now != before:
@@ -173,11 +181,11 @@ class Server:
 
     # -- judge data -> values -----------------------------------------------
     def dec(self, value: Any, blobs: list[bytes]) -> Any:
-        import torch
-
         if not isinstance(value, dict):
             return value
         tag = value["t"]
+        if tag in ("dtype", "device", "tensor"):
+            import torch
         if tag in ("list", "tuple", "set"):
             items = [self.dec(v, blobs) for v in value["v"]]
             return items if tag == "list" else tuple(items) if tag == "tuple" else set(items)
@@ -220,10 +228,12 @@ class Server:
 
         plain = tensor if type(tensor) is torch.Tensor else torch.Tensor.as_subclass(tensor, torch.Tensor)
         self.ptrs[rid] = plain.data_ptr()
-        self.prints[rid] = _fingerprint(plain, wire.tensor_to_bytes(plain)[2])
+        self.prints[rid] = _fingerprint(plain)
 
     def apply_sync(self, updates: list[dict], blobs: list[bytes]) -> None:
         """The judge changed shared tensors: make ours match, in place where the storage is the same."""
+        if not updates:
+            return
         import torch
 
         for update in updates:
@@ -251,40 +261,77 @@ class Server:
             except (wire.WireError, OSError):
                 return
             reply_blobs: list[bytes] = []
+            self.sending = set()
             reply = self.handle(request, blobs, reply_blobs)
             try:
                 wire.send(self.sock, reply, reply_blobs)
             except OSError:
                 return
+            if "error" not in reply or "sync" in reply:
+                self.acked |= self.sending
 
     def handle(self, request: dict, blobs: list[bytes], out_blobs: list[bytes]) -> dict:
-        import torch
+        import contextlib
 
         from kata.judge import ops, rng
 
+        torch = sys.modules.get("torch")
+
         op = request.get("op")
+        if self.limit is not None:
+            if op == "load":
+                self.imports = preload_imports(str(request.get("source", "")))
+            self.limit, limit = None, self.limit
+            limit()
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = out, err = _Capped(), _Capped()
         reply: dict = {}
+        quiet = False
         try:
             self.apply_sync(request.get("sync", []), blobs)
             if "rng" in request:
-                rng.restore(request["rng"], blobs)
-            with torch.set_grad_enabled(bool(request.get("grad", True))):
+                self.rng_seen = rng.restore(request["rng"], blobs)
+            quiet = op == "getattr" and _plain_attribute(self.objects.get(request.get("obj")), str(request.get("name")))
+            grad_mode = torch.set_grad_enabled(bool(request.get("grad", True))) if torch else contextlib.nullcontext()
+            with grad_mode:
                 value = ops.run(self, op, request, blobs)
             reply["value"] = self.enc(value, out_blobs)
         except BaseException as exc:  # the learner's code may raise anything, even SystemExit
+            self.sending.clear()  # a value half encoded never reaches the judge
             reply = {"error": describe(exc, self.module)}
         finally:
             sys.stdout, sys.stderr = saved
         try:
-            reply["sync"] = self.changes(out_blobs)
-            if op in RUNS_CODE:
-                reply["rng"] = rng.capture(out_blobs)
+            if op in RUNS_CODE and not (quiet and "error" not in reply):
+                reply["sync"] = self.changes(out_blobs)
+                now = rng.snapshot()
+                if now != self.rng_seen:
+                    reply["rng"] = rng.encode(now, out_blobs)
+                    self.rng_seen = now
         except BaseException as exc:
             reply = {"error": describe(exc, self.module)}
         reply["out"], reply["err"] = _text(out), _text(err)
+        if op == "load" and self.imports:
+            reply["imports"] = self.imports
         return reply
+
+
+def _plain_attribute(obj: Any, name: str) -> bool:
+    """Whether reading `obj.name` runs no Python code of the learner's (no property, no __getattr__)."""
+    import inspect
+
+    if obj is None or type(type(obj)).__getattribute__ is not type.__getattribute__:
+        return False
+    if type(obj).__getattribute__ not in (object.__getattribute__, types.ModuleType.__getattribute__,
+                                          type.__getattribute__):
+        return False
+    try:
+        found = inspect.getattr_static(obj, name)
+    except AttributeError:
+        return False
+    if isinstance(found, (types.FunctionType, staticmethod, classmethod, types.BuiltinFunctionType)):
+        return True
+    return not hasattr(type(found), "__get__")
 
 
 def _text(stream: _Capped) -> str:
@@ -292,16 +339,16 @@ def _text(stream: _Capped) -> str:
     return text + (f"\n… output cut: {stream.dropped} more characters" if stream.dropped else "")
 
 
-def _fingerprint(plain: Any, data: bytes) -> tuple:
+def _fingerprint(plain: Any) -> tuple:
     """(contents, requires_grad, grad): what must cross again when it changes."""
     grad = plain.grad if plain.is_leaf else None
     gsum = None
     if grad is not None:
         try:
-            gsum = (tuple(grad.shape), zlib.crc32(wire.tensor_to_bytes(grad)[2]))
+            gsum = (tuple(grad.shape), wire.checksum(grad))
         except TypeError:
             gsum = ("?",)
-    return ((plain.data_ptr(), tuple(plain.shape), str(plain.dtype), zlib.crc32(data)), plain.requires_grad, gsum)
+    return ((plain.data_ptr(), tuple(plain.shape), str(plain.dtype), wire.checksum(plain)), plain.requires_grad, gsum)
 
 
 def _leaves(tensor: Any) -> list:
@@ -334,11 +381,51 @@ def describe(exc: BaseException, module: types.ModuleType | None) -> dict:
         "message": message[:20000],
         "frames": [[f.filename, f.lineno or 0, f.name, (f.line or "")[:300]] for f in frames[-20:]],
     }
+    if learner and not isinstance(exc, (SystemExit, KeyboardInterrupt)):
+        try:  # the same learner-facing account as local mode; it needs this process's frames and locals
+            from pathlib import Path
+
+            from kata.feedback.failures import describe_exception
+
+            info["told"] = describe_exception(exc, [Path(learner)], learner_file=Path(learner))[:20000]
+        except BaseException:
+            pass
     if isinstance(exc, SyntaxError):
         info["syntax"] = [exc.filename, exc.lineno, exc.offset, exc.text, exc.msg]
     if isinstance(exc, SystemExit):
         info["code"] = repr(exc.code)[:200]
     return info
+
+
+PRELOADABLE = ("numpy", "torch", "einops", "jaxtyping", "torchvision", "tqdm", "sklearn")
+
+
+def preload_imports(source: str) -> list[str]:
+    """Import the heavy libraries the learner's file imports, before the memory limit applies.
+
+    Mapping torch's shared libraries takes more address space than any check needs;
+    importing them first keeps the limit about the learner's own allocations.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found = []
+    for node in tree.body:
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                 else [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+        for name in names:
+            top = name.split(".")[0]
+            if top in PRELOADABLE:
+                found.append(top)
+                if top not in sys.modules:
+                    try:
+                        __import__(top)
+                    except Exception:
+                        pass
+    return sorted(set(found))
 
 
 def load(server: Server, source: str, path: str, name: str) -> types.ModuleType:

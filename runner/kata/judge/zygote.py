@@ -19,11 +19,9 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 
 from kata.judge import wire
 
-HEAVY = ("numpy", "torch", "einops", "jaxtyping", "beartype", "tqdm", "numpy.random", "kata.feedback.shapecheck")
 
 
 def _prctl(option: int, value: int) -> None:
@@ -57,31 +55,25 @@ def descendants(root: int) -> list[int]:
 
 
 def kill_all_below(root: int) -> None:
-    """SIGKILL and reap everything below `root` (the zygote, a subreaper) until nothing is left."""
+    """SIGKILL and reap everything below `root` (the zygote, a subreaper) until nothing is left.
+
+    Killed grandchildren are reparented to us (we are a subreaper), so after each
+    round of kills, waiting for our own children collects them all.
+    """
     for _ in range(200):
         pids = descendants(root)
         if not pids:
-            break
+            return
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        _reap(0.01)
-    _reap(0)
-
-
-def _reap(wait_s: float) -> None:
-    end = time.monotonic() + wait_s
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            if time.monotonic() >= end:
-                return
-            time.sleep(0.002)
+        for pid in pids:
+            try:
+                os.waitpid(pid, 0)  # ours (directly, or reparented): gone within moments of SIGKILL
+            except ChildProcessError:
+                pass  # not our child (yet), or reaped by the death reporter
 
 
 def limit(memory_mb: int, cpu_s: int) -> list[str]:
@@ -125,10 +117,12 @@ def serve_run(conn: socket.socket, request: dict, tmp: str) -> int:
     sys.dont_write_bytecode = True
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
-    limit(int(request.get("memory_mb", 3072)), int(request.get("cpu_s", 60)))
     from kata.judge.server import Server
 
-    Server(conn).serve()
+    server = Server(conn)
+    # The limits apply once the libraries the learner's file imports are loaded (see Server.prepare).
+    server.limit = lambda: limit(int(request.get("memory_mb", 3072)), int(request.get("cpu_s", 60)))
+    server.serve()
     return 0
 
 
@@ -139,6 +133,10 @@ def main(argv: list[str]) -> None:
     _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the worker
     me = os.getpid()
     base = tempfile.gettempdir()
+    import inspect  # noqa: F401  what every run's server needs, imported once here
+
+    from kata.feedback import failures  # noqa: F401
+    from kata.judge import ops, rng, server  # noqa: F401
     current_tmp = ""
     while True:
         try:
@@ -148,12 +146,16 @@ def main(argv: list[str]) -> None:
             return
         op = request.get("op")
         if op == "preload":
-            for name in request.get("names", []):
-                if name in HEAVY or name in ("torchvision", "sklearn"):
-                    try:
-                        __import__(name)
-                    except Exception:
-                        pass
+            from kata.engine.child import preload  # the same libraries, with the same companions
+
+            preload([str(n) for n in request.get("names", [])])
+            if "torch" in sys.modules:
+                # torch.autograd.grad(..., grad_outputs=...) (the judge's backward) imports sympy through
+                # this module the first time: 1.3 s in every learner process, unless it is loaded here.
+                try:
+                    import torch.fx.experimental.symbolic_shapes  # noqa: F401
+                except Exception:
+                    pass
             import gc
 
             gc.collect()
