@@ -443,24 +443,29 @@ def run_mutants(engine: Engine, verdict: ExerciseVerdict, mistakes: list[tuple],
 
 
 def unfailable_problems(verdict: ExerciseVerdict, failed_by: dict[str, list[str]]) -> list[str]:
+    """One warning naming every step that nothing failed: no mutant, no catalogued mistake."""
     ex = verdict.exercise
     exempt = set(ex.stub_may_pass) | set(verdict.stub_passing_steps)
     titles = {s.name: s for s in verdict.solution.steps}
-    problems = []
-    tried = len(verdict.mutants)
+    steps = []
     for index, (name, title) in enumerate(step_names(ex.checks), start=1):
         if failed_by.get(name) or name in exempt:
             continue
         verdict.unfailable_steps.append(name)
-        step = titles.get(name) or StepResult(index, name, title)
-        problems.append(
-            f"{_step_label(step)} failed on no wrong answer: none of {tried} mutant{'s' if tried != 1 else ''} of "
-            "the solution (returning the input, zeros, a constant, the negated or transposed value, changing an "
-            "input, dropping a statement) and no catalogued mistake makes it fail, so it may fail on the stub "
-            "only because the stub raises. Make it test the learner's values: compare what their code gives "
-            "with a value you know (not with itself); if it guards against a subtler mistake, add that mistake "
-            f"to mistakes/{ex.id}_{ex.name}/ so verify sees the step fail.")
-    return problems
+        steps.append(titles.get(name) or StepResult(index, name, title))
+    if not steps:
+        return []
+    tried = sum(1 for m in verdict.mutants if m.status != "not applicable")
+    labels = [_step_label(s) for s in steps]
+    named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    one = len(steps) == 1
+    return [
+        f"{named} failed on no wrong answer: none of the {tried} mutant{'' if tried == 1 else 's'} of the solution "
+        "(returning the input, zeros, a constant, the negated or transposed value, changing an input, dropping "
+        f"a statement) and no catalogued mistake makes {'it' if one else 'them'} fail, so {'it' if one else 'they'} "
+        f"may fail on the stub only because the stub raises. Make {'it' if one else 'them'} test the learner's "
+        "values: compare what their code gives with a value you know (not with itself); if a step guards against "
+        f"a subtler mistake, add that mistake to mistakes/{ex.id}_{ex.name}/ so verify sees the step fail."]
 
 
 def warmed(ex: Exercise) -> Exercise:
