@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import stat
 import sys
 from pathlib import Path
 
 from typing import TYPE_CHECKING, Iterable
 
-from kata.contract import DEFAULT_MEMORY_MB, RunRequest
+from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest
 
 if TYPE_CHECKING:
     from _pytest.main import Session
@@ -98,6 +100,47 @@ def preload(names: Iterable[str]) -> None:
             pass
 
 
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:import[ \t]+([^\n#;]+)|from[ \t]+([\w.]+)[ \t]+import\b)", re.M)
+MAX_SCAN_BYTES = 16 * 1024 * 1024
+
+
+def mentioned_libraries(target: str) -> list[str]:
+    """The preloadable libraries named by the target's import lines (at any indent).
+
+    A regular expression over the file's bytes, not a parse: cheap and bounded, run here in the
+    child, before the memory limit, so a library whose import maps gigabytes (torch) loads before
+    the cap and not under it. A name it misses is imported by the learner's code as usual.
+    """
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return []
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or a device: the plugin says so
+            return []
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(MAX_SCAN_BYTES)
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+    found: set[str] = set()
+    for match in _IMPORT_LINE.finditer(data):
+        modules = match[1].split(b",") if match[1] else [match[2]]
+        for module in modules:
+            words = module.split()
+            if words:
+                found.add(words[0].split(b".")[0].decode("ascii", "replace"))
+    return sorted(found & set(PRELOADABLE))
+
+
+def _emit(events_fd: int, event: Event) -> None:
+    try:
+        os.write(events_fd, ("\n" + json.dumps(event.to_wire()) + "\n").encode())
+    except OSError:
+        pass
+
+
 def run(request: RunRequest, events_fd: int, prepared: "Session | None" = None,
         address_space_mb: int = DEFAULT_MEMORY_MB, judge_fd: int | None = None) -> int:
     """Run one check module against one target; step results stream to `events_fd`.
@@ -117,6 +160,10 @@ def run(request: RunRequest, events_fd: int, prepared: "Session | None" = None,
     import pytest  # already imported in a warm worker
 
     preload(request.preload)
+    mentioned = [name for name in mentioned_libraries(request.target) if name not in sys.modules]
+    if mentioned:  # not preloaded by the worker yet: load them here, and have it preload them from now on
+        _emit(events_fd, Event(EventKind.IMPORTS, names=mentioned))  # first: it also restarts the startup deadline
+        preload(mentioned)
     if "torch" in sys.modules:
         # Checks use tiny tensors: on a 2-core machine a second thread only adds contention,
         # and timings stay steady when the machine is busy. Safe here, after the fork.
