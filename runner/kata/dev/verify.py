@@ -37,7 +37,7 @@ from kata.engine import CheckRequest, Engine
 from kata.engine.supervisor import checks_could_not_run
 from kata.dev import mutants as mutation
 from kata.dev.pool import run_all
-from kata.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, StepResult
+from kata.results import ERROR, FAILED, NOT_RUN_CAUSES, PASSED, SKIPPED, CheckResult, StepResult
 
 DEFAULT_SEEDS = 1  # extra seeds the solution is re-run with; see docs/authoring.md for the cost
 _MISSING_NAME = re.compile(r"module 'kata_target_[^']*' has no attribute '([^']+)'")
@@ -384,7 +384,7 @@ def mistake_problems(engine: Engine, ex: Exercise) -> list[str]:
 
 def _failed(step: StepResult) -> bool:
     """A step the target really failed: not one skipped or left unrun after an earlier failure."""
-    return step.outcome not in (PASSED, SKIPPED) and not step.message.startswith("not run:")
+    return step.outcome not in (PASSED, SKIPPED) and step.cause not in NOT_RUN_CAUSES
 
 
 # Mutants in a row that ran every step and failed none still open: after this many, the rest stop at
