@@ -39,6 +39,8 @@ def op_load(server, request: dict, blobs: list[bytes]) -> Any:
         server.gens.clear()
         server.ptrs.clear()
         server.acked.clear()
+        server.cheap.clear()
+        server.touched.clear()
     return load(server, str(request["source"]), str(request["path"]), str(request["name"]))
 
 

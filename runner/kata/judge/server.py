@@ -58,6 +58,9 @@ class Server:
         self.rng_seen: tuple | None = None  # the generators' state as the judge last knows it
         self.imports: list[str] = []  # heavy libraries the learner's file imports (for the worker to preload)
         self.acked: set[int] = set()  # tensors whose contents the judge holds (sent in a delivered reply)
+        self.cheap: dict[int, tuple] = {}  # tensor handle id -> _cheap() when its fingerprint was taken
+        self.touched: set[int] = set()  # id()s of tensors whose memory was handed out (.data, .numpy())
+        _watch_untracked_writes(self.touched)
         self.sending: set[int] = set()  # tensors sent in the reply being built
 
     # -- ids ---------------------------------------------------------------
@@ -137,6 +140,7 @@ class Server:
     def _state(self, rid: int, plain: Any, blobs: list[bytes], before: tuple | None = None) -> dict:
         """A tensor's contents, requires_grad and .grad (each only if changed since `before`); remembered as sent."""
         now = _fingerprint(plain)
+        self.cheap[rid] = _cheap(plain)
         ptr = plain.data_ptr()
         if rid in self.ptrs and self.ptrs[rid] != ptr:
             self.gens[rid] = self.gens.get(rid, 0) + 1
@@ -171,12 +175,17 @@ class Server:
             if tensor is None:
                 continue
             plain = tensor if type(tensor) is torch.Tensor else torch.Tensor.as_subclass(tensor, torch.Tensor)
+            cheap = _cheap(plain)
+            if cheap == self.cheap.get(rid) and not self.touched.intersection((id(tensor), id(plain), id(plain.grad))):
+                continue  # no in-place op (those bump _version), no rebinding, no memory handed out
             try:
                 now = _fingerprint(plain)
             except (TypeError, RuntimeError):
                 continue
+            self.cheap[rid] = cheap
             if now != before:
                 out.append(dict(self._state(rid, plain, blobs, before), id=rid))
+        self.touched.clear()
         return out
 
     # -- judge data -> values -----------------------------------------------
@@ -200,7 +209,7 @@ class Server:
         if tag == "device":
             return torch.device(value["v"])
         if tag == "bytes":
-            return blobs[value["b"]]
+            return bytes(blobs[value["b"]])
         if tag == "nd":
             import numpy
 
@@ -229,6 +238,7 @@ class Server:
         plain = tensor if type(tensor) is torch.Tensor else torch.Tensor.as_subclass(tensor, torch.Tensor)
         self.ptrs[rid] = plain.data_ptr()
         self.prints[rid] = _fingerprint(plain)
+        self.cheap[rid] = _cheap(plain)
 
     def apply_sync(self, updates: list[dict], blobs: list[bytes]) -> None:
         """The judge changed shared tensors: make ours match, in place where the storage is the same."""
@@ -337,6 +347,47 @@ def _plain_attribute(obj: Any, name: str) -> bool:
 def _text(stream: _Capped) -> str:
     text = stream.getvalue()
     return text + (f"\n… output cut: {stream.dropped} more characters" if stream.dropped else "")
+
+
+def _cheap(plain: Any) -> tuple:
+    """What changes with any tracked write: storage, autograd's version counter, shape, grad."""
+    grad = plain.grad if plain.is_leaf else None
+    return (plain.data_ptr(), plain._version, tuple(plain.shape), plain.dtype, plain.requires_grad,
+            None if grad is None else (id(grad), grad.data_ptr(), grad._version))
+
+
+def _watch_untracked_writes(touched: set[int]) -> None:
+    """Note tensors whose memory is handed out where writes bump no version counter.
+
+    `x.data` and `x.numpy()` share x's memory but not its version counter, so a
+    write through them (`x.data -= lr * x.grad`) is invisible to `_cheap`; such
+    tensors get a full checksum at the next sync. Installed once per process.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or getattr(torch.Tensor, "_kata_watched", False):
+        return
+    data = torch._C.TensorBase.data
+    numpy = torch.Tensor.numpy
+
+    def get_data(self):
+        touched.add(id(self))
+        base = self._base
+        if base is not None:
+            touched.add(id(base))
+        return data.__get__(self)
+
+    def set_data(self, value):
+        data.__set__(self, value)
+
+    def to_numpy(self, *args, **kwargs):
+        touched.add(id(self))
+        if self._base is not None:
+            touched.add(id(self._base))
+        return numpy(self, *args, **kwargs)
+
+    torch.Tensor.data = property(get_data, set_data)
+    torch.Tensor.numpy = to_numpy
+    torch.Tensor._kata_watched = True
 
 
 def _fingerprint(plain: Any) -> tuple:

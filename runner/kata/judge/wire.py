@@ -28,11 +28,12 @@ class WireError(Exception):
     """The other side sent something that is not a well-formed frame, or went away."""
 
 
-def send(sock: socket.socket, header: dict, blobs: list[bytes] | None = None) -> None:
-    blobs = blobs or []
-    header = dict(header, blobs=[len(b) for b in blobs])
+def send(sock: socket.socket, header: dict, blobs: list | None = None) -> None:
+    """One frame. Blobs may be bytes or memoryviews of tensors (sent without a copy)."""
+    blobs = [memoryview(b).cast("B") for b in blobs or []]
+    header = dict(header, blobs=[b.nbytes for b in blobs])
     data = json.dumps(header, separators=(",", ":")).encode()
-    sock.sendall(HEAD.pack(len(data), sum(len(b) for b in blobs)) + data)
+    sock.sendall(HEAD.pack(len(data), sum(b.nbytes for b in blobs)) + data)
     for blob in blobs:
         sock.sendall(blob)
 
@@ -49,8 +50,8 @@ def _exactly(sock: socket.socket, size: int) -> bytearray:
     return buf
 
 
-def recv(sock: socket.socket) -> tuple[dict, list[bytes]]:
-    """One frame: its JSON header and its blobs. Raises WireError on anything malformed."""
+def recv(sock: socket.socket) -> tuple[dict, list]:
+    """One frame: its JSON header and its blobs (memoryviews of one buffer). Raises WireError if malformed."""
     json_len, blob_len = HEAD.unpack(_exactly(sock, HEAD.size))
     if json_len > MAX_JSON or blob_len > MAX_BLOBS:
         raise WireError(f"a frame of {json_len + blob_len} bytes is over the limit")
@@ -63,7 +64,7 @@ def recv(sock: socket.socket) -> tuple[dict, list[bytes]]:
     sizes = header.get("blobs", [])
     if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes) or sum(sizes) != blob_len:
         raise WireError("a frame's blob sizes do not add up")
-    raw = bytes(_exactly(sock, blob_len)) if blob_len else b""
+    raw = memoryview(_exactly(sock, blob_len)) if blob_len else memoryview(b"")
     blobs, at = [], 0
     for size in sizes:
         blobs.append(raw[at:at + size])
@@ -71,8 +72,11 @@ def recv(sock: socket.socket) -> tuple[dict, list[bytes]]:
     return header, blobs
 
 
-def tensor_to_bytes(tensor: Any) -> tuple[str, list[int], bytes]:
-    """A tensor's dtype name, shape and contiguous bytes (CPU). Raises TypeError on other dtypes."""
+def tensor_to_bytes(tensor: Any) -> tuple[str, list[int], Any]:
+    """A tensor's dtype name, shape and contiguous bytes (CPU), as a buffer to send.
+
+    The buffer is a view of the tensor's memory when it is contiguous, or of a copy;
+    it must be sent before the tensor changes. Raises TypeError on other dtypes."""
     import torch
 
     plain = torch.Tensor.detach(tensor)
@@ -82,11 +86,11 @@ def tensor_to_bytes(tensor: Any) -> tuple[str, list[int], bytes]:
     if name not in DTYPES:
         raise TypeError(f"tensors of dtype {plain.dtype} cannot be sent")
     flat = plain.cpu().contiguous().reshape(-1)
-    data = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
+    data = memoryview(flat.view(torch.uint8).numpy()) if flat.numel() else b""
     return name, list(plain.shape), data
 
 
-def tensor_from_bytes(dtype: Any, shape: Any, data: bytes):
+def tensor_from_bytes(dtype: Any, shape: Any, data: Any):
     """A fresh, plain torch.Tensor from `data`, after checking that dtype and shape fit it."""
     import torch
 
@@ -97,12 +101,15 @@ def tensor_from_bytes(dtype: Any, shape: Any, data: bytes):
     count = 1
     for n in shape:
         count *= n
-    if count * DTYPES[dtype] != len(data):
+    data = memoryview(data).cast("B")
+    if count * DTYPES[dtype] != data.nbytes:
         raise WireError("a tensor's bytes do not match its shape")
     torch_dtype = getattr(torch, dtype)
     if count == 0:
         return torch.empty(shape, dtype=torch_dtype)
-    return torch.frombuffer(bytearray(data), dtype=torch_dtype).reshape(shape).clone()
+    if data.readonly:
+        data = memoryview(bytearray(data))
+    return torch.frombuffer(data, dtype=torch_dtype).reshape(shape).clone()
 
 
 def checksum(tensor: Any) -> int:
