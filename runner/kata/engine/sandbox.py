@@ -394,16 +394,17 @@ def _try_write(path: Path, value: str) -> bool:
         return False
 
 
-def _name() -> str:
+def _name(role: str = "") -> str:
+    """kata-<pid namespace>-<worker pid>-<its start time><role>; `role` is letters, e.g. "j" for the judge."""
     pid = os.getpid()
-    return f"{PREFIX}{_pid_namespace()}-{pid}-{_start_time(pid) or 0}"
+    return f"{PREFIX}{_pid_namespace()}-{pid}-{_start_time(pid) or 0}{role}"
 
 
 def _is_stale(name: str, namespace: str) -> bool:
     parts = name[len(PREFIX):].split("-")
     if len(parts) != 3 or parts[0] != namespace or not parts[1].isdigit():
         return False
-    return _start_time(int(parts[1])) != parts[2]
+    return _start_time(int(parts[1])) != parts[2].rstrip("abcdefghijklmnopqrstuvwxyz")
 
 
 def remove_stale(parents: list[Path] | None = None) -> None:
@@ -517,14 +518,14 @@ def _try_v1(name: str) -> CgroupSandbox | None:
         return None
 
 
-def create(limits: Limits) -> Sandbox:
+def create(limits: Limits, role: str = "") -> Sandbox:
     """The best sandbox this machine allows: cgroup v2, else v1, else rlimits.
 
     `KATA_NO_CGROUP=1` forces rlimits (the tests use it to cover that path).
     """
     if os.environ.get("KATA_NO_CGROUP") != "1" and os.path.exists("/proc/self/cgroup"):
         remove_stale()
-        name = _name()
+        name = _name(role)
         for attempt in (_try_v2, _try_v1):
             sandbox = attempt(name)
             if sandbox is None:

@@ -255,6 +255,7 @@ class Worker:
         except SandboxError as exc:
             self.judge.close()
             return sandbox_failure(request, str(exc))
+        ooms = self.judge.oom_kills()
         try:
             result, _ = self._run(request, judge_fd=sock.fileno(), before_supervise=sock.close)
         finally:
@@ -263,7 +264,15 @@ class Worker:
                 self.judge.end_run()
             except SandboxError:
                 self.judge.close()
-        result.isolation = self.judge.isolation
+        result.isolation = f"{self.judge.isolation}; {self.judge.limits_text}"
+        if self.judge.oom_kills() > ooms:  # a process of the learner's was killed for memory, maybe a helper
+            from kata.engine.supervisor import memory_verdict
+
+            step = result.first_failure()
+            if step is not None:
+                step.message = f"{memory_verdict(request.memory_mb)}\n{step.message}"
+                step.cause = Cause.MEMORY_LIMIT.value
+            result.cause = Cause.MEMORY_LIMIT.value
         return result
 
     def _run(self, request: RunRequest, judge_fd: int | None = None,

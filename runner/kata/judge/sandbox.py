@@ -99,11 +99,24 @@ def bwrap_command(bwrap: str, fd: int) -> list[str]:
     return cmd
 
 
-class Sandbox:
-    """One warm zygote in its sandbox, serving one judged run at a time."""
+ZYGOTE_MB = 1024  # the zygote's own memory (torch imported), on top of what a run may use
+ZYGOTE_TASKS = 16
 
-    def __init__(self, require_bwrap: bool = False) -> None:
+
+class Sandbox:
+    """One warm zygote in its sandbox, serving one judged run at a time.
+
+    The zygote and every process a run starts share one cgroup (where one can be made),
+    so a run's memory and process count are limited in total, not per process: two
+    forked helpers cannot take twice the memory. The zygote itself is never the OOM
+    killer's choice; the learner's processes are.
+    """
+
+    def __init__(self, require_bwrap: bool = False, memory_mb: int = 3072, max_processes: int = 64) -> None:
         self.require_bwrap = require_bwrap
+        self.memory_mb = memory_mb
+        self.max_processes = max_processes
+        self.limits = None  # kata.engine.sandbox's cgroup (or rlimits) for the zygote's tree
         self.proc: subprocess.Popen | None = None
         self.control: socket.socket | None = None
         self.isolation = ""
@@ -130,12 +143,45 @@ class Sandbox:
                "PYTHONPATH": str(_runner_dir()),
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         debug = os.environ.get("KATA_DEBUG")
+        join = self._limit_tree()
         self.proc = subprocess.Popen(cmd, pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL,
                                      stdout=None if debug else subprocess.DEVNULL,
-                                     stderr=None if debug else subprocess.DEVNULL, start_new_session=True)
+                                     stderr=None if debug else subprocess.DEVNULL, start_new_session=True,
+                                     preexec_fn=join)
         theirs.close()
         self.control = ours
         self.preloaded = set()
+
+    def _limit_tree(self):
+        """Make the zygote's cgroup; returns what its process runs before exec to join it."""
+        from kata.engine import sandbox as limits_mod
+
+        if self.limits is None:
+            self.limits = limits_mod.create(
+                limits_mod.Limits(self.memory_mb + ZYGOTE_MB, self.max_processes + ZYGOTE_TASKS, 1.0, 10**6), role="j")
+        procs = list(getattr(self.limits, "procs_files", []))
+
+        def join() -> None:  # in the forked child, before exec: the zygote and all it forks are inside
+            for path in procs:
+                with open(path, "w") as handle:
+                    handle.write("0")
+            try:
+                with open("/proc/self/oom_score_adj", "w") as handle:
+                    handle.write("-1000")  # the learner's processes raise theirs back (see zygote)
+            except OSError:
+                pass
+
+        return join
+
+    def oom_kills(self) -> int:
+        """Processes the kernel killed for memory in the zygote's cgroup so far."""
+        return self.limits.oom_kills() if self.limits is not None else 0
+
+    @property
+    def limits_text(self) -> str:
+        if self.limits is None or not getattr(self.limits, "procs_files", None):
+            return "rlimits per learner process"
+        return f"{self.limits.kind}: {self.memory_mb} MB and {self.max_processes} processes for each run"
 
     @property
     def pid(self) -> int | None:
@@ -196,3 +242,6 @@ class Sandbox:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        limits, self.limits = self.limits, None
+        if limits is not None:
+            limits.close()  # kills whatever is left in the zygote's cgroup, and removes it

@@ -111,6 +111,11 @@ def serve_run(conn: socket.socket, request: dict, tmp: str) -> int:
         os.dup2(null, fd)
     os.closerange(3, keep)
     os.closerange(keep + 1, 65536)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")  # out of memory in the run's cgroup: the learner's processes go first
+    except OSError:
+        pass
     os.environ.update(TMPDIR=tmp, HOME=tmp)
     os.chdir(tmp)
     signal.signal(signal.SIGINT, signal.default_int_handler)
