@@ -234,10 +234,30 @@ def pytest_runtest_call(item: pytest.Item):
     """Learner code that raises KeyboardInterrupt or SystemExit fails its step; it never ends the run."""
     try:
         return (yield)
+    except pytest.exit.Exception as exc:  # a check never ends the session; only learner code would
+        raise LearnerExit(f"your code called pytest.exit({exc.msg!r}); a check needs your function to return") from exc
+    except pytest.skip.Exception as exc:
+        if not _raised_in_learner_file(exc, item):
+            raise
+        raise LearnerExit(f"your code called pytest.skip({exc.msg!r}); a check needs your function to return") from exc
     except KeyboardInterrupt as exc:
         raise LearnerExit("your code raised KeyboardInterrupt") from exc
     except SystemExit as exc:
         raise LearnerExit(f"your code called sys.exit({exc.code!r}); a check needs your function to return") from exc
+
+
+def _raised_in_learner_file(exc: BaseException, item: pytest.Item) -> bool:
+    """Whether the learner's file is on the traceback (a check's own skip is the check's business)."""
+    keep = _keep(item, _state(item.config))
+    if len(keep) < 2:
+        return False
+    learner = str(keep[1])
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == learner:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -171,7 +171,11 @@ def run(request: RunRequest, events_fd: int, prepared: "Session | None" = None,
     limit_memory(address_space_mb)
     sys.stdout = open(os.devnull, "w")  # pytest's own report: fd 1 stays the capped output pipe
     if prepared is None:
-        return int(pytest.main(pytest_args(request, events_fd, judge_fd)))
+        args = pytest_args(request, events_fd, judge_fd)
+        if "[" in request.checks:  # pytest reads "[" as a parametrization: name the module from its folder
+            os.chdir(Path(request.checks).parent)
+            args[0] = Path(request.checks).name
+        return int(pytest.main(args))
     from kata.engine import session
 
     return session.finish(prepared, request, events_fd, judge_fd)

@@ -15,8 +15,10 @@ limit, and faulthandler's file (the child's own stderr pipe).
 
 from __future__ import annotations
 
+import dataclasses
 import faulthandler
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kata.contract import RunRequest
@@ -47,7 +49,11 @@ def finish(session: "Session", request: RunRequest, events_fd: int, judge_fd: in
     import kata.plugin
 
     config = session.config
-    config.args = [request.checks]
+    # pytest reads "[" in a collection argument as a parametrization, so a course under a folder
+    # named "week[1]" could not run: collect the module by its bare name, relative to its folder.
+    checks = Path(request.checks)
+    config.invocation_params = dataclasses.replace(config.invocation_params, dir=checks.parent)
+    config.args = [checks.name]
     config.option.kata_file = request.target
     config.option.kata_events_fd = events_fd
     config.option.kata_judge_fd = judge_fd  # judged mode: `exercise` is a proxy over this socket
