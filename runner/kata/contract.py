@@ -43,6 +43,7 @@ class Cause(str, enum.Enum):
     PYTEST_BROKEN = "pytest_broken"  # pytest or kata itself failed
     EARLIER_TIMEOUT = "earlier_timeout"  # skipped: an earlier step timed out
     NOT_RUN = "not_run"  # an earlier step already says why (the file does not import, the run stopped)
+    DOES_NOT_IMPORT = "does_not_import"  # the learner's file fails, hangs or exits while it is imported
     WORKER_CRASHED = "worker_crashed"  # the warm worker died
     MEMORY_LIMIT = "memory_limit"  # the run's processes together used more memory than allowed
     PROCESS_LIMIT = "process_limit"  # the run tried to start more processes than allowed

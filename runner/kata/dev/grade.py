@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,15 +150,35 @@ def missing_result(ex: Exercise, label: str) -> CheckResult:
                        message=f"no file for {ex.id} {ex.name} (looked for {ex.filename})")
 
 
-def refused_result(ex: Exercise, label: str, why: str) -> CheckResult:
+def refused_result(ex: Exercise, label: str, why: str, isolation: str = "not run: the file was refused") -> CheckResult:
     steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message=f"not run: {why}", cause=Cause.NOT_RUN)
              for i, (n, t) in enumerate(step_names(ex.checks), start=1)]
     return CheckResult(id=ex.id, name=ex.name, target=label, status=ERROR, steps=steps, message=why,
-                       isolation="not run: the file was refused")
+                       isolation=isolation)
+
+
+class BrokenFiles:
+    """Files already found not to import, so a one-file submission that hangs at import costs one
+    time-out, not one per exercise. Shared by the pool's threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._why: dict[Path, str] = {}
+
+    def why(self, path: Path) -> str | None:
+        with self._lock:
+            return self._why.get(path)
+
+    def note(self, path: Path, result: CheckResult) -> None:
+        first = result.steps[0] if result.steps else None
+        if first is not None and first.cause == Cause.DOES_NOT_IMPORT:
+            with self._lock:
+                self._why.setdefault(path, f"{path.name} does not import (see {result.id} {result.name}): "
+                                           f"{first.message.splitlines()[0] if first.message else first.outcome}")
 
 
 def grade_one(engine: Engine, sub: Submission, ex: Exercise, judged: bool = True,
-              require_sandbox: bool = False) -> CheckResult:
+              require_sandbox: bool = False, broken: BrokenFiles | None = None) -> CheckResult:
     target = sub.file_for(ex)
     if target is None:
         return missing_result(ex, sub.label)
@@ -166,7 +187,13 @@ def grade_one(engine: Engine, sub: Submission, ex: Exercise, judged: bool = True
         check_entry(target, sub.path if not sub.is_file else sub.path.parent)
     except Refused as exc:
         return refused_result(ex, label, str(exc))
-    return engine.check(CheckRequest(ex, target, label, judged=judged, require_sandbox=require_sandbox))
+    known = broken.why(target) if broken is not None else None
+    if known is not None:
+        return refused_result(ex, label, known, isolation="not run: judged once for all its exercises")
+    result = engine.check(CheckRequest(ex, target, label, judged=judged, require_sandbox=require_sandbox))
+    if broken is not None:
+        broken.note(target, result)
+    return result
 
 
 def checks_digest(exercises: list[Exercise]) -> str:
@@ -207,6 +234,7 @@ def grade(course: Course, submissions: list[Submission], exercises: list[Exercis
 
     used = max(1, min(jobs or cores(), len(tasks)))
     before = checks_digest(chosen)
-    run_all(tasks, lambda engine, task: grade_one(engine, task[0].submission, task[1], judged, require_sandbox),
+    broken = BrokenFiles()
+    run_all(tasks, lambda engine, task: grade_one(engine, task[0].submission, task[1], judged, require_sandbox, broken),
             used, on_result=done)
     return Gradebook(course, chosen, rows, time.monotonic() - started, used, checks_changed=checks_digest(chosen) != before)
