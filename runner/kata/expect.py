@@ -365,5 +365,5 @@ def learner_side(exercise: Any, helper: Callable) -> Any:
 
 
 def _remote(obj: Any) -> bool:
-    """True for a proxy of the judged mode (kata.judge.remote.Handle), without asking the other side."""
-    return any(cls.__module__ == "kata.judge.remote" and cls.__name__ == "Handle" for cls in type(obj).__mro__)
+    """True for a proxy of the judged mode (kata.judge.handles.Handle), without asking the other side."""
+    return any(cls.__module__ == "kata.judge.handles" and cls.__name__ == "Handle" for cls in type(obj).__mro__)

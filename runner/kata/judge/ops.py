@@ -33,14 +33,7 @@ def op_load(server, request: dict, blobs: list[bytes]) -> Any:
     from kata.judge.server import load
 
     if request.get("reset"):
-        server.objects.clear()
-        server.ids.clear()
-        server.prints.clear()
-        server.gens.clear()
-        server.ptrs.clear()
-        server.acked.clear()
-        server.cheap.clear()
-        server.touched.clear()
+        server.forget()
     return load(server, str(request["source"]), str(request["path"]), str(request["name"]))
 
 
