@@ -15,10 +15,10 @@ if TYPE_CHECKING:
 
 TRUSTED_CLASS_MODULES = ("torch",)
 
-_classes: dict[tuple[str, str, str], type] = {}
+_classes: dict[tuple[str, str, str], type["Handle"]] = {}
 
 
-def handle_class(module: str, qualname: str, kind: str) -> type:
+def handle_class(module: str, qualname: str, kind: str) -> type["Handle"]:
     """A Handle subclass named like the learner's class, so `type(h).__name__` reads right."""
     key = (module, qualname, kind)
     if key not in _classes:

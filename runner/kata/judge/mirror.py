@@ -218,7 +218,7 @@ class JudgeValues:
         handle = self.handles.get(rid)
         if handle is None:
             module, qualname = (str(part) for part in value.get("cls", ["", ""]))
-            handle = handle_class(module, qualname, str(value.get("kind", "object")))._make(self, rid, value)
+            handle = handle_class(module, qualname, str(value.get("kind", "object")))._make(self, rid, value)  # type: ignore[arg-type]  # always a Channel
             self.handles[rid] = handle
         return handle
 

@@ -58,7 +58,7 @@ def _code_dirs() -> list[Path]:
 
 def _hidden_dirs(code_dirs: list[Path]) -> list[Path]:
     """Every course's solutions/ and mistakes/ (and kata's bundled course) inside the bound folders."""
-    hidden = []
+    hidden: list[Path] = []
     for base in code_dirs:
         try:
             entries = list(base.iterdir())

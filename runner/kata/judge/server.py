@@ -91,7 +91,8 @@ class Server(LearnerValues):
             self.apply_sync(request.get("sync", []), blobs)
             if "rng" in request:
                 self.rng_seen = rng.restore(request["rng"], blobs)
-            quiet = op == "getattr" and _plain_attribute(self.objects.get(request.get("obj")), str(request.get("name")))
+            quiet = op == "getattr" and _plain_attribute(self.objects.get(request.get("obj", 0)),
+                                                         str(request.get("name")))
             grad_mode = torch.set_grad_enabled(bool(request.get("grad", True))) if torch else contextlib.nullcontext()
             with grad_mode:
                 value = ops.run(self, op, request, blobs)
@@ -147,7 +148,7 @@ def describe(exc: BaseException, module: types.ModuleType | None) -> dict:
         message = "(its message could not be shown)"
     learner = getattr(module, "__file__", None)
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == learner]
-    info = {
+    info: dict[str, Any] = {
         "type": type(exc).__name__, "module": type(exc).__module__,
         "bases": [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"],
         "message": message[:20000],

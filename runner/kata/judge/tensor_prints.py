@@ -59,7 +59,7 @@ def _watch_untracked_writes(touched: set[int]) -> None:
 def _fingerprint(plain: Any) -> tuple:
     """(contents, requires_grad, grad): what must cross again when it changes."""
     grad = plain.grad if plain.is_leaf else None
-    gsum = None
+    gsum: tuple | None = None
     if grad is not None:
         try:
             gsum = (tuple(grad.shape), wire.checksum(grad))

@@ -86,7 +86,7 @@ def tensor_to_bytes(tensor: Any) -> tuple[str, list[int], Any]:
     if name not in DTYPES:
         raise TypeError(f"tensors of dtype {plain.dtype} cannot be sent")
     flat = plain.cpu().contiguous().reshape(-1)
-    data = memoryview(flat.view(torch.uint8).numpy()) if flat.numel() else b""
+    data: Any = memoryview(flat.view(torch.uint8).numpy()) if flat.numel() else b""  # type: ignore[arg-type]
     return name, list(plain.shape), data
 
 
@@ -126,4 +126,4 @@ def checksum(tensor: Any) -> int:
     if plain.numel() == 0:
         return 0
     flat = plain.contiguous().reshape(-1)
-    return zlib.crc32(memoryview(flat.view(torch.uint8).numpy()))
+    return zlib.crc32(memoryview(flat.view(torch.uint8).numpy()))  # type: ignore[arg-type]
