@@ -12,7 +12,8 @@ from typing import Callable
 from kata.contract import Event
 from kata.course import Exercise, step_names
 from kata.engine import CheckRequest, Engine
-from kata.progress import Progress, blocker, file_hash
+from kata import notebook
+from kata.progress import DONE, Progress, blocker, next_after
 from kata.results import LOCKED, CheckResult, StepResult
 from kata.workspace import Workspace
 
@@ -49,15 +50,18 @@ def check_in_workspace(engine: Engine, ws: Workspace, ex: Exercise, progress: Pr
 
 
 def check_unsaved(engine: Engine, ws: Workspace, ex: Exercise, progress: Progress,
-                  on_event: Callable[[Event], None] | None = None) -> tuple[CheckResult, Progress, str | None]:
+                  on_event: Callable[[Event], None] | None = None, target: Path | None = None,
+                  label: str | None = None) -> tuple[CheckResult, Progress, str | None]:
     """Check and record the verdict in memory only; returns it with the checked file's digest.
 
     Watch draws the verdict first and saves it with `record_verdict` after,
     keeping the disk off the path from save to screen. The digest is None when
     nothing ran (locked, or the file is missing), so there is nothing to save.
+    The file checked is the learner's (`Workspace.source_of`: a notebook, or its `.py` pair when
+    that holds newer code), or `target` (`%%kata`: one notebook cell), shown as `label`.
     """
-    path = ws.file_of(ex)
-    label = str(path.relative_to(ws.root))
+    path = target if target is not None else ws.source_of(ex)
+    label = label or str(path.relative_to(ws.root))
     first = blocker(ws.course, progress, ex)
     if first is not None:
         return locked_result(ex, first, label), progress, None
@@ -66,7 +70,7 @@ def check_unsaved(engine: Engine, ws: Workspace, ex: Exercise, progress: Progres
         missing = CheckResult(id=ex.id, name=ex.name, target=label, status="error",
                               steps=_unrun_steps(ex, "error", why), message=why)
         return missing, progress, None
-    digest = file_hash(path)
+    digest = notebook.digest(path)
     result = engine.check(CheckRequest(ex, path, label), on_event)
     progress.record(result, digest)
     return result, progress, digest
@@ -77,3 +81,20 @@ def record_verdict(ws: Workspace, result: CheckResult, digest: str) -> Progress:
     with ws.progress.update() as fresh:
         fresh.record(result, digest)
     return fresh
+
+
+def unlock_news(ws: Workspace, before: Progress, ex: Exercise) -> Callable[[Progress], str | None]:
+    """What to say once `ex` passes, decided from the progress before its check: only what is new.
+    Re-checking an exercise already done unlocks nothing, so it says nothing. Returns a function of
+    the progress after the check, giving the line to show or None."""
+    following = next_after(ws.course, ex)
+    was_done = before.get(ex.name).status == DONE
+    was_locked = following is not None and blocker(ws.course, before, following) is not None
+
+    def say(after: Progress) -> str | None:
+        if following is None:
+            return None if was_done else "That was the last exercise of the course. Congratulations!"
+        if was_locked and blocker(ws.course, after, following) is None:
+            return f"Unlocked: {following.id} {following.title} → {ws.file_of(following).relative_to(ws.root)}"
+        return None
+    return say

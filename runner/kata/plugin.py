@@ -218,7 +218,15 @@ def _compiled(state: _State, target: Path):
     """
     code = state.compiled.get(target)
     if code is None:
-        code = compile(target.read_bytes(), str(target), "exec", dont_inherit=True)
+        source: bytes | str = target.read_bytes()
+        if target.suffix == ".ipynb":  # a notebook: its code cells, joined (kata.notebook)
+            from kata import notebook
+
+            source = notebook.to_python(source).source
+            notebook.register(target, source)
+            code = notebook.compile_joined(source, str(target))
+        else:
+            code = compile(source, str(target), "exec", dont_inherit=True)
         state.compiled[target] = code
         from kata.engine.child import PRELOADABLE
 

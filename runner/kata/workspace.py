@@ -14,12 +14,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kata import notebook
 from kata.course import MANIFEST, Course, Exercise, load_course
 from kata.errors import KataError
 from kata.progress import ProgressStore
 
 STATE_DIR = ".kata"
 SETTINGS = "settings.json"
+NOTEBOOK_MODES = ("paired", "alone")
 NOT_IN_WORKSPACE_FIX = "Start one with `kata init DIR` (then `cd DIR`), or run this inside a workspace."
 
 
@@ -54,29 +56,86 @@ class Workspace:
         return ProgressStore(self.state_dir / "progress.json")
 
     def file_of(self, ex: Exercise) -> Path:
-        """The learner's file for `ex`. When the course inserted an exercise before it (`kata new
-        --after`), its number moved on but the learner's file keeps the old one: that file is still theirs."""
-        path = self.root / "exercises" / ex.filename
-        if not path.exists():
-            renumbered = sorted((self.root / "exercises").glob(f"[0-9][0-9]_{ex.name}.py"))
-            if len(renumbered) == 1:
-                return renumbered[0]
-        return path
+        """The learner's file for `ex`: its notebook (`NN_name.ipynb`) when there is one, else its
+        `.py`. When the course inserted an exercise before it (`kata new --after`), its number moved
+        on but the learner's file keeps the old one: that file is still theirs."""
+        notebook = self._existing(ex, ".ipynb")
+        return notebook if notebook is not None else self._existing(ex, ".py") or self.py_of(ex)
+
+    def py_of(self, ex: Exercise) -> Path:
+        """The exercise's `.py` (the notebook's jupytext pair, in a notebook workspace)."""
+        return self._existing(ex, ".py") or self.root / "exercises" / ex.filename
+
+    def _existing(self, ex: Exercise, suffix: str) -> Path | None:
+        path = (self.root / "exercises" / ex.filename).with_suffix(suffix)
+        if path.exists():
+            return path
+        renumbered = sorted((self.root / "exercises").glob(f"[0-9][0-9]_{ex.name}{suffix}"))
+        return renumbered[0] if len(renumbered) == 1 else None
+
+    def files_of(self, ex: Exercise) -> list[Path]:
+        """Every file whose save is a save of `ex`: the notebook and its `.py`, existing or not."""
+        found = [self.py_of(ex), self.py_of(ex).with_suffix(".ipynb")]
+        return found + [p for p in (self.file_of(ex),) if p not in found]
+
+    def source_of(self, ex: Exercise) -> Path:
+        """The file a check of `ex` reads. A notebook, unless its jupytext-paired `.py` was saved
+        after it with other code (edited as text, e.g. in VS Code): then that `.py`. A Jupyter save
+        with jupytext writes both with the same code, and the notebook is checked."""
+        main = self.file_of(ex)
+        if main.suffix != ".ipynb":
+            return main
+        py = self.py_of(ex)
+        try:
+            newer = py.stat().st_mtime_ns > main.stat().st_mtime_ns
+        except OSError:
+            return main
+        if newer and not notebook.same_code(py, main):
+            return py
+        return main
+
+    def digest_of(self, ex: Exercise) -> str:
+        """What identifies the content a check of `ex` would see now (see `kata.notebook.digest`)."""
+        return notebook.digest(self.source_of(ex))
+
+    @property
+    def notebooks(self) -> str | None:
+        """"paired" or "alone" in a workspace made with `kata init --notebooks`, else None."""
+        mode = _settings(self.state_dir / SETTINGS).get("notebooks")
+        return mode if mode in NOTEBOOK_MODES else None
 
     def backup(self, ex: Exercise) -> Path | None:
-        """Copy the learner's file to `.kata/backups/` before anything replaces it."""
+        """Copy the learner's file (and a notebook's `.py` pair) to `.kata/backups/` before anything
+        replaces it; returns the backup of the learner's file."""
         src = self.file_of(ex)
         if not src.exists():
             return None
         self.backups.mkdir(parents=True, exist_ok=True)
-        dest = self.backups / f"{ex.id}_{ex.name}.{time.strftime('%Y%m%d-%H%M%S')}.{time.time_ns() % 10**6}.py"
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S')}.{time.time_ns() % 10**6}"
+        dest = self.backups / f"{ex.id}_{ex.name}.{stamp}{src.suffix}"
         shutil.copy2(src, dest)
+        pair = self.py_of(ex)
+        if src.suffix == ".ipynb" and pair.exists():
+            shutil.copy2(pair, self.backups / f"{ex.id}_{ex.name}.{stamp}.py")
         return dest
 
     def restore_stub(self, ex: Exercise) -> Path | None:
         backup = self.backup(ex)
-        _copy_new(ex.stub, self.file_of(ex), overwrite=True)
+        target = self.file_of(ex)
+        if target.suffix == ".ipynb":
+            pair = self.py_of(ex)
+            notebook.write_notebook(ex.stub.read_text(encoding="utf-8"), target, pair if pair.exists() else None)
+        else:
+            _copy_new(ex.stub, target, overwrite=True)
         return backup
+
+
+def _settings(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def find_workspace(start: Path | None = None) -> Workspace:
@@ -115,8 +174,8 @@ def _course_dir_from(settings: Path) -> Path:
     return Path(course)
 
 
-def init_workspace(target: Path, course_dir: Path | None = None,
-                   course_given: bool | None = None) -> tuple[Workspace, list[Path], list[Path]]:
+def init_workspace(target: Path, course_dir: Path | None = None, course_given: bool | None = None,
+                   notebooks: str | None = None) -> tuple[Workspace, list[Path], list[Path]]:
     """Create or complete a workspace. Returns (workspace, files created, files kept as they were).
 
     A learner's existing file is never overwritten. Re-running it in a workspace
@@ -124,8 +183,17 @@ def init_workspace(target: Path, course_dir: Path | None = None,
     arrives); naming a different course there is refused. Naming a course there
     re-points the workspace when its own course is gone (the course folder
     moved) or is the same course (the same `name` in kata.toml) elsewhere.
+
+    `notebooks` ("paired" or "alone") writes each exercise as a notebook, beside its `.py`
+    (paired through jupytext) or alone; the workspace remembers it, so completing it later
+    writes notebooks too.
     """
     target = Path(target).resolve()
+    if notebooks is not None:
+        if notebooks not in NOTEBOOK_MODES:
+            raise KataError(f"--notebooks takes {' or '.join(NOTEBOOK_MODES)}, not {notebooks!r}.",
+                            "Run `kata init DIR --notebooks` (paired with a .py) or `--notebooks alone`.")
+        notebook.require_jupytext()
     course_given = course_dir is not None if course_given is None else course_given
     settings_file = target / STATE_DIR / SETTINGS
     repoint = False
@@ -155,25 +223,35 @@ def init_workspace(target: Path, course_dir: Path | None = None,
     settings = state / SETTINGS
     state.mkdir(parents=True, exist_ok=True)
     (state / "backups").mkdir(exist_ok=True)
-    if not settings.exists() or repoint:
+    stored = _settings(settings) if settings.exists() else {}
+    if not settings.exists() or repoint or (notebooks is not None and stored.get("notebooks") != notebooks):
         where = "bundled" if _is_bundled(course.root) else str(course.root)
-        data = {}
-        if repoint:  # keep whatever else the settings hold
-            try:
-                data = json.loads(settings.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                data = {}
-            data = data if isinstance(data, dict) else {}
-        data["course"] = where
+        data = dict(stored) if settings.exists() else {}  # keep whatever else the settings hold
+        data["course"] = where if repoint or "course" not in data else data["course"]
+        if notebooks is not None:
+            data["notebooks"] = notebooks
         tmp = settings.with_name(f".{settings.name}.kata-tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, settings)
     (state / ".gitignore").write_text("*\n", encoding="utf-8")
     created, kept = [], []
     ws = Workspace(target, course)
+    mode = ws.notebooks
     for ex in course.exercises:
         dest = ws.file_of(ex)
-        (created if _copy_new(ex.stub, dest) else kept).append(dest)
+        if dest.suffix == ".ipynb":  # a notebook is there already: it is the learner's
+            kept.append(dest)
+            continue
+        if mode is None:
+            (created if _copy_new(ex.stub, dest) else kept).append(dest)
+            continue
+        py = ws.py_of(ex)
+        nb = py.with_suffix(".ipynb")
+        # The learner's own .py, when there is one, becomes the notebook: their work moves along.
+        text = py.read_text(encoding="utf-8") if py.exists() else ex.stub.read_text(encoding="utf-8")
+        write_py = mode == "paired" and not py.exists()
+        notebook.write_notebook(text, nb, py if mode == "paired" else None, write_pair=write_py)
+        created += [nb, py] if write_py else [nb]
     return ws, created, kept
 
 
@@ -206,3 +284,59 @@ def _copy_new(src: Path, dest: Path, overwrite: bool = False) -> bool:
     except FileExistsError:
         return False
     return True
+
+
+# Pylance's checks that a stub's deliberate gaps set off (`W = None  # TODO`, then `W @ x`; an
+# argument a `raise NotImplementedError` body never reads), turned down so Problems shows real ones.
+_QUIET_DIAGNOSTICS = {
+    "reportOptionalOperand": "none", "reportOptionalMemberAccess": "none", "reportOptionalSubscript": "none",
+    "reportOptionalCall": "none", "reportOptionalIterable": "none", "reportReturnType": "none",
+    "reportAttributeAccessIssue": "none", "reportUnusedVariable": "none", "reportUnusedExpression": "none",
+}
+
+
+def write_editor_config(ws: Workspace, python: str) -> tuple[list[Path], list[Path]]:
+    """`.vscode/settings.json` (the interpreter kata runs in, so Pylance finds torch; the stubs'
+    TODOs kept out of Problems) and `.vscode/tasks.json` ("kata watch" in the terminal panel, and
+    "kata check" whose `path:line:col: error:` lines a problem matcher underlines).
+    A file already there is the learner's: kept as it is. Returns (created, kept)."""
+    folder = ws.root / ".vscode"
+    settings = {
+        "python.defaultInterpreterPath": python,
+        "python.terminal.activateEnvironment": True,
+        "python.analysis.diagnosticSeverityOverrides": _QUIET_DIAGNOSTICS,
+        "pylint.args": ["--disable=unused-argument,unused-variable,unreachable,fixme"],
+        "flake8.args": ["--extend-ignore=F841,F811"],
+        "files.exclude": {"**/__pycache__": True, ".kata": True},
+    }
+    kata = [python, "-m", "kata"]
+    matcher = {
+        "owner": "kata", "source": "kata", "fileLocation": ["autoDetect", "${workspaceFolder}"],
+        "pattern": {"regexp": r"^(.+?):(\d+):(\d+): (error|warning): (.*)$",
+                    "file": 1, "line": 2, "column": 3, "severity": 4, "message": 5},
+    }
+    tasks = {
+        "version": "2.0.0",
+        "tasks": [
+            {"label": "kata watch", "type": "process", "command": kata[0], "args": kata[1:] + ["watch"],
+             "options": {"cwd": "${workspaceFolder}"}, "isBackground": True, "problemMatcher": [],
+             "presentation": {"reveal": "always", "panel": "dedicated", "focus": True, "clear": True}},
+            {"label": "kata check", "type": "process", "command": kata[0],
+             "args": kata[1:] + ["check", "--format", "gcc"], "options": {"cwd": "${workspaceFolder}"},
+             "problemMatcher": matcher, "group": {"kind": "test", "isDefault": True},
+             "presentation": {"reveal": "silent", "panel": "shared"}},
+        ],
+    }
+    created, kept = [], []
+    folder.mkdir(exist_ok=True)
+    for name, data in (("settings.json", settings), ("tasks.json", tasks)):
+        path = folder / name
+        text = json.dumps(data, indent=2) + "\n"
+        try:
+            with open(path, "x", encoding="utf-8") as handle:
+                handle.write(text)
+        except FileExistsError:
+            kept.append(path)
+            continue
+        created.append(path)
+    return created, kept

@@ -20,14 +20,18 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from kata.notebook import describe_location, is_notebook, joined_source, location
+
 MAX_MESSAGE = 4000
 
 
 def syntax_error_message(exc: SyntaxError) -> str:
     """`file:line:col`, the offending line and a caret under the column."""
-    where = f"{exc.filename}:{exc.lineno}" + (f":{exc.offset}" if exc.offset else "")
+    where = describe_location(exc.filename or "", exc.lineno, exc.offset)
     lines = [f"{where}: {type(exc).__name__}: {exc.msg}"]
     text = exc.text if exc.text is not None else linecache.getline(exc.filename or "", exc.lineno or 0)
+    if location(exc.filename or "", exc.lineno):  # a notebook: Python read the line from its JSON
+        text = linecache.getline(exc.filename or "", exc.lineno or 0) or text
     if text:
         stripped = text.rstrip("\n")
         indent = len(stripped) - len(stripped.lstrip())
@@ -122,7 +126,7 @@ def _format(frames: list[traceback.FrameSummary], learner_file: Path | None) -> 
         if frame is None:
             lines.append("    … the same frames repeat …")
             continue
-        lines.append(f"{frame.filename}:{frame.lineno} in {frame.name}")
+        lines.append(f"{describe_location(frame.filename, frame.lineno)} in {frame.name}")
         calls_learner = (learner is not None and _real(frame.filename) != learner
                          and any(f is not None and _real(f.filename) == learner for f in frames[i + 1:]))
         if frame.line and not calls_learner:
@@ -195,7 +199,7 @@ def _learner_definition(tb, keep_files: list[Path], learner_file: Path) -> str |
 
 def _pointer(learner_file: Path, lineno: int, name: str, kind: str) -> str:
     what = f"where your file sets {name}" if kind == "name" else f"your {'class' if kind == 'class' else 'function'} {name}"
-    return f"{learner_file}:{lineno}: {what}"
+    return f"{describe_location(str(learner_file), lineno)}: {what}"
 
 
 def _mtime(path: str) -> int:
@@ -205,12 +209,18 @@ def _mtime(path: str) -> int:
         return 0
 
 
+def _text_of(path: str) -> str:
+    """A file's text; for a notebook, the module its code cells were joined into (kata.notebook)."""
+    joined = joined_source(path) if is_notebook(path) else None
+    return joined if joined is not None else Path(path).read_text(encoding="utf-8")
+
+
 @functools.lru_cache(maxsize=32)
 def _parsed(path: str, mtime: int):
     import ast
 
     try:
-        return ast.parse(Path(path).read_text(encoding="utf-8"), filename=path)
+        return ast.parse(_text_of(path), filename=path)
     except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
         return None
 
@@ -330,7 +340,9 @@ def explain_operands(exc: BaseException, learner_file: Path) -> str | None:
     lines = []
     if described and (is_type_error or (has_tensor and _SHAPE_WORDS.search(str(exc)))):
         parts = [f"{name} is {text}" for name, text, _ in described[:MAX_OPERANDS]]
-        lines.append(f"On your line {lineno}, " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "")
+        cell = location(frame.f_code.co_filename, lineno)
+        yours = f"On line {cell[1]} of your cell {cell[0]}, " if cell else f"On your line {lineno}, "
+        lines.append(yours + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "")
                      + parts[-1] + ".")
     advice = _advice(str(exc))
     if advice:

@@ -37,6 +37,10 @@ def load(fd: int, target: Path, module_name: str) -> RemoteModule:
         source = read_source(target)
     except Refused as exc:
         raise LearnerProcessGone(str(exc)) from None
+    if target.suffix == ".ipynb":  # a notebook: its code cells joined, nothing run here (kata.notebook)
+        from kata.notebook import to_python
+
+        source = to_python(source).source
     return chan.load(source, module_name)
 
 

@@ -8,6 +8,7 @@ is never lost and never costs more than one extra run.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import shutil
 import signal
@@ -20,23 +21,27 @@ from typing import TextIO
 from kata.checking import check_unsaved, record_verdict
 from kata.course import Exercise
 from kata.engine import Engine
-from kata.progress import Progress, blocker, file_hash, first_unfinished, next_after
+from kata import notebook
+from kata.progress import Progress, blocker, first_unfinished, next_after
 from kata.results import CheckResult
 from kata.watch import screen
+from kata.watch.editor import Opener, editor_command, hyperlinks, supports_hyperlinks
 from kata.watch.keys import KeyReader
 from kata.watch.observer import SaveWatcher
 from kata.workspace import Workspace
 
 
 class Watch:
-    def __init__(self, ws: Workspace, poll: bool, events_file: Path | None, out: TextIO) -> None:
+    def __init__(self, ws: Workspace, poll: bool, events_file: Path | None, out: TextIO,
+                 open_editor: bool = False) -> None:
         self.ws = ws
         self.course = ws.course
         self.events_file = events_file
         self.out = out
         self.tty = out.isatty()
         self.queue: queue.Queue[tuple[str, str]] = queue.Queue()
-        self.files = {str(ws.file_of(ex)): ex for ex in self.course.exercises}
+        # Every file whose save is a save of an exercise: a notebook and its jupytext-paired .py both.
+        self.files = {str(path): ex for ex in self.course.exercises for path in ws.files_of(ex)}
         self.engine = Engine()
         self.watcher = SaveWatcher(ws.root / "exercises", set(self.files),
                                    on_save=lambda path: self.queue.put(("save", path)), force_poll=poll)
@@ -45,9 +50,15 @@ class Watch:
         self.current: Exercise = self.course.exercises[0]
         self.last: CheckResult | None = None
         self.notices: list[str] = []  # warnings and the polling notice, for the next screen
-        # The content last checked, per file. One save can reach us as two events (vim's new file
-        # is `created`, then `closed`); the second finds nothing new and costs no run.
+        # The content last checked, per exercise. One save can reach us as two events (vim's new file
+        # is `created`, then `closed`; a Jupyter save with jupytext writes the notebook, then its .py);
+        # the second finds nothing new and costs no run.
         self.checked: dict[str, str] = {}
+        command, problem = editor_command(open_editor, os.environ)
+        self.opener = Opener(command, ws.root)
+        if problem:
+            self.notices.append(problem)
+        self.links = self.tty and supports_hyperlinks(os.environ)
         self.unsaved: str | None = None  # why the last verdict could not be saved (a read-only workspace)
 
     # ---- output ----
@@ -71,6 +82,7 @@ class Watch:
             "exercise": result.name, "id": result.id, "status": result.status,
             "steps_passed": result.steps_passed, "steps_total": len(result.steps),
             "duration_s": round(result.duration_s, 4), "timestamp": time.time(), "trigger": trigger,
+            "file": result.target,
         }
         with open(self.events_file, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(line) + "\n")
@@ -86,7 +98,7 @@ class Watch:
         was_locked = following is not None and blocker(self.course, self.progress, following) is not None
         result, self.progress, digest = check_unsaved(self.engine, self.ws, ex, self.progress)
         if digest is not None:
-            self.checked[str(self.ws.file_of(ex))] = digest
+            self.checked[ex.name] = digest
         self.last = result
         # Only news is announced: re-checking an exercise already done unlocks nothing new.
         unlocked = following if (result.passed and was_locked
@@ -95,6 +107,11 @@ class Watch:
         text = screen.verdict_screen(
             self.course, self.progress, ex, result, self.rel(ex), unlocked,
             self.rel(unlocked) if unlocked else "", color=self.tty, keys=self.keys.active, width=width)
+        note = notebook.left_out_note(self.ws.source_of(ex)) if result.status != "locked" else None
+        if note:
+            text = f"{text}\n{screen.wrap(note, width) if width else note}"
+        if self.links:
+            text = hyperlinks(text)
         notices, self.notices = self.notices, []  # shown on top, so a redraw cannot hide them
         self.say("\n".join(notices + [text]) if notices else text, clear=True)
         self.record_event(result, trigger)
@@ -131,7 +148,13 @@ class Watch:
             return
         # the next one still to do, past any already done or skipped; else simply the next one
         todo = [e for e in later if not self.progress.is_finished(e.name)]
+        self.open_in_editor((todo or later)[0])
         self.check((todo or later)[0], trigger="key")
+
+    def open_in_editor(self, ex: Exercise) -> None:
+        problem = self.opener.open(self.ws.file_of(ex))
+        if problem:
+            self.notices.append(problem)
 
     def hint(self) -> None:
         ex = self.current
@@ -178,6 +201,7 @@ class Watch:
             if self.watcher.reason:
                 self.notices.append(f"Polling for changes: {self.watcher.reason}.")
             current = first_unfinished(self.course, self.progress) or self.course.exercises[-1]
+            self.open_in_editor(current)
             self.check(current, trigger="start")
             while True:
                 try:
@@ -190,13 +214,13 @@ class Watch:
                         batch.append(self.queue.get_nowait())
                     except queue.Empty:
                         break
-                saves = list(dict.fromkeys(path for kind, path in batch if kind == "save"))
+                saved = list(dict.fromkeys(self.files[path] for kind, path in batch if kind == "save"))
                 for kind, key in batch:
                     if kind == "key" and not self.handle_key(key):
                         return 0
-                for path in saves:
-                    if file_hash(Path(path)) != self.checked.get(path):
-                        self.check(self.files[path], trigger="save")
+                for ex in saved:
+                    if self.ws.digest_of(ex) != self.checked.get(ex.name):
+                        self.check(ex, trigger="save")
         except KeyboardInterrupt:
             return 0
         finally:
@@ -224,5 +248,6 @@ def _quit_on_sigterm() -> None:
         pass
 
 
-def run_watch(ws: Workspace, poll: bool = False, events_file: Path | None = None, out: TextIO | None = None) -> int:
-    return Watch(ws, poll, events_file, out or sys.stdout).run()
+def run_watch(ws: Workspace, poll: bool = False, events_file: Path | None = None, out: TextIO | None = None,
+              open_editor: bool = False) -> int:
+    return Watch(ws, poll, events_file, out or sys.stdout, open_editor=open_editor).run()
