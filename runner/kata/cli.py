@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ import click
 from kata import report
 from kata.course import Course, load_course
 from kata.errors import KataError
-from kata.progress import DONE, SKIPPED, blocker, counts, file_hash, first_unfinished, next_after, state_of
+from kata.progress import DONE, SKIPPED, blocker, counts, first_unfinished, state_of
 from kata.workspace import Workspace, bundled_course_dir, find_workspace, init_workspace
 
 
@@ -74,13 +75,22 @@ def cli(ctx: click.Context) -> None:
 @click.argument("directory", default="kata-workspace", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--course", "course_spec", default=None, metavar="PATH|NAME",
               help="A course folder (with kata.toml), or an installed course's name (`kata courses` lists them).")
-def init_cmd(directory: Path, course_spec: str | None) -> None:
+@click.option("--notebooks", type=click.Choice(["paired", "alone"]), is_flag=False, flag_value="paired",
+              default=None, help="Write each exercise as a Jupyter notebook too: NN_name.ipynb paired with its .py "
+                                 "through jupytext (`--notebooks`), or the notebook alone (`--notebooks alone`). "
+                                 "Needs `pip install 'kata[notebook]'`.")
+@click.option("--no-editor-config", is_flag=True,
+              help="Do not write .vscode/settings.json and .vscode/tasks.json into the workspace.")
+def init_cmd(directory: Path, course_spec: str | None, notebooks: str | None, no_editor_config: bool) -> None:
     """Create a workspace in DIRECTORY with the course's stubs. Never overwrites your files."""
     from kata.courses import BUNDLED, resolve
+    from kata.workspace import write_editor_config
 
     course_dir = resolve(course_spec) if course_spec not in (None, BUNDLED) else None
     before = _workspace_course(directory)
-    ws, created, kept = init_workspace(directory, course_dir, course_given=course_spec is not None)
+    ws, created, kept = init_workspace(directory, course_dir, course_given=course_spec is not None,
+                                       notebooks=notebooks)
+    editor_made, editor_kept = ([], []) if no_editor_config else write_editor_config(ws, sys.executable)
     click.echo(f"Workspace ready in {ws.root} ({ws.course.title}, {len(ws.course.exercises)} exercises).")
     if before is not None and before != _workspace_course(directory):
         click.echo(f"  it now follows the course in {ws.course.root} (it was in {before}); "
@@ -89,8 +99,15 @@ def init_cmd(directory: Path, course_spec: str | None) -> None:
         click.echo(f"  {len(created)} exercise files created in {ws.root / 'exercises'}")
     if kept:
         click.echo(f"  {len(kept)} existing files kept as they were")
-    first = ws.course.exercises[0]
-    click.echo(f"Next: cd {directory} && {_kata_command()} watch   (then edit exercises/{first.filename})")
+    if editor_made:
+        click.echo(f"  VS Code: {', '.join(str(p.relative_to(ws.root)) for p in editor_made)} written "
+                   "(this Python as the interpreter; a \"kata watch\" task)")
+    if editor_kept:
+        click.echo(f"  VS Code: {', '.join(str(p.relative_to(ws.root)) for p in editor_kept)} kept as they were")
+    first = ws.file_of(ws.course.exercises[0]).relative_to(ws.root)
+    click.echo(f"Next: cd {directory} && {_kata_command()} watch   (then edit {first})")
+    if ws.notebooks:
+        click.echo(f"  or open {first} in Jupyter or VS Code, and run `%load_ext kata` then `%kata check` in it")
 
 
 def _workspace_course(directory: Path) -> str | None:
@@ -125,7 +142,7 @@ def list_cmd(as_json: bool) -> None:
         entry = progress.get(ex.name)
         state = state_of(ws.course, progress, ex)
         path = ws.file_of(ex)
-        changed = state == DONE and entry.done_hash and entry.done_hash != file_hash(path)
+        changed = state == DONE and entry.done_hash and entry.done_hash != ws.digest_of(ex)
         rows.append((ex, state, entry, path, changed))
     if as_json:
         click.echo(json.dumps([{
@@ -148,14 +165,25 @@ def list_cmd(as_json: bool) -> None:
               help="Check this file instead of your workspace copy (never locked, never recorded).")
 @click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="With --file outside a workspace: the course to take checks from.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per exercise.")
-def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_dir: Path | None, as_json: bool) -> None:
-    """Run the checks of exercise IDS (05, 5 or a name); default: the current exercise."""
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per exercise (as --format json).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "gcc"]), default=None,
+              help="text (the default); json; or gcc: one `path:line:col: error: message` line per failing "
+                   "step, for editors' problem matchers and CI annotations.")
+def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_dir: Path | None, as_json: bool,
+              fmt: str | None) -> None:
+    """Run the checks of exercise IDS (05, 5 or a name); default: the current exercise.
+
+    A notebook (.ipynb) is checked as the module its code cells make."""
+    from kata import notebook
     from kata.checking import check_file, check_in_workspace
     from kata.engine import Engine
 
+    if as_json and fmt not in (None, "json"):
+        raise KataError(f"--json and --format {fmt} ask for two formats.", "Give one of them.")
+    fmt = "json" if as_json else (fmt or "text")
+    as_json = fmt == "json"
     if file is not None and not file.is_file():
-        raise KataError(f"{file} does not exist.", "Give --file the path of a Python file to check.")
+        raise KataError(f"{file} does not exist.", "Give --file the path of a Python file or notebook to check.")
     ws = None
     if file is None or course_dir is None:
         try:
@@ -183,6 +211,7 @@ def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_d
     since = _STARTED
     with Engine() as engine:
         for ex in exercises:
+            checked = file if file is not None else ws.source_of(ex)
             if file is not None:
                 result = check_file(engine, ex, file)
             else:
@@ -191,14 +220,20 @@ def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_d
                 unsaved = unsaved or ws.progress.unsaved
             waited, since = time.monotonic() - since, time.monotonic()
             results.append(result)
-            if as_json:
+            if fmt == "json":
                 click.echo(report.to_json_line(result))
+            elif fmt == "gcc":
+                for line in gcc_lines(result, checked.resolve(), _shown_path(checked)):
+                    click.echo(line)
             else:
-                click.echo(report.render_result(result, color=_color(), waited_s=waited))
+                click.echo(_links(report.render_result(result, color=_color(), waited_s=waited)))
+                note = notebook.left_out_note(checked) if result.status != "locked" else None
+                if note:
+                    click.echo(note)
                 if result.passed and ws is not None and file is None:
                     news(progress)
                 click.echo("")
-    if not as_json and ws is not None and file is None:
+    if fmt == "text" and ws is not None and file is None:
         done, skipped = counts(course, progress)
         click.echo(report.progress_bar(done, len(course.exercises), skipped=skipped))
     if unsaved:
@@ -208,19 +243,68 @@ def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_d
 
 
 def _unlock_news(ws: Workspace, before, ex):
-    """What to say once `ex` passes, decided from the progress before its check: only what is new.
-    Re-checking an exercise already done unlocks nothing, so it says nothing."""
-    following = next_after(ws.course, ex)
-    was_done = before.get(ex.name).status == DONE
-    was_locked = following is not None and blocker(ws.course, before, following) is not None
+    """Prints what is new once `ex` passes (see `kata.checking.unlock_news`)."""
+    from kata.checking import unlock_news
+
+    news = unlock_news(ws, before, ex)
 
     def say(after) -> None:
-        if following is None:
-            if not was_done:
-                click.echo("That was the last exercise of the course. Congratulations!")
-        elif was_locked and blocker(ws.course, after, following) is None:
-            click.echo(f"Unlocked: {following.id} {following.title} → {ws.file_of(following).relative_to(ws.root)}")
+        line = news(after)
+        if line:
+            click.echo(line)
     return say
+
+
+# A location in a failure message: `path:line` (`:col`), or a notebook's `path, cell N, line M`.
+_AT = re.compile(r"^(?::(?P<line>\d+)(?::(?P<col>\d+))?|, cell (?P<cell>\d+), line (?P<cline>\d+)(?:, column (?P<ccol>\d+))?)")
+
+
+def gcc_lines(result, learner: Path, shown: str) -> list[str]:
+    """`path:line:col: error: message`, one per failing step (none for a pass), at the deepest line of
+    the learner's file the failure names (else line 1). A notebook's lines are counted in the cell
+    the message names, so the message says which cell."""
+    from kata.results import NOT_RUN_CAUSES, PASSED, SKIPPED
+
+    lines = []
+    for step in result.steps:
+        if step.outcome in (PASSED, SKIPPED) or step.cause in NOT_RUN_CAUSES or result.status == "locked":
+            continue
+        line, col, cell, said = 1, 1, "", []
+        for text in step.message.splitlines():
+            found = _AT.match(text[len(str(learner)):]) if text.startswith(str(learner)) else None
+            if found:
+                line = int(found["line"] or 1) if not found["cell"] else 1
+                col = int(found["col"] or found["ccol"] or 1)
+                cell = f"cell {found['cell']}, line {found['cline']}: " if found["cell"] else ""
+                rest = text[len(str(learner)) + found.end():]
+                if rest.startswith(": "):  # `path:3:5: SyntaxError: …`, `path:2: your function add`
+                    said.append(rest[2:].strip())
+            elif text.strip() and not text.startswith((" ", "\t")) and not re.match(r"^\S+:\d+ in ", text):
+                said.append(text.strip())
+        message = " ".join(said) or step.outcome
+        lines.append(f"{shown}:{line}:{col}: error: {cell}step {step.index} ({step.title}): {message[:400]}")
+    if not result.passed and not lines:
+        why = (result.message or result.status).strip().splitlines()
+        lines.append(f"{shown}:1:1: error: {result.id} {result.name} {result.status}: {why[0] if why else ''}")
+    return lines
+
+
+def _shown_path(path: Path) -> str:
+    """`path` relative to the current folder when it is inside it, else absolute."""
+    full = path.resolve()
+    try:
+        return str(full.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(full)
+
+
+def _links(text: str) -> str:
+    """File locations as OSC 8 hyperlinks, where the terminal shows them (else unchanged)."""
+    if not _color():
+        return text
+    from kata.watch.editor import hyperlinks, supports_hyperlinks
+
+    return hyperlinks(text) if supports_hyperlinks(os.environ) else text
 
 
 def _exercise_or_current(ws: Workspace, ident: str | None):
@@ -619,12 +703,15 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
 @click.option("--poll", is_flag=True, help="Poll for changes instead of using file events.")
 @click.option("--events", "events_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Append one JSON line per verdict to this file.")
-def watch_cmd(poll: bool = False, events_file: Path | None = None) -> None:
+@click.option("--open", "open_editor", is_flag=True,
+              help="Open the current exercise with $VISUAL or $EDITOR at start and on `n` "
+                   "(in VS Code's terminal, `code -r` does this without --open).")
+def watch_cmd(poll: bool = False, events_file: Path | None = None, open_editor: bool = False) -> None:
     """Re-run the current exercise's checks on every save (bare `kata` does this)."""
     from kata.watch import run_watch
 
     ws = find_workspace()
-    sys.exit(run_watch(ws, poll=poll, events_file=events_file))
+    sys.exit(run_watch(ws, poll=poll, events_file=events_file, open_editor=open_editor))
 
 
 def main() -> None:
