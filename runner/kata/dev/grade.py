@@ -41,18 +41,31 @@ class Submission:
         return self.path.is_file()
 
     def file_for(self, ex: Exercise) -> Path | None:
-        """The submission's file for `ex`: itself if it is one file, else its NN_name.py (any number)."""
+        """The submission's file for `ex`: itself if it is one file, else its NN_name.py (any number)
+        or NN_name.ipynb; of a notebook and its `.py` (a jupytext pair), the one saved last."""
         if self.is_file:
             return self.path
         for folder in (self.path / "exercises", self.path):
-            exact = folder / ex.filename
-            if exact.is_file():
-                return exact
-            moved = sorted(folder.glob(f"[0-9][0-9]_{ex.name}.py")) + [folder / f"{ex.name}.py"]
-            found = [p for p in moved if p.is_file()]
+            found = [self._find(folder, ex, suffix) for suffix in (".ipynb", ".py")]
+            found = [p for p in found if p is not None]
             if found:
-                return found[0]
+                return max(found, key=_mtime_ns)  # on a tie, the notebook
         return None
+
+    @staticmethod
+    def _find(folder: Path, ex: Exercise, suffix: str) -> Path | None:
+        exact = folder / Path(ex.filename).with_suffix(suffix)
+        if exact.is_file():
+            return exact
+        moved = sorted(folder.glob(f"[0-9][0-9]_{ex.name}{suffix}")) + [folder / f"{ex.name}{suffix}"]
+        return next((p for p in moved if p.is_file()), None)
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 @dataclass
