@@ -624,9 +624,12 @@ def courses_cmd(as_json: bool) -> None:
                    "cheating); local: both in one process, as `kata check` (faster, for your own tests).")
 @click.option("--require-sandbox", is_flag=True,
               help="Refuse to grade unless bubblewrap (bwrap) can sandbox the learner's code.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on a Dask cluster: its scheduler's address (tcp://HOST:8786), or local:N for N workers "
+                   "on this machine. Needs `pip install 'kata[cluster]'`; see docs/grading.md.")
 def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple[str, ...], jobs: int | None,
               timeout: float | None, as_json: bool, csv_file: str | None, junit_file: str | None,
-              mode: str, require_sandbox: bool) -> None:
+              mode: str, require_sandbox: bool, scheduler: str | None) -> None:
     """For graders: check every exercise against each of SUBMISSIONS, in parallel.
 
     A submission is a workspace, a folder of NN_name.py files, or one .py file
@@ -645,12 +648,15 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
         if target and target != "-" and not Path(target).resolve().parent.is_dir():
             raise KataError(f"Cannot write {target}: its folder does not exist.",
                             "Create the folder first, or give another path.")
+    if scheduler is not None and jobs is not None:
+        raise KataError("--jobs sets the engines on this machine; with --scheduler, the Dask workers grade.",
+                        "Drop --jobs: start as many workers as you want engines (`local:N`, or `dask worker`).")
     if require_sandbox:
         from kata.judge.sandbox import bwrap_path
 
         if mode != "judged":
             raise KataError("--require-sandbox needs judged mode.", "Drop `--mode local`, or drop --require-sandbox.")
-        if bwrap_path() is None:
+        if scheduler is None and bwrap_path() is None:  # on a cluster, every worker is asked instead
             raise KataError("bubblewrap (bwrap) is not installed, and --require-sandbox was given.",
                             "Install it (Debian/Ubuntu: `apt-get install bubblewrap`) and grade again.")
     course = _course_from(course_spec)
@@ -664,12 +670,14 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
         nonlocal finished
         finished += 1
         if tty:
-            click.echo(f"\rgraded {finished}/{len(subs)}: {row.submission.label[:40]:<40}", err=True, nl=False)
+            bar = "#" * (20 * finished // len(subs))
+            click.echo(f"\rgraded [{bar:<20}] {finished}/{len(subs)}: {row.submission.label[:40]:<40}", err=True,
+                       nl=False)
 
     book = grade(course, subs, exercises, jobs=jobs, timeout=timeout, on_row=on_row, judged=mode == "judged",
-                 require_sandbox=require_sandbox)
+                 require_sandbox=require_sandbox, scheduler=scheduler)
     if tty:
-        click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+        click.echo("\r" + " " * 100 + "\r", err=True, nl=False)
     for target, text in ((csv_file, gradebook.to_csv(book) if csv_file else ""),
                          (junit_file, gradebook.to_junit_xml(book) if junit_file else "")):
         if target == "-":
@@ -687,6 +695,8 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
         click.echo("Restore the checks (e.g. `git checkout checks/`), install bubblewrap so submissions cannot "
                    "see them, and grade again.", err=True)
         sys.exit(2)
+    if book.cancelled:  # Ctrl-C on a cluster: the rows above are the submissions that finished
+        sys.exit(130)
     from kata.engine.supervisor import checks_could_not_run
 
     broken = {r.id: r for row in book.rows for r in row.results if checks_could_not_run(r)}

@@ -109,6 +109,8 @@ class Gradebook:
     duration_s: float = 0.0
     jobs: int = 1
     checks_changed: bool = False  # the check modules' digest differs after grading: no mark can be trusted
+    scheduler: str = ""  # graded on this Dask scheduler (`--scheduler`); `jobs` is then its workers
+    cancelled: int = 0  # submissions left ungraded by Ctrl-C (a Dask run keeps the rows that finished)
 
     @property
     def all_passed(self) -> bool:
@@ -224,11 +226,13 @@ def checks_digest(exercises: list[Exercise]) -> str:
 def grade(course: Course, submissions: list[Submission], exercises: list[Exercise] | None = None,
           jobs: int | None = None, timeout: float | None = None,
           on_row: Callable[[Row], None] | None = None, judged: bool = True,
-          require_sandbox: bool = False) -> Gradebook:
+          require_sandbox: bool = False, scheduler: str | None = None) -> Gradebook:
     """Every exercise against every submission. `timeout` overrides each exercise's per-step limit.
 
     `judged` (the default) runs each check in a trusted process and the learner's code in the
-    sandbox (see kata.judge); `judged=False` is local mode, as `kata check` runs.
+    sandbox (see kata.judge); `judged=False` is local mode, as `kata check` runs. `scheduler`
+    grades on a Dask cluster instead of this machine's cores (kata.dev.cluster; `local:N` starts
+    one here); there `on_row` sees each row as it finishes, and Ctrl-C keeps the finished rows.
     """
     started = time.monotonic()
     chosen = list(exercises or course.exercises)
@@ -237,6 +241,14 @@ def grade(course: Course, submissions: list[Submission], exercises: list[Exercis
     rows = [Row(sub) for sub in submissions]
     for row in rows:
         row.missing = {ex.name for ex in chosen if row.submission.file_for(ex) is None}
+    if scheduler:
+        from kata.dev.cluster import grade_rows  # dask is imported only here
+
+        before = checks_digest(chosen)
+        out = grade_rows(scheduler, course, chosen, rows, on_row, judged, require_sandbox)
+        return Gradebook(course, chosen, [row for row in rows if row.results], time.monotonic() - started,
+                         out.workers, checks_changed=out.checks_changed or checks_digest(chosen) != before,
+                         scheduler=scheduler, cancelled=out.cancelled)
     tasks = [(row, ex) for row in rows for ex in chosen]
 
     def done(index: int, result: CheckResult) -> None:

@@ -48,9 +48,12 @@ def to_text(book: Gradebook) -> str:
 def summary(book: Gradebook) -> str:
     full = sum(1 for row in book.rows if row.exercises_passed == len(book.exercises))
     isolation = sorted({row.isolation for row in book.rows})
+    where = (f"{_count(book.jobs, 'Dask worker')} ({book.scheduler})" if book.scheduler
+             else _count(book.jobs, 'engine'))
     return (f"{_count(len(book.rows), 'submission')} × {_count(len(book.exercises), 'exercise')} graded in "
-            f"{book.duration_s:.1f} s over {_count(book.jobs, 'engine')}; {full} passed everything"
-            + (f"\nisolation: {'; '.join(isolation)}" if isolation else ""))
+            f"{book.duration_s:.1f} s over {where}; {full} passed everything"
+            + (f"\nisolation: {'; '.join(isolation)}" if isolation else "")
+            + (f"\ninterrupted: {_count(book.cancelled, 'submission')} not graded (cancelled)" if book.cancelled else ""))
 
 
 def _count(n: int, word: str) -> str:
