@@ -285,7 +285,9 @@ def gcc_lines(result, learner: Path, shown: str) -> list[str]:
         lines.append(f"{shown}:{line}:{col}: error: {cell}step {step.index} ({step.title}): {message[:400]}")
     if not result.passed and not lines:
         why = (result.message or result.status).strip().splitlines()
-        lines.append(f"{shown}:1:1: error: {result.id} {result.name} {result.status}: {why[0] if why else ''}")
+        said = why[0] if result.status == "locked" and why else f"{result.id} {result.name} {result.status}: " + (
+            why[0] if why else "")
+        lines.append(f"{shown}:1:1: error: {said}")
     return lines
 
 

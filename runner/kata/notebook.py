@@ -97,6 +97,13 @@ def to_python(text: str | bytes) -> Converted:
     return Converted("\n".join(out) + "\n", left)
 
 
+def cell_to_python(source: str) -> Converted:
+    """One cell's code (`%%kata`), its magics and shell escapes left out, lines kept in place."""
+    left: list[tuple[int, int, str]] = []
+    lines = source.splitlines()
+    return Converted("\n".join(_without_magics(lines, 1, left)) + "\n", left)
+
+
 def _without_magics(lines: list[str], cell: int, left: list[tuple[int, int, str]]) -> list[str]:
     """`lines` with each magic or shell escape that starts a statement replaced by `pass`."""
     kept = []

@@ -19,7 +19,7 @@ from urllib.parse import quote
 # Terminals known to show OSC 8 hyperlinks (and to ignore them gracefully where they do not).
 _LINKING_TERMINALS = {"vscode", "iTerm.app", "WezTerm", "ghostty", "Hyper", "Tabby", "rio"}
 # An absolute path to a Python file or notebook, then `:line`, or a notebook's `, cell N, line M`.
-_LOCATION = re.compile(r"(?P<path>/[^\s:,'\"]+\.(?:py|ipynb))(?P<at>:(?P<line>\d+)(?::\d+)?|, cell \d+, line \d+)?")
+_LOCATION = re.compile(r"(?<![\w./~-])(?P<path>/[^\s:,'\"]+\.(?:py|ipynb))(?P<at>:(?P<line>\d+)(?::\d+)?|, cell \d+, line \d+)?")
 
 
 def editor_command(open_requested: bool, env: Mapping[str, str]) -> tuple[list[str] | None, str]:

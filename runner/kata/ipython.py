@@ -1,0 +1,238 @@
+"""The IPython extension: `%load_ext kata`, then `%kata check [ID]` and `%%kata ID` in a notebook.
+
+- `%kata check` checks the notebook it runs in (as last saved), or the current exercise when the
+  notebook is not one of the workspace's; `%kata check ID` checks exercise ID's file.
+- `%%kata ID` checks the code of its cell, after the exercise's stub (so the stub's imports and
+  helpers are there), without saving anything and without running the cell in the kernel.
+
+Every check runs in kata's engine, as `kata check` does: a warm worker process and a limited
+child per run, never the kernel's own namespace, so an answer that hangs or crashes costs that
+run, not the kernel. Verdicts are recorded in the workspace's progress as in the terminal, and
+shown as rich output (✓/✗ per step, the first failure, what was unlocked).
+"""
+
+from __future__ import annotations
+
+import atexit
+import html
+import os
+import re
+import shlex
+from pathlib import Path
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.display import display
+
+from kata import notebook, report
+from kata.errors import KataError
+
+USAGE = ("Usage: `%kata check` (this notebook, or the current exercise), `%kata check ID`, "
+         "or a cell starting with `%%kata ID` to check that cell's code.")
+_COLORS = {"passed": "#1a7f37", "skipped": "#6e7781", "timeout": "#9a6700"}
+_engine = None
+
+
+def _get_engine():
+    """One warm engine per kernel, started on the first check and stopped when the kernel exits."""
+    global _engine
+    if _engine is None:
+        from kata.engine import Engine
+
+        _engine = Engine()
+        atexit.register(_close_engine)
+    return _engine
+
+
+def _close_engine() -> None:
+    global _engine
+    engine, _engine = _engine, None
+    if engine is not None:
+        engine.close()
+
+
+def current_notebook(user_ns: dict) -> Path | None:
+    """The notebook this kernel runs, where the front end says: VS Code sets `__vsc_ipynb_file__`,
+    Jupyter Server sets JPY_SESSION_NAME. None when neither does."""
+    for candidate in (user_ns.get("__vsc_ipynb_file__"), os.environ.get("JPY_SESSION_NAME")):
+        if not candidate or not str(candidate).endswith(notebook.SUFFIX):
+            continue
+        path = Path(str(candidate))
+        for option in (path, Path.cwd() / path, Path.cwd() / path.name):
+            if option.is_file():
+                return option.resolve()
+    return None
+
+
+@magics_class
+class KataMagics(Magics):
+    @line_cell_magic
+    def kata(self, line: str, cell: str | None = None) -> None:
+        """%kata check [ID] checks an exercise's file; %%kata ID checks the code of its cell."""
+        try:
+            args = shlex.split(line)
+        except ValueError:
+            args = line.split()
+        try:
+            if cell is None:
+                if not args or args[0] != "check" or len(args) > 2:
+                    _show_text(USAGE)
+                    return
+                self._check(args[1] if len(args) > 1 else None)
+            else:
+                if args and args[0] == "check":
+                    args = args[1:]
+                if len(args) != 1:
+                    _show_text("`%%kata` checks one exercise: start the cell with `%%kata ID`, e.g. `%%kata 01`.")
+                    return
+                self._check_cell(args[0], cell)
+        except KataError as exc:
+            _show_text(f"error: {exc.message}" + (f"\n{exc.fix}" if exc.fix else ""))
+
+    def _workspace(self):
+        from kata.workspace import find_workspace
+
+        here = current_notebook(self.shell.user_ns if self.shell is not None else {})
+        return find_workspace(here.parent if here is not None else Path.cwd()), here
+
+    def _check(self, ident: str | None) -> None:
+        from kata.checking import check_in_workspace, unlock_news
+        from kata.progress import first_unfinished
+
+        ws, here = self._workspace()
+        progress = _load_progress(ws)
+        if ident:
+            ex = ws.course.find(ident)
+        else:
+            ex = next((e for e in ws.course.exercises
+                       if here is not None and here in {p.resolve() for p in ws.files_of(e)}), None)
+            ex = ex or first_unfinished(ws.course, progress)
+            if ex is None:
+                _show_text("Every exercise is done. Well done! `%kata check ID` re-checks one.")
+                return
+        checked = ws.source_of(ex)
+        news = unlock_news(ws, progress, ex)
+        outcome = _interruptible(lambda: check_in_workspace(_get_engine(), ws, ex, progress))
+        if outcome is None:
+            return
+        result, progress = outcome
+        extra = [line for line in (news(progress) if result.passed else None,
+                                   notebook.left_out_note(checked) if result.status != "locked" else None) if line]
+        _show_verdict(ws, result, progress, extra)
+
+    def _check_cell(self, ident: str, cell: str) -> None:
+        from kata.checking import check_unsaved, record_verdict, unlock_news
+
+        ws, _ = self._workspace()
+        ex = ws.course.find(ident)
+        stub = ex.stub.read_text(encoding="utf-8")
+        code = notebook.cell_to_python(cell)
+        head = f"{stub.rstrip()}\n\n\n# %% your %%kata cell: it comes after the stub, so it replaces what it defines\n"
+        offset = head.count("\n")
+        folder = ws.state_dir / "cells"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{ex.id}_{ex.name}.py"
+        tmp = target.with_name(f".{target.name}.kata-tmp")
+        tmp.write_text(head + code.source, encoding="utf-8")
+        os.replace(tmp, target)
+        progress = _load_progress(ws)
+        news = unlock_news(ws, progress, ex)
+        label = f"your %%kata {ex.id} cell"
+        outcome = _interruptible(lambda: check_unsaved(_get_engine(), ws, ex, progress, target=target, label=label))
+        if outcome is None:
+            return
+        result, progress, digest = outcome
+        if digest is not None:
+            progress = record_verdict(ws, result, digest)
+        _in_cell(result, target, offset)
+        left = [f"line {line} `{text[:40]}`" for _, line, text in code.left_out]
+        extra = [line for line in (
+            news(progress) if result.passed else None,
+            f"note: {', '.join(left)} left out of the check (IPython magics and shell escapes run only in "
+            "Jupyter)." if left else None,
+            "The cell was checked, not run: remove its `%%kata` line to run it in the kernel.") if line]
+        _show_verdict(ws, result, progress, extra)
+
+
+def _load_progress(ws):
+    store = ws.progress
+    progress = store.load()
+    for warning in store.warnings:
+        _show_text(f"warning: {warning}")
+    store.warnings.clear()
+    return progress
+
+
+def _interruptible(run):
+    """Run a check; an interrupt (the kernel's stop button) stops the engine's run, not the kernel."""
+    try:
+        return run()
+    except KeyboardInterrupt:
+        _close_engine()  # the worker ends the run in flight when its client goes
+        _show_text("Stopped. The next check starts a fresh kata engine.")
+        return None
+
+
+def _in_cell(result, target: Path, offset: int) -> None:
+    """Locations in the temporary module, told as lines of the cell (or of the stub above it)."""
+    where = re.compile(re.escape(str(target)) + r":(\d+)")
+
+    def told(found: re.Match) -> str:
+        line = int(found.group(1))
+        return f"your cell, line {line - offset}" if line > offset else f"the stub, line {line}"
+
+    def on_your_line(found: re.Match) -> str:
+        line = int(found.group(1))
+        return f"On line {line - offset} of your cell" if line > offset else f"On line {line} of the stub"
+
+    for step in result.steps:
+        step.message = re.sub(r"On your line (\d+)", on_your_line, where.sub(told, step.message))
+    result.message = where.sub(told, result.message)
+
+
+def _show_text(text: str) -> None:
+    display({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}, raw=True)
+
+
+def _show_verdict(ws, result, progress, extra: list[str]) -> None:
+    from kata.progress import counts
+
+    done, skipped = counts(ws.course, progress)
+    bar = report.progress_bar(done, len(ws.course.exercises), skipped=skipped)
+    text = "\n".join([report.render_result(result), *extra, bar])
+    display({"text/plain": text, "text/html": _html(result, extra, bar)}, raw=True)
+
+
+def _html(result, extra: list[str], bar: str) -> str:
+    esc = html.escape
+    color = _COLORS.get(result.status, "#cf222e")
+    parts = [f'<div class="kata-verdict"><p><b>{esc(result.id)} {esc(result.name)}</b> '
+             f'<code>{esc(result.target)}</code>: <b style="color:{color}">{esc(report.status_word(result))}</b> '
+             f"{result.steps_passed}/{len(result.steps)} steps in {result.duration_s:.2f} s</p>"]
+    if result.status == "locked":
+        parts.append(f"<p>{esc(result.message)}</p>")
+    else:
+        parts.append('<ul style="list-style:none;padding-left:1em;margin:0">')
+        for step in result.steps:
+            mark_color = _COLORS.get(step.outcome, "#cf222e")
+            parts.append(f'<li><span style="color:{mark_color}">{esc(report.mark(step))}</span> {esc(step.title)}</li>')
+        parts.append("</ul>")
+        failure = result.first_failure()
+        if failure is not None and failure.message:
+            parts.append(f"<p><b>First failure, step {failure.index}: {esc(failure.title)}</b></p>"
+                         f"<pre>{esc(failure.message)}</pre>")
+            printed = report.learner_output(failure.output, failure.message)
+            if printed:
+                parts.append(f"<p>Your code printed:</p><pre>{esc(chr(10).join(printed[:20]))}</pre>")
+        elif result.message and not result.passed:
+            parts.append(f"<pre>{esc(result.message)}</pre>")
+    parts += [f"<p>{esc(line)}</p>" for line in extra]
+    parts.append(f"<p><code>{esc(bar)}</code></p></div>")
+    return "".join(parts)
+
+
+def load_ipython_extension(ipython) -> None:
+    ipython.register_magics(KataMagics)
+
+
+def unload_ipython_extension(ipython) -> None:
+    _close_engine()
