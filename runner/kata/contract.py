@@ -59,6 +59,12 @@ NOT_RUN_CAUSES = frozenset({Cause.CHECKS_BROKEN, Cause.PYTEST_BROKEN, Cause.EARL
                             Cause.WORKER_CRASHED})
 
 
+# How a failure message carries its picture (kata.feedback.picture) from the check child: the
+# child's STEP event has only a message, so the picture's data rides after this mark on its last
+# line, and StepResult moves it into its own field the moment the message is set.
+PICTURE_MARK = "⟦kata:picture⟧ "
+
+
 @dataclass
 class StepResult:
     index: int
@@ -69,6 +75,17 @@ class StepResult:
     duration_s: float = 0.0
     output: str = ""
     cause: str = Cause.NONE.value
+    picture: str = ""  # a failed comparison drawn as data (kata.feedback.picture); not in the public JSON
+
+    def __post_init__(self) -> None:
+        if PICTURE_MARK in self.message:
+            self.message, self.picture = split_picture(self.message)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # After __init__ (which sets `picture` last), a message that carries a picture is split at once.
+        if name == "message" and isinstance(value, str) and PICTURE_MARK in value and "picture" in self.__dict__:
+            value, self.__dict__["picture"] = split_picture(value)
+        object.__setattr__(self, name, value)
 
     @property
     def passed(self) -> bool:
@@ -107,6 +124,12 @@ class CheckResult:
 
     def to_json(self) -> dict:
         return result_to_json(self)
+
+
+def split_picture(message: str) -> tuple[str, str]:
+    """(the message without its picture, the picture's data) of a message from the check child."""
+    text, _, picture = message.rpartition(PICTURE_MARK)
+    return text.rstrip("\n"), picture.strip()
 
 
 def overall_status(steps: list[StepResult]) -> str:
@@ -360,6 +383,7 @@ class Event:
 
 
 __all__ = [
+    "PICTURE_MARK", "split_picture",
     "PASSED", "FAILED", "ERROR", "TIMEOUT", "CRASHED", "SKIPPED", "LOCKED", "SEVERITY",
     "Cause", "CHECKS_CANNOT_RUN", "NOT_RUN_CAUSES", "StepResult", "CheckResult", "overall_status",
     "result_to_json", "result_to_wire", "result_from_wire", "step_to_wire", "step_from_wire",

@@ -20,11 +20,33 @@ SMALL = 12  # show values side by side up to this many elements
 
 
 class ExpectationFailed(AssertionError):
-    """A check's expectation was not met; the message is written for the learner."""
+    """A check's expectation was not met; the message is written for the learner.
+
+    `picture`, when set, is the failed comparison drawn as data (`kata.feedback.picture`): kata
+    shows it below the message, as heat grids of the expected and the actual values.
+    """
+
+    def __init__(self, message: str = "", picture: str = "") -> None:
+        super().__init__(message)
+        self.picture = picture
 
 
-def fail(message: str) -> None:
-    raise ExpectationFailed(message)
+def fail(message: str, *, actual: Any = None, expected: Any = None) -> None:
+    """Fail the step with `message`. Given both `actual` and `expected` (tensors, arrays or lists
+    of numbers), the failure also shows them side by side as heat grids, differing cells marked."""
+    picture = _picture(actual, expected) if actual is not None and expected is not None else ""
+    raise ExpectationFailed(message, picture)
+
+
+def _picture(actual: Any, expected: Any, atol: float = 1e-4, rtol: float = 1e-4) -> str:
+    """The picture of a failed comparison, or "" when there is nothing to draw; never raises."""
+    try:
+        from kata.feedback import picture
+
+        drawn = picture.build(_to_numpy(actual), _to_numpy(expected), atol=atol, rtol=rtol)
+        return picture.encode(drawn) if drawn is not None else ""
+    except Exception:  # a picture is a courtesy: it must never change the verdict
+        return ""
 
 
 def _is_tensor(x: Any) -> bool:
@@ -120,14 +142,15 @@ def assert_close(actual: Any, expected: Any, *, atol: float = 1e-4, rtol: float 
         elif a.size == e.size:
             lines.append("  It has the right number of elements in the wrong arrangement: a missing or extra "
                          "dimension (squeeze, unsqueeze, keepdim), or a reshape where a transpose was meant?")
-        fail("\n".join(lines))
+        fail("\n".join(lines), actual=a, expected=e)
     bad = diagnose.nan_or_inf(a, e)
     if bad:
         fail(f"{what} is wrong: {bad}")
     close = np.isclose(a, e, atol=atol, rtol=rtol, equal_nan=True)
     if not close.all():
-        fail(_values_message(actual, expected, a, e, close, what, source=source, previous=previous,
-                             gradient=gradient))
+        raise ExpectationFailed(_values_message(actual, expected, a, e, close, what, source=source,
+                                                previous=previous, gradient=gradient),
+                                _picture(a, e, atol=atol, rtol=rtol))
     if check_dtype and _dtype(expected) and _dtype(actual) != _dtype(expected):
         fail(f"{what} has the right values but dtype {_dtype(actual)}; it should be {_dtype(expected)}.")
     if check_grad and _is_tensor(expected):
@@ -192,10 +215,13 @@ def assert_floats_close(actual: Sequence[float], expected: Sequence[float], eps:
         except (TypeError, ValueError):
             fail(f"{what}[{i}] should be a number, but it is {a!r:.100}.")
         if not ok or math.isnan(float(a)):
-            found = diagnose.diagnose([float(v) for v in actual_list], [float(v) for v in expected])
-            fail(f"{what}[{i}] is {a!r}, expected {e!r} (within {eps}).\n"
-                 + (f"  {_sentence(found)}\n" if found else "")
-                 + f"  expected: {list(expected)}\n  actual:   {actual_list!r:.300}")
+            numbers = [float(v) for v in actual_list]
+            found = diagnose.diagnose(numbers, [float(v) for v in expected])
+            raise ExpectationFailed(
+                f"{what}[{i}] is {a!r}, expected {e!r} (within {eps}).\n"
+                + (f"  {_sentence(found)}\n" if found else "")
+                + f"  expected: {list(expected)}\n  actual:   {actual_list!r:.300}",
+                _picture(numbers, [float(v) for v in expected], atol=eps, rtol=0.0))
 
 
 def assert_shape(actual: Any, shape: Sequence[int], what: str = "result") -> None:

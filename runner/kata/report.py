@@ -1,6 +1,7 @@
 """Turns results into text for a terminal, or into DESIGN's JSON shape.
 
-Pure functions returning strings: the CLI and watch decide where they go.
+Pure functions returning strings: the CLI and watch decide where they go (a picture's colour
+also heeds NO_COLOR, read from the environment).
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 
-from kata.results import NOT_RUN_CAUSES, PASSED, SKIPPED, TIMEOUT, CheckResult, StepResult
+from kata.feedback import picture
+from kata.results import FAILED, NOT_RUN_CAUSES, PASSED, SKIPPED, TIMEOUT, CheckResult, StepResult
 
 MARKS = {PASSED: "✓", SKIPPED: "·"}
 MAX_FAILURE_LINES = 15  # the first failure in full: its title, the message and what the code printed
@@ -31,11 +33,16 @@ def status_word(result: CheckResult) -> str:
     }.get(result.status, result.status)
 
 
-def render_result(result: CheckResult, color: bool = False, waited_s: float | None = None) -> str:
+def render_result(result: CheckResult, color: bool = False, waited_s: float | None = None,
+                  picture_room: int | None = None) -> str:
     """A check's verdict: one line per step, then the first failure in full.
 
     The header gives the checks' own time; with `waited_s` (what the learner waited: starting
     Python and PyTorch, the checks, the rest) it gives that first, both labelled.
+
+    A failed comparison's picture (expected and actual as heat grids) sits below the message when
+    it fits: by default within the failure's MAX_FAILURE_LINES, else in `picture_room` lines (watch
+    gives what its screen has left; 0 leaves it out). Coloured when `color` and NO_COLOR allow.
     """
     took = f"in {result.duration_s:.2f} s"
     if waited_s is not None and waited_s >= result.duration_s + 0.05:
@@ -56,8 +63,15 @@ def render_result(result: CheckResult, color: bool = False, waited_s: float | No
         message = failure.message.splitlines()
         lines.extend("  " + line for line in message)
         printed = learner_output(failure.output, failure.message)
+        after_message = MAX_FAILURE_LINES - 1 - len(message)
+        drawn: list[str] = []
+        if failure.picture and failure.outcome == FAILED:
+            kept_output = 1 + min(len(printed), MIN_OUTPUT_LINES) if printed else 0
+            room = after_message - kept_output if picture_room is None else picture_room
+            drawn = picture.render(failure.picture, picture.color_mode(color), max_lines=room)
+            lines.extend(drawn)
         if printed:
-            room = max(MAX_FAILURE_LINES - 2 - len(message), MIN_OUTPUT_LINES)
+            room = max(after_message - 1 - len(drawn), MIN_OUTPUT_LINES)
             lines.append("  Your code printed:")
             lines.extend("    " + line for line in _clip_lines(printed, room))
     elif result.message and not result.passed:

@@ -23,6 +23,7 @@ from typing import Any
 from kata.notebook import describe_location, is_notebook, joined_source, location
 
 MAX_MESSAGE = 4000
+MAX_PICTURE = 8000  # a picture's data, beside the message: 2 grids of 32 × 32 and their marks fit
 
 
 def syntax_error_message(exc: SyntaxError) -> str:
@@ -94,7 +95,19 @@ def describe_exception(exc: BaseException, keep_files: list[Path], explanation: 
         pointer = learner_definition(exc.__traceback__, keep_files, learner_file)
         if pointer and str(learner_file) not in text:  # a check's message may already point there
             shown = f"{shown}\n{pointer}" if shown else pointer
-    return _cap(f"{shown}\n{text}" if shown else text)
+    return with_picture(_cap(f"{shown}\n{text}" if shown else text), exc if not explanation else None)
+
+
+def with_picture(message: str, exc: BaseException | None) -> str:
+    """`message`, followed by the picture of the comparison that failed (`kata.expect` sets one on
+    its `ExpectationFailed`), after `kata.contract.PICTURE_MARK`: the step's event carries it to the
+    CLI, whose StepResult keeps it apart from the message. Outside the message's own cap."""
+    picture = getattr(exc, "picture", None) if exc is not None else None
+    if not isinstance(picture, str) or not picture or len(picture) > MAX_PICTURE:
+        return message
+    from kata.contract import PICTURE_MARK
+
+    return f"{message}\n{PICTURE_MARK}{picture}"
 
 
 def _caught_learner_error(exc: BaseException, learner_file: Path | None) -> BaseException | None:
