@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
 import textwrap
 
 from kata import report
+from kata.feedback import picture
 from kata.course import Course, Exercise
 from kata.progress import Progress, counts, state_of
 from kata.results import CheckResult
@@ -22,12 +24,35 @@ def header(course: Course, progress: Progress) -> str:
 
 def verdict_screen(course: Course, progress: Progress, ex: Exercise, result: CheckResult, path: str,
                    unlocked: Exercise | None, unlocked_path: str, color: bool, keys: bool,
-                   width: int | None = None) -> str:
+                   width: int | None = None, height: int | None = None) -> str:
     """The whole screen after a check. `unlocked` is the exercise this check unlocked (None when it
     unlocked nothing new, e.g. on re-checking one already done). With `width`, long lines wrap
-    at words to it, so the terminal never breaks a word or a path in two."""
+    at words to it, so the terminal never breaks a word or a path in two.
+
+    A failed comparison's picture (`kata.feedback.picture`) is drawn below the failure only when
+    the screen has room for it: `height` rows (on a terminal, its own rows when not given), less
+    everything else, and as wide as `width`. Without a terminal it gets the failure's own budget."""
+    args = (course, progress, ex, result, path, unlocked, unlocked_path, color, keys, width)
+    failure = result.first_failure()
+    if failure is None or not failure.picture:
+        return _verdict_screen(*args, picture_room=None)
+    if height is None and width is not None:
+        height = shutil.get_terminal_size((0, 0)).lines or None
+    if height is None:
+        return _verdict_screen(*args, picture_room=None)
+    without = _verdict_screen(*args, picture_room=0)
+    room = height - len(without.splitlines()) - 1  # the last row stays free for the cursor
+    drawn = picture.render(failure.picture, picture.color_mode(color), max_lines=room)
+    if not drawn or (width is not None and max(len(_ANSI.sub("", line)) for line in drawn) > width):
+        return without
+    return _verdict_screen(*args, picture_room=room)
+
+
+def _verdict_screen(course: Course, progress: Progress, ex: Exercise, result: CheckResult, path: str,
+                    unlocked: Exercise | None, unlocked_path: str, color: bool, keys: bool,
+                    width: int | None, picture_room: int | None) -> str:
     lines = [header(course, progress), "", f"{ex.id} {ex.title}  →  {path}", ""]
-    lines.append(report.render_result(result, color=color))
+    lines.append(report.render_result(result, color=color, picture_room=picture_room))
     lines.append("")
     if result.passed:
         if unlocked is not None:
