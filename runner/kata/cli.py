@@ -621,6 +621,9 @@ def courses_cmd(as_json: bool) -> None:
               help="Also write the table as CSV to this file (- for standard output).")
 @click.option("--junit-xml", "junit_file", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Also write JUnit XML to this file (- for standard output).")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write a class report to this file: one self-contained web page with a heatmap of "
+                   "submissions × exercises and the steps where the class is stuck.")
 @click.option("--mode", type=click.Choice(["judged", "local"]), default="judged", show_default=True,
               help="judged: checks in a trusted process, the learner's code sandboxed (marks that hold against "
                    "cheating); local: both in one process, as `kata check` (faster, for your own tests).")
@@ -631,7 +634,7 @@ def courses_cmd(as_json: bool) -> None:
                    "on this machine. Needs `pip install 'kata[cluster]'`; see docs/grading.md.")
 def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple[str, ...], jobs: int | None,
               timeout: float | None, as_json: bool, csv_file: str | None, junit_file: str | None,
-              mode: str, require_sandbox: bool, scheduler: str | None) -> None:
+              mode: str, require_sandbox: bool, scheduler: str | None, html_file: str | None = None) -> None:
     """For graders: check every exercise against each of SUBMISSIONS, in parallel.
 
     A submission is a workspace, a folder of NN_name.py files, or one .py file
@@ -646,7 +649,7 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
     if len(on_stdout) > 1:
         raise KataError(f"{' and '.join(on_stdout)} would all print to standard output, mixed together.",
                         "Send all but one of them to files, e.g. `--csv grades.csv`.")
-    for target in (csv_file, junit_file):  # before grading, so a typo cannot waste a whole run
+    for target in (csv_file, junit_file, html_file):  # before grading, so a typo cannot waste a whole run
         if target and target != "-" and not Path(target).resolve().parent.is_dir():
             raise KataError(f"Cannot write {target}: its folder does not exist.",
                             "Create the folder first, or give another path.")
@@ -686,6 +689,10 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
             click.echo(text, nl=False)
         elif target:
             Path(target).write_text(text, encoding="utf-8")
+    if html_file:
+        from kata.dev.report_html import to_html
+
+        Path(html_file).write_text(to_html(book), encoding="utf-8")
     if as_json:
         click.echo(gradebook.to_json_lines(book))
     elif not to_stdout:

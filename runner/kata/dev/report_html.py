@@ -1,0 +1,164 @@
+"""`kata grade --html`: a class's gradebook as one self-contained web page, for graders.
+
+- a heatmap, submissions × exercises, each cell coloured by the share of its steps that passed,
+  with the first failure's message on hover (the cell's title) and on click (it opens);
+- the steps where the class is stuck: every step, sorted by how many submissions failed it, with
+  the failure most of them share;
+- what was graded: the course, its checks' digest, the isolation each row ran with, and when.
+
+Built from a Jinja2 template (`templates/class_report.html.j2`) with autoescaping on, so every
+string a submission controls (its name, its failure messages, what its code printed) is text,
+never markup. No external assets: the style is inline and there is no script.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+from dataclasses import dataclass, field
+
+from kata.dev.grade import MISSING, Gradebook, Row, checks_digest
+from kata.dev.gradebook import cell, graded_folder, headline, relative, score, submission_path
+from kata.results import NOT_RUN_CAUSES, PASSED, CheckResult, StepResult
+
+TEMPLATE = "class_report.html.j2"
+MAX_MESSAGE = 3000  # characters of a failure shown in a cell; the rest is cut, with a note
+
+
+@dataclass
+class Cell:
+    exercise: str
+    status: str
+    text: str
+    passed: int
+    total: int
+    color: str
+    message: str  # the first failure, relative paths, cut
+    title: str  # on hover: the failing step and its headline
+
+
+@dataclass
+class RowView:
+    label: str
+    path: str
+    isolation: str
+    cells: list[Cell]
+    exercises_passed: int
+    steps_passed: int
+    steps_total: int
+    score: float
+
+
+@dataclass
+class StepView:
+    exercise: str
+    number: str
+    index: int
+    title: str
+    failed: int = 0  # submissions whose step ran and did not pass
+    not_run: int = 0  # submissions whose step did not run (its file does not import, an earlier time-out)
+    graded: int = 0  # submissions with a file for the exercise
+    headlines: collections.Counter = field(default_factory=collections.Counter)
+
+    @property
+    def common(self) -> tuple[str, int] | None:
+        return self.headlines.most_common(1)[0] if self.headlines else None
+
+
+def color(passed: int, total: int, status: str) -> str:
+    """A cell's background: red (no step passed) through amber to green (all), grey when missing."""
+    if status == MISSING or not total:
+        return "#d9d9d9"
+    hue = round(120 * passed / total)
+    return f"hsl({hue}, 70%, {78 if status == PASSED else 72}%)"
+
+
+def _first_failure_text(result: CheckResult) -> tuple[StepResult | None, str]:
+    failure = result.first_failure()
+    if failure is not None and failure.cause in NOT_RUN_CAUSES and result.message:
+        failure = None  # no step ran: the run's own reason says more
+    text = failure.message if failure is not None else result.message
+    return failure, text
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return text[:MAX_MESSAGE] + f"\n… ({len(text) - MAX_MESSAGE} more characters)"
+
+
+def build_view(book: Gradebook, now: dt.datetime | None = None) -> dict:
+    """Everything the template shows, as plain values (strings still raw: the template escapes)."""
+    base = graded_folder(book)
+    finished = (now or dt.datetime.now(dt.timezone.utc)).astimezone()
+    started = finished - dt.timedelta(seconds=book.duration_s)
+    steps: dict[tuple[str, int], StepView] = {}
+    for ex in book.exercises:
+        for row in book.rows:
+            result = _result_for(row, ex.name)
+            if result is None:
+                continue
+            for step in result.steps:
+                steps.setdefault((ex.name, step.index), StepView(ex.name, ex.id, step.index, step.title or step.name))
+    rows = []
+    for row in book.rows:
+        cells = []
+        for result in row.results:
+            status = row.status_of(result)
+            failure, text = _first_failure_text(result)
+            message = _cut(relative(book, text, base)) if status != PASSED else ""
+            where = f"step {failure.index}: {failure.title}" if failure is not None else status
+            title = "" if status == PASSED else f"{where}\n{headline(message, status)}" if message else where
+            cells.append(Cell(result.name, status, cell(row, result), result.steps_passed, len(result.steps),
+                              color(result.steps_passed, len(result.steps), status), message, title))
+            if status == MISSING:
+                continue
+            for step in result.steps:
+                view = steps.get((result.name, step.index))
+                if view is None:
+                    continue
+                view.graded += 1
+                if step.outcome == PASSED:
+                    continue
+                if step.cause in NOT_RUN_CAUSES:
+                    view.not_run += 1
+                    continue
+                view.failed += 1
+                view.headlines[headline(relative(book, step.message, base), step.outcome)] += 1
+        rows.append(RowView(row.submission.label, submission_path(book, row, base), row.isolation, cells,
+                            row.exercises_passed, row.steps_passed, row.steps_total, score(row)))
+    order = {ex.name: i for i, ex in enumerate(book.exercises)}
+    stuck = sorted(steps.values(), key=lambda s: (-s.failed, -s.not_run, order[s.exercise], s.index))
+    digest = checks_digest(book.exercises)
+    return {
+        "course": book.course,
+        "exercises": book.exercises,
+        "rows": rows,
+        "steps": stuck,
+        "digest": digest,
+        "isolation": sorted({row.isolation for row in rows}),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "duration_s": book.duration_s,
+        "where": f"{book.jobs} Dask worker{'s' if book.jobs != 1 else ''} ({book.scheduler})" if book.scheduler
+        else f"{book.jobs} engine{'s' if book.jobs != 1 else ''}",
+        "checks_changed": book.checks_changed,
+        "cancelled": book.cancelled,
+        "full_marks": sum(1 for row in book.rows if row.exercises_passed == len(book.exercises)),
+    }
+
+
+def _result_for(row: Row, name: str) -> CheckResult | None:
+    return next((r for r in row.results if r.name == name), None)
+
+
+def environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("kata.dev", "templates"), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def to_html(book: Gradebook, now: dt.datetime | None = None) -> str:
+    """The page, as one string of HTML with its style inline."""
+    return environment().get_template(TEMPLATE).render(**build_view(book, now))
