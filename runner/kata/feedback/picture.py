@@ -58,27 +58,24 @@ def build(actual: Any, expected: Any, atol: float = 1e-4, rtol: float = 1e-4) ->
             return None
         diff = np.abs(a - e)
         diff = np.where(np.isfinite(diff), diff, np.inf)
-        worst = np.unravel_index(int(np.argmax(np.where(close, -1.0, diff))), a.shape)
+        worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(close, -1.0, diff))), a.shape))
         index, where, focus, row0 = _plane(a.shape, worst)
         planes = [e[index], a[index]]
-        row0s = [row0, row0]
+        placed = [(where, row0), (where, row0)]
         marks = ~close[index]
         differ, size = int((~close).sum()), int(a.size)
-    else:
-        planes, wheres, row0s = [], [], []
+    else:  # each in its own shape, from its start: there is no cell-by-cell difference to follow
+        planes, placed = [], []
         for x in (e, a):
             index, where, _, row0 = _plane(x.shape, (0,) * x.ndim)
             planes.append(x[index])
-            wheres.append(where)
-            row0s.append(row0)
+            placed.append((where, row0))
         marks, focus, differ, size = None, 0, 0, 0
     lo, hi = _scale(planes)
-    grids = []
-    for label, plane, x in zip(("expected", "actual"), planes, (e, a)):
-        grid = {"label": label, "shape": [int(d) for d in x.shape], "rows": _levels(plane, lo, hi),
-                "row0": row0s[len(grids)]}
-        grid["where"] = where if marks is not None else wheres[len(grids)]
-        grids.append(grid)
+    grids: list[dict[str, Any]] = [
+        {"label": label, "shape": [int(d) for d in x.shape], "rows": _levels(plane, lo, hi), "row0": row0,
+         "where": where}
+        for label, plane, x, (where, row0) in zip(("expected", "actual"), planes, (e, a), placed)]
     data: dict[str, Any] = {"v": VERSION, "lo": lo, "hi": hi, "grids": grids, "focus": int(focus),
                             "vector": planes[0].ndim == 1 and planes[1].ndim == 1}
     if marks is not None:
@@ -165,7 +162,7 @@ def decode(data: Any) -> dict | None:
         grids = data["grids"]
         if not isinstance(grids, list) or len(grids) != 2:
             return None
-        clean = []
+        clean: list[dict[str, Any]] = []
         for grid in grids:
             rows = grid["rows"]
             if (not isinstance(rows, list) or not 1 <= len(rows) <= MAX_SIDE
@@ -249,8 +246,8 @@ def _render_vector(picture: dict, color: str | None, indent: str) -> list[str]:
     expected, actual = picture["grids"]
     width = max(len(expected["rows"][0]), len(actual["rows"][0]))
     cell = 2 if width <= MAX_VECTOR // 2 else 1
-    marks = _shown_marks(picture)
-    marks = marks[0] if marks is not None else None
+    shown = _shown_marks(picture)
+    marks = shown[0] if shown is not None else None
     heads = [_head(g) for g in (expected, actual)]
     pad = max(len(h) for h in heads) + 1
     return [indent + heads[0].ljust(pad) + _cells(expected["rows"][0], None, cell, color),
