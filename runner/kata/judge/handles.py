@@ -29,13 +29,23 @@ def handle_class(module: str, qualname: str, kind: str) -> type["Handle"]:
 
 
 def _trusted_class(module: str, qualname: str) -> type | None:
-    """The real class for an object of a trusted library (torch.nn.Linear), if it is already loaded here."""
+    """The real class for an object of a trusted library (torch.nn.Linear), if it is already loaded here.
+
+    Only classes of objects that are behaviour, never data: modules, optimizers, datasets. A
+    handle may claim any class name (the learner's process says what it likes), so one claiming
+    to be a `torch.Tensor` must not pass `isinstance(x, torch.Tensor)`: tensors always cross
+    as data, and a check may trust what a tensor reports.
+    """
     if module.split(".")[0] not in TRUSTED_CLASS_MODULES or module not in sys.modules:
         return None
     obj: Any = sys.modules[module]
     for part in qualname.split("."):
         obj = getattr(obj, part, None)
-    return obj if isinstance(obj, type) else None
+    torch = sys.modules.get("torch")
+    if not isinstance(obj, type) or torch is None:
+        return None
+    behaviour = (torch.nn.Module, torch.optim.Optimizer, torch.utils.data.Dataset, torch.utils.data.DataLoader)
+    return obj if issubclass(obj, behaviour) and not issubclass(obj, torch.Tensor) else None
 
 
 class Handle:

@@ -33,6 +33,7 @@ from kata.judge.mirror import JudgeValues, RemoteFunction, _key_of
 
 __all__ = ["Channel", "Handle", "LearnerProcessGone", "RemoteError", "RemoteFunction", "RemoteModule"]
 
+MAX_PRINTS = 64 * 1024
 CODE_OPS = {"load", "call", "iter", "backward", "typecheck", "typechecked", "define", "deepcopy", "getattr", "setattr"}
 
 
@@ -88,7 +89,7 @@ class Channel(JudgeValues):
         for stream, key in ((sys.stdout, "out"), (sys.stderr, "err")):
             text = reply.get(key)
             if isinstance(text, str) and text:
-                stream.write(text)
+                stream.write(text[:MAX_PRINTS])  # the learner's side caps it too, but it is not trusted
         if "error" in reply:
             raise rebuild_exception(reply["error"])
         return value

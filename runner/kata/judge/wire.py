@@ -15,7 +15,7 @@ from typing import Any
 
 HEAD = struct.Struct("!II")
 MAX_JSON = 32 * 1024 * 1024
-MAX_BLOBS = 1024 * 1024 * 1024
+MAX_BLOBS = 256 * 1024 * 1024  # 25x the first course's biggest net
 
 # dtype name -> bytes per element. Anything else is refused.
 DTYPES = {
