@@ -102,7 +102,9 @@ def with_picture(message: str, exc: BaseException | None) -> str:
     """`message`, followed by the picture of the comparison that failed (`kata.expect` sets one on
     its `ExpectationFailed`), after `kata.contract.PICTURE_MARK`: the step's event carries it to the
     CLI, whose StepResult keeps it apart from the message. Outside the message's own cap."""
-    picture = getattr(exc, "picture", None) if exc is not None else None
+    if exc is None or type(exc).__module__ != "kata.expect":  # a picture only from kata.expect's own failures
+        return message
+    picture = getattr(exc, "picture", None)
     if not isinstance(picture, str) or not picture or len(picture) > MAX_PICTURE:
         return message
     from kata.contract import PICTURE_MARK
