@@ -128,6 +128,8 @@ def train(
 
 
 if __name__ == "__main__":
+    from kata.feedback.plots import loss_curve
+
     # 100 made-up "images": each digit 0-9 gets its own random pattern of lit
     # pixels, and every image is its digit's pattern plus some noise. Watch the
     # loss fall as the net learns which pattern means which digit.
@@ -136,6 +138,20 @@ if __name__ == "__main__":
     patterns = (t.rand((10, 784)) < 0.2).float()
     inputs = (patterns[answers] + 0.3 * t.rand((100, 784))).clamp(0, 1)
     expected_outputs = t.nn.functional.one_hot(answers, num_classes=10).float()
+
+    # To draw the loss curve, note the loss after every step of training. `train`
+    # calls `tune_weights_once` by its name, so giving that name to a function
+    # that tunes once and then measures the loss lets us watch without changing
+    # `train`.
+    losses = []
+    tune_once = tune_weights_once
+
+    def tune_weights_once(neural_net, inputs, expected_outputs, learning_rate):
+        tune_once(neural_net, inputs, expected_outputs, learning_rate)
+        with t.no_grad():
+            losses.append(loss_function(expected_outputs, forward(inputs, neural_net)).item())
+
     train(new_neural_net, inputs, expected_outputs, learning_rate=3, number_of_iterations=20)
+    print(loss_curve(losses))
     accuracy = (forward(inputs, new_neural_net).argmax(dim=-1) == answers).float().mean()
     print(f"The net now names {accuracy:.0%} of these images correctly.")

@@ -216,6 +216,7 @@ def show_guess(neural_net: ThreeLayerNeuralNet, img: t.Tensor, expected_output: 
 
 if __name__ == "__main__":
     from kata.data import load_mnist
+    from kata.feedback.plots import digits_with_guesses, loss_curve
 
     loaded = load_mnist()
     if loaded.notice:
@@ -231,6 +232,17 @@ if __name__ == "__main__":
     show_guess(new_neural_net, non_training_imgs[0], expected_outputs_in_non_training[0])
     print(f"Accuracy on digits it never trained on: {accuracy(new_neural_net, non_training_imgs, non_training_labels):.1%}")
 
+    # To draw the loss curve, note the loss after every step of training: `train`
+    # calls `tune_weights_once` by its name, so this function, given that name,
+    # tunes once and then measures the loss.
+    losses = []
+    tune_once = tune_weights_once
+
+    def tune_weights_once(neural_net, inputs, expected_outputs, learning_rate):
+        tune_once(neural_net, inputs, expected_outputs, learning_rate)
+        with t.no_grad():
+            losses.append(loss_function(expected_outputs, forward(inputs, neural_net)).item())
+
     # Now let's train it! A learning rate of 10 is usually much too high, but
     # we've made some sub-optimal choices in designing our net (softmax with a
     # squared-error loss gives small gradients). The blurrier fallback digits
@@ -242,7 +254,10 @@ if __name__ == "__main__":
         learning_rate=3 if loaded.source == "scikit-learn digits" else 10,
         number_of_iterations=100,
     )
+    print(loss_curve(losses))
 
-    # And let's try again.
-    show_guess(new_neural_net, non_training_imgs[0], expected_outputs_in_non_training[0])
+    # And let's try again, on a few digits it never trained on.
+    with t.no_grad():
+        guesses = forward(non_training_imgs[:8], new_neural_net).argmax(dim=-1)
+    print(digits_with_guesses(non_training_imgs[:8], non_training_labels[:8], guesses))
     print(f"Accuracy on digits it never trained on: {accuracy(new_neural_net, non_training_imgs, non_training_labels):.1%}")

@@ -258,7 +258,8 @@ def train_model(model: t.nn.Module, inputs: t.Tensor, expected_outputs: t.Tensor
 
 
 if __name__ == "__main__":
-    from kata.data import load_mnist, render_digit
+    from kata.data import load_mnist
+    from kata.feedback.plots import digits_with_guesses, loss_curve
 
     loaded = load_mnist()
     if loaded.notice:
@@ -269,13 +270,22 @@ if __name__ == "__main__":
     non_training_labels = expected_outputs_in_non_training.argmax(dim=-1)
 
     model = SimpleNeuralNet()
-    train_model(model, training_imgs, expected_outputs_in_training, epochs=100, lr=10)
+    # To draw the loss curve, a forward hook: PyTorch calls it after each forward
+    # pass of the model, with what came out. During training that is one pass per
+    # epoch, over all the training images.
+    losses = []
 
-    # Let's look at an image that wasn't part of the training data.
-    img_outside_of_training_dataset = non_training_imgs[0]
-    print(render_digit(img_outside_of_training_dataset))
-    print(f"Expected label: {non_training_labels[0]}")
-    print(f"Model guessed this was: {model(img_outside_of_training_dataset).argmax()}")
+    def note_loss(module, inputs, output):
+        losses.append(t.nn.functional.mse_loss(output, expected_outputs_in_training).item())
+
+    hook = model.register_forward_hook(note_loss)
+    train_model(model, training_imgs, expected_outputs_in_training, epochs=100, lr=10)
+    hook.remove()  # from here on, the model runs on other images
+    print(loss_curve(losses, x_label="epoch"))
+
+    # Let's look at a few images that weren't part of the training data.
     with t.no_grad():
+        guesses = model(non_training_imgs[:8]).argmax(dim=-1)
         held_out_accuracy = (model(non_training_imgs).argmax(dim=-1) == non_training_labels).float().mean()
+    print(digits_with_guesses(non_training_imgs[:8], non_training_labels[:8], guesses))
     print(f"Accuracy on digits it never trained on: {held_out_accuracy:.1%}")
