@@ -71,15 +71,17 @@ def _kata_mutant_note(kinds):
 
 
 def _kata_mutant(kind, value, argument=_kata_mutant_note):
-    kinds = [k for k in ("zeros", "negate", "constant", "transpose")
-             if k == kind or _kata_mutant_change(k, value) is not _kata_mutant_change]
-    if argument is not _kata_mutant_note and _kata_mutant_touch(argument, None, dry=True):
-        kinds.append("touch")
     new = _kata_mutant_change(kind, value)
+    # Which other changes this value could take, so verify can tell a change that never applies; each
+    # kind is looked at until it applied once, so a training loop pays for it only in its first calls.
+    kinds = [k for k in ("zeros", "negate", "constant", "transpose")
+             if k != kind and k not in _KATA_MUTANT_SAID and _kata_mutant_change(k, value) is not _kata_mutant_change]
+    if argument is not _kata_mutant_note and "touch" not in _KATA_MUTANT_SAID \
+            and _kata_mutant_touch(argument, None, dry=True):
+        kinds.append("touch")
     if new is not _kata_mutant_change:
-        _kata_mutant_note(kinds)
-    else:
-        _kata_mutant_note([k for k in kinds if k != kind])
+        kinds.append(kind)
+    _kata_mutant_note(kinds)
     return value if new is _kata_mutant_change else new
 
 
