@@ -1,0 +1,225 @@
+"""Checks for 05 broadcasting: unbroadcast, and +, * and / for any two broadcastable shapes, forward and backward.
+
+hypothesis draws pairs of broadcastable shapes (hypothesis.extra.numpy.mutually_broadcastable_shapes)
+and values; the operation runs next to the learner's code (`learner_side`) and on float64 torch
+tensors, which give the expected values and gradients. A failure names the operand and the index of
+its gradient's first wrong entry, for the smallest failing shapes hypothesis finds.
+"""
+
+import gc
+import os
+
+import numpy as np
+import torch
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from hypothesis.internal.conjecture import providers
+
+from kata.expect import fail, learner_side
+
+# Two costs of hypothesis's first run, cut: it scans the source of every loaded module for constants to
+# try (~0.3 s with torch loaded, cached in a .hypothesis/ folder in the learner's workspace), and it calls
+# gc.collect(), which walks all of torch's objects unless they were frozen first.
+providers._get_local_constants = lambda: providers._local_constants
+gc.freeze()
+
+PAIRS = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3)
+SEEDS = st.integers(0, 2**16)
+
+
+def _cases(n=20):
+    """A property-based step: n examples drawn by hypothesis from kata's seed (verify --seeds varies it), then the
+    smallest failing one, found by shrinking. No database, no deadline, no 'explain' phase (seconds per failure)."""
+
+    def wrap(test):
+        test = settings(max_examples=n, deadline=None, database=None, print_blob=False, report_multiple_bugs=False,
+                        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+                        suppress_health_check=list(HealthCheck))(test)
+        return seed(int(os.environ.get("KATA_SEED", "0")))(test)
+
+    return wrap
+
+
+def _index(i):
+    return "(" + ", ".join(str(int(v)) for v in i) + ("," if len(i) == 1 else "") + ")"
+
+
+def _values(x):
+    return f" = {np.round(x, 3).tolist()}" if np.size(x) <= 6 else ""
+
+
+def _same(got, want, what, example, shape_hint=""):
+    """`got` equals `want` (an array), or a message naming the first wrong entry."""
+    if got is None:
+        fail(f"{what} is None.{example}")
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != want.shape:
+        fail(f"{what} has shape {got.shape}, but it should have shape {want.shape}.{shape_hint}{example}")
+    wrong = ~np.isclose(got, want, atol=1e-9, rtol=1e-7)
+    if wrong.any():
+        index = tuple(int(i) for i in np.argwhere(wrong)[0])
+        at = f" at index {_index(index)}, its first wrong entry" if index else ""
+        fail(f"{what} is wrong{at}: expected {want[index]:.6g}, got {got[index]:.6g} "
+             f"({int(wrong.sum())} of {wrong.size} entries differ).{example}")
+
+
+def _binary(ex, op, x, y, g):
+    """Next to the learner's code: `a op b` on two leaf Tensors that require grad, then backward(g)."""
+    a = ex.Tensor(x, requires_grad=True)
+    b = ex.Tensor(y, requires_grad=True)
+    out = a + b if op == "+" else a * b if op == "*" else a / b if op == "/" else a - b
+    if not isinstance(out, ex.Tensor):
+        return {"problem": f"returned {type(out).__name__}, not a Tensor"}
+    out.backward(g)
+    return {"out": out.data, "a": a.grad, "b": b.grad}
+
+
+def _oracle(op, x, y, g):
+    a = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(y, dtype=torch.float64, requires_grad=True)
+    out = {"+": lambda: a + b, "*": lambda: a * b, "/": lambda: a / b, "-": lambda: a - b}[op]()
+    (out * torch.tensor(g, dtype=torch.float64)).sum().backward()  # out.backward(g) imports sympy on first use
+    return out.detach().numpy(), a.grad.numpy(), b.grad.numpy()
+
+
+def _check(ex, op, x, y, g, run, found=" (found by hypothesis)"):
+    expr = f"a {op} b"
+    example = (f"\n  The smallest failing example{found}: a of shape {np.shape(x)}{_values(x)}, "
+               f"b of shape {np.shape(y)}{_values(y)}, and out.backward(gradient) with a gradient of shape "
+               f"{np.shape(g)}{_values(g)}.")
+    got = run(ex, op, x, y, g)
+    if "problem" in got:
+        fail(f"{expr} {got['problem']}.{example}")
+    out, ga, gb = _oracle(op, x, y, g)
+    _same(got["out"], out, f"({expr}).data", example)
+    for name, value, want, shape in (("a", got["a"], ga, np.shape(x)), ("b", got["b"], gb, np.shape(y))):
+        hint = ""
+        if value is not None and np.shape(value) == out.shape != shape:
+            hint = (f" It has the shape of the result: {name} was broadcast to {out.shape} in the forward pass, so "
+                    f"its gradient was not summed back to {name}'s own shape {shape}, over the dimensions that "
+                    "broadcasting added or stretched (that is unbroadcast's job).")
+        _same(value, want, f"the gradient of {name} in {expr}", example,
+              shape_hint=hint or f" A gradient has exactly its tensor's shape, here {name}'s {shape}.")
+
+
+def _arrays(pair, values, op):
+    rng = np.random.default_rng(values)
+    x = rng.uniform(-2, 2, pair.input_shapes[0])
+    y = rng.uniform(-2, 2, pair.input_shapes[1])
+    if op == "/":
+        y = rng.uniform(0.5, 2, pair.input_shapes[1]) * rng.choice([-1.0, 1.0], pair.input_shapes[1])
+    return x, y, rng.uniform(-1, 1, pair.result_shape)
+
+
+def test_unbroadcast(exercise):
+    """unbroadcast sums a gradient back to the shape it was broadcast from"""
+
+    @_cases()
+    @given(pair=PAIRS, values=SEEDS)
+    @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 3), (3,)), result_shape=(2, 3)), values=0)
+    @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 3), (2, 1)), result_shape=(2, 3)), values=0)
+    def prop(pair, values):
+        grad = np.random.default_rng(values).uniform(-1, 1, pair.result_shape)
+        for shape in pair.input_shapes:
+            want = torch.tensor(grad).sum_to_size(shape).numpy() if shape else np.asarray(grad.sum())
+            got = exercise.unbroadcast(grad, shape)
+            call = f"unbroadcast(grad of shape {grad.shape}, {shape})"
+            example = f"\n  The smallest failing example: grad{_values(grad)}, shape {shape}."
+            if got is not None and np.shape(got) != np.shape(want):
+                if np.ndim(got) < len(shape) and np.size(got) == np.size(want):
+                    fail(f"{call} has shape {np.shape(got)}, expected {shape}: where the shape has size 1, sum with "
+                         f"keepdims so that the dimension stays, with size 1.{example}")
+                fail(f"{call} has shape {np.shape(got)}, expected {shape}: sum over the leading dimensions that "
+                     f"`shape` lacks, and over the dimensions where the shape has size 1 (but grad does not).{example}")
+            _same(got, want, call, example)
+
+    prop()
+
+
+def test_add_same_shapes(exercise):
+    """a + b of two tensors of the same shape: each gets the gradient as it is"""
+    run = learner_side(exercise, _binary)
+    x, y = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), np.array([[0.5, -1.0, 2.0], [1.0, 1.0, -3.0]])
+    _check(exercise, "+", x, y, np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]]), run, found="")
+
+
+def test_add_broadcasts(exercise):
+    """a + b broadcasts, and each operand's gradient comes back in its own shape"""
+    run = learner_side(exercise, _binary)
+
+    @_cases()
+    @given(pair=PAIRS, values=SEEDS)
+    @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 3), (3,)), result_shape=(2, 3)), values=0)
+    def prop(pair, values):
+        _check(exercise, "+", *_arrays(pair, values, "+"), run)
+
+    prop()
+
+
+def test_multiply_broadcasts(exercise):
+    """a * b broadcasts, with each operand's gradient the other operand times the incoming gradient, summed back"""
+    run = learner_side(exercise, _binary)
+
+    @_cases()
+    @given(pair=PAIRS, values=SEEDS)
+    @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 3), (2, 3)), result_shape=(2, 3)), values=0)
+    @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 1), (1, 3)), result_shape=(2, 3)), values=0)
+    def prop(pair, values):
+        _check(exercise, "*", *_arrays(pair, values, "*"), run)
+
+    prop()
+
+
+def test_divide_broadcasts(exercise):
+    """a / b broadcasts, with d/da = 1/b and d/db = -a/b², summed back"""
+    run = learner_side(exercise, _binary)
+
+    @_cases()
+    @given(pair=PAIRS, values=SEEDS)
+    @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 3), (2, 3)), result_shape=(2, 3)), values=0)
+    @example(pair=hnp.BroadcastableShapes(input_shapes=((3,), (2, 1)), result_shape=(2, 3)), values=0)
+    def prop(pair, values):
+        _check(exercise, "/", *_arrays(pair, values, "/"), run)
+
+    prop()
+
+
+def _with_number(ex, x):
+    """Next to the learner's code: a Tensor with plain numbers on either side; the values and a's gradient."""
+    a = ex.Tensor(x, requires_grad=True)
+    results = [a + 2.0, 2.0 + a, a * 3.0, 3.0 * a, a / 4.0, 1.0 / a, a - 1.0, 1.0 - a]
+    total = results[0]
+    for r in results[1:]:
+        total = total + r
+    total.backward(np.ones(np.shape(x)))
+    return {"values": [r.data for r in results], "grad": a.grad}
+
+
+def test_plain_numbers(exercise):
+    """a plain number works on either side of +, -, * and /"""
+    x = np.array([[1.0, -2.0], [0.5, 4.0]])
+    try:
+        got = learner_side(exercise, _with_number)(exercise, x)
+    except (AttributeError, TypeError) as exc:
+        fail(f"a Tensor combined with a plain number (a + 2.0, 2.0 * a, a / 4.0, ...) failed with "
+             f"{type(exc).__name__}: {exc}\nA plain number must work as an operand: make it a constant Tensor first "
+             "(_as_tensor does that).")
+    names = ["a + 2", "2 + a", "a * 3", "3 * a", "a / 4", "1 / a", "a - 1", "1 - a"]
+    wants = [x + 2, 2 + x, x * 3, 3 * x, x / 4, 1 / x, x - 1, 1 - x]
+    for name, value, want in zip(names, got["values"], wants):
+        _same(value, want, f"({name}).data", f"\n  a = {x.tolist()}.")
+    _same(got["grad"], 1 + 1 + 3 + 3 + 0.25 - 1 / x**2 + 1 - 1, "the gradient of a",
+          f"\n  out = (a + 2) + (2 + a) + (a * 3) + (3 * a) + (a / 4) + (1 / a) + (a - 1) + (1 - a), a = {x.tolist()}.")
+
+
+def test_subtract_broadcasts(exercise):
+    """a - b (given, built on + and *) broadcasts too"""
+    run = learner_side(exercise, _binary)
+
+    @_cases(n=10)
+    @given(pair=PAIRS, values=SEEDS)
+    def prop(pair, values):
+        _check(exercise, "-", *_arrays(pair, values, "-"), run)
+
+    prop()

@@ -1,0 +1,189 @@
+# expect: where the shape has size 1 (but grad does not)
+# unbroadcast only sums the leading dimensions, not the stretched ones of size 1.
+# %%
+import numpy as np
+
+# NumPy and PyTorch broadcast. Adding a bias of shape (3,) to a batch of shape
+# (2, 3) adds it to every row; a (2, 1) column and a (1, 3) row give a (2, 3)
+# table. In the backward pass, the bias was used by every row, so its gradient
+# is the sum of what every row sends back, and it must come back with the
+# bias's own shape: a gradient always has exactly its tensor's shape, or
+# `p - lr * p.grad` would silently broadcast the bias into a matrix.
+#
+# Your tasks:
+# - `unbroadcast(grad, shape)`: a gradient of the broadcast result's shape,
+#   summed over what broadcasting added to reach `shape`: the leading
+#   dimensions `shape` lacks, and the dimensions where `shape` has size 1.
+# - `Tensor.__add__`, `__mul__` and `__truediv__` for operands of any two
+#   broadcastable shapes (or a plain number), each with its backward.
+# (Subtraction and the reversed operations are given, built on yours.)
+#
+# The pieces from earlier exercises come first, as working code, so that this file
+# runs on its own; what you write raises NotImplementedError until you do.
+
+
+# %%
+def numerical_grad(f, x, eps=1e-6):
+    """The gradient of f at x by central differences: an array of x's shape. (Exercise 03.)"""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + eps
+        above = f(x)
+        x[index] = original - eps
+        below = f(x)
+        x[index] = original
+        grad[index] = (above - below) / (2 * eps)
+    return grad
+
+
+class Tensor:
+    """An array of float64 numbers that records the operations that made it, for backward()."""
+
+    def __init__(self, data, requires_grad=False):
+        self.data = np.array(data, dtype=np.float64)  # always our own copy
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self._parents = ()  # the Tensors this one was computed from
+        self._backward = None  # gradient of this Tensor -> tuple of gradients, one per parent
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def item(self):
+        """The value of a single-element Tensor, as a float."""
+        return float(self.data.item())
+
+    def __repr__(self):
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({np.array2string(self.data, precision=4, separator=', ')}{grad})"
+
+    @staticmethod
+    def _result(data, parents, backward):
+        """The result of an operation: it requires grad, and remembers how it was made, when a parent requires grad."""
+        out = Tensor(data)
+        if any(parent.requires_grad for parent in parents):
+            out.requires_grad = True
+            out._parents = tuple(parents)
+            out._backward = backward
+        return out
+
+    def backward(self, gradient=None):
+        """Adds d(self)/d(leaf), times `gradient`, to the .grad of every leaf that requires grad."""
+        if not self.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            gradient = np.ones_like(self.data)
+        gradient = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=np.float64)
+        if gradient.shape != self.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[0] has a shape of {gradient.shape} and output[0] has a shape of {self.shape}."
+            )
+        order, seen = [], set()
+
+        def visit(tensor):
+            if id(tensor) not in seen:
+                seen.add(id(tensor))
+                for parent in tensor._parents:
+                    visit(parent)
+                order.append(tensor)
+
+        visit(self)
+        grads = {id(self): gradient}
+        for tensor in reversed(order):
+            grad = grads.pop(id(tensor), None)
+            if grad is None:
+                continue
+            if tensor._backward is None:  # a leaf: keep its gradient, adding to what it held
+                grad = np.array(grad, dtype=np.float64)
+                tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+                continue
+            for parent, parent_grad in zip(tensor._parents, tensor._backward(grad)):
+                if parent.requires_grad:
+                    key = id(parent)
+                    grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+
+    def __add__(self, other):
+        """self + other, broadcasting as NumPy does."""
+        other = _as_tensor(other)
+
+        def backward(grad):
+            return unbroadcast(grad, self.shape), unbroadcast(grad, other.shape)
+
+        return Tensor._result(self.data + other.data, (self, other), backward)
+
+    def __mul__(self, other):
+        """self * other, elementwise, broadcasting as NumPy does."""
+        other = _as_tensor(other)
+
+        def backward(grad):
+            return unbroadcast(grad * other.data, self.shape), unbroadcast(grad * self.data, other.shape)
+
+        return Tensor._result(self.data * other.data, (self, other), backward)
+
+    def __truediv__(self, other):
+        """self / other, elementwise, broadcasting as NumPy does."""
+        other = _as_tensor(other)
+
+        def backward(grad):
+            return (
+                unbroadcast(grad / other.data, self.shape),
+                unbroadcast(-grad * self.data / other.data**2, other.shape),
+            )
+
+        return Tensor._result(self.data / other.data, (self, other), backward)
+
+    # The rest of the arithmetic follows from the operations above.
+    def __neg__(self):
+        return self * -1.0
+
+    def __sub__(self, other):
+        return self + (-_as_tensor(other))
+
+    def __radd__(self, other):  # other + self
+        return self + other
+
+    def __rsub__(self, other):  # other - self
+        return _as_tensor(other) - self
+
+    def __rmul__(self, other):  # other * self
+        return self * other
+
+    def __rtruediv__(self, other):  # other / self
+        return _as_tensor(other) / self
+
+def _as_tensor(value):
+    """A Tensor as it is; a number or an array as a constant Tensor."""
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def unbroadcast(grad, shape):
+    """`grad` summed back to `shape`: over the leading dimensions broadcasting added, and where shape has size 1."""
+    grad = np.asarray(grad)
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = ()
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return np.asarray(grad)
+
+
+# %%
+if __name__ == "__main__":
+    batch = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    bias = Tensor([10.0, 20.0, 30.0], requires_grad=True)
+    out = batch * bias + bias / 2
+    out.backward(np.ones((2, 3)))
+    print("bias.grad:", bias.grad, " shape", bias.grad.shape, "(should be (3,))")
+    # Check one gradient against finite differences, as you will for every operation from now on:
+    f = lambda b: float(np.sum(batch.data * b + b / 2))  # noqa: E731
+    print("numerically:", numerical_grad(f, bias.data).round(6))
