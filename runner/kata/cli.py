@@ -430,8 +430,11 @@ def skip_cmd(ident: str | None) -> None:
 @click.option("--solutions", "solutions", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="The folder of NN_name.py solutions, for a course published without its solutions/.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@click.option("--judged", is_flag=True,
+              help="Also run the solution, the stub and every mistake as `kata grade` does (the checks in a trusted "
+                   "process, the learner's code sandboxed) and name each step whose verdict differs.")
 def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None, jobs: int | None,
-               mutants: int | None, strict: bool, solutions: Path | None, as_json: bool) -> None:
+               mutants: int | None, strict: bool, solutions: Path | None, as_json: bool, judged: bool) -> None:
     """For instructors and CI: prove the course checks itself. Exit 1 on any problem.
 
     Every solution passes, with several seeds and within its time budget; every
@@ -466,7 +469,8 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
     from kata.dev.mutants import MAX_MUTANTS
 
     verdict = verify_course(course, exercises, seeds=DEFAULT_SEEDS if seeds is None else seeds, jobs=jobs,
-                            on_verdict=show, mutants=MAX_MUTANTS if mutants is None else mutants, strict=strict)
+                            on_verdict=show, mutants=MAX_MUTANTS if mutants is None else mutants, strict=strict,
+                            judged=judged)
     if as_json:
         click.echo(json.dumps(verdict.to_json(), indent=2))
     else:

@@ -479,8 +479,41 @@ def warmed(ex: Exercise) -> Exercise:
     return dataclasses.replace(ex, preload=tuple(sorted(libraries | {"numpy"})))
 
 
+def judged_problems(engine: Engine, verdict: ExerciseVerdict, mistakes: list[tuple]) -> list[str]:
+    """The solution, the stub and every catalogued mistake again in judged mode (as `kata grade` runs them):
+    a step whose verdict differs relies on something that does not cross to the trusted judge."""
+    ex = verdict.exercise
+    targets = [("the solution", ex.solution, verdict.solution, False), ("the stub", ex.stub, verdict.stub, False)]
+    targets += [(f"mistake {m.path.name}", m.path, result, True) for m, result in mistakes]
+    problems = []
+    for what, path, local, first_only in targets:
+        if local is None:
+            continue
+        judged = engine.check(CheckRequest(ex, path, f"{what} (judged)", first_failure_only=first_only, judged=True))
+        mine, theirs = local.first_failure(), judged.first_failure()
+        if local.status == judged.status and (mine is None) == (theirs is None) and (
+                mine is None or theirs is None or mine.index == theirs.index):
+            if first_only and theirs is not None:
+                from kata.dev.mistakes import judge
+
+                mistake = next(m for m, _ in mistakes if m.path == path)
+                missed = judge(mistake, judged)
+                if missed:
+                    problems.append(f"graded (judged mode), {missed}")
+            continue
+        step = theirs or mine
+        where = f"step {step.index} ({step.title})" if step else "the run"
+        told = (theirs.message if theirs and theirs.message else judged.message).strip()
+        why = told.splitlines()[-1] if told else judged.status  # the error itself, after the frames
+        problems.append(f"{where} gives {what} another verdict when graded: {local.status} locally, "
+                        f"{judged.status} in judged mode ({why}). The check relies on something that does not "
+                        "cross to kata grade's trusted judge; see \"Checks that hold in kata grade\" in "
+                        "docs/authoring.md.")
+    return problems
+
+
 def verify_exercise(engine: Engine, ex: Exercise, seeds: int = DEFAULT_SEEDS,
-                    mutants: int = mutation.MAX_MUTANTS, strict: bool = False) -> ExerciseVerdict:
+                    mutants: int = mutation.MAX_MUTANTS, strict: bool = False, judged: bool = False) -> ExerciseVerdict:
     started = time.monotonic()
     ex = warmed(ex)
     verdict = ExerciseVerdict(ex)
@@ -505,6 +538,8 @@ def verify_exercise(engine: Engine, ex: Exercise, seeds: int = DEFAULT_SEEDS,
         # Mutants reach what they reach: a step only a subtler wrong answer fails is a warning, not a failure.
         unfailable = unfailable_problems(verdict, run_mutants(engine, verdict, runs, mutants))
         (verdict.problems if strict else verdict.warnings).extend(unfailable)
+    if judged:
+        verdict.problems.extend(judged_problems(engine, verdict, runs))
     verdict.duration_s = time.monotonic() - started
     return verdict
 
@@ -512,13 +547,13 @@ def verify_exercise(engine: Engine, ex: Exercise, seeds: int = DEFAULT_SEEDS,
 def verify_course(course: Course, exercises: list[Exercise] | None = None, seeds: int = DEFAULT_SEEDS,
                   jobs: int | None = None,
                   on_verdict: Callable[[ExerciseVerdict], None] | None = None,
-                  mutants: int = mutation.MAX_MUTANTS, strict: bool = False) -> CourseVerdict:
+                  mutants: int = mutation.MAX_MUTANTS, strict: bool = False, judged: bool = False) -> CourseVerdict:
     """Verify `exercises` (default: all) over `jobs` warm engines; `on_verdict` sees them in course order."""
     started = time.monotonic()
     result = CourseVerdict(course, course_problems=manifest_problems(course), seeds=seeds)
     chosen = exercises or list(course.exercises)
     result.exercises = run_all(
-        chosen, lambda engine, ex: verify_exercise(engine, ex, seeds, mutants, strict), jobs,
+        chosen, lambda engine, ex: verify_exercise(engine, ex, seeds, mutants, strict, judged), jobs,
         on_result=(lambda _, verdict: on_verdict(verdict)) if on_verdict else None)
     result.duration_s = time.monotonic() - started
     return result
