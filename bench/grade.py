@@ -1,11 +1,18 @@
 """Measures `kata grade`: a class of 50 submissions × the whole course, through the real command.
 
     python bench/grade.py [--submissions 50] [--jobs N] [--course PATH] [--modes local,judged] [--repeat 1]
+                          [--scheduler local:2]
 
 Each mode grades the same class in the same run: `local` (learner code and
 checks in one forked child, as `kata check` does) and `judged` (the default of
 `kata grade`: checks in a trusted process, learner code in the sandbox). It
 prints each mode's median wall time and the ratio judged / local.
+
+`--scheduler ADDRESS` (e.g. `local:2`) also grades the class on Dask
+(`kata grade --scheduler`, judged mode) right after each judged grading on
+this machine's pool, on the same cores, and closes with both figures and the
+overhead ratio cluster / pool (goal: ≤ 1.2×). With it, `--modes` defaults to
+`judged` alone.
 
 The class is made from the course's own files: right answers (the solutions),
 wrong ones (the stubs), half-done ones, and a few hostile ones (one exercise
@@ -66,12 +73,15 @@ def main() -> int:
     parser.add_argument("--submissions", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--course", type=Path, default=REPO)
-    parser.add_argument("--modes", default="local,judged")
+    parser.add_argument("--modes", default=None, help="default: local,judged (judged with --scheduler)")
     parser.add_argument("--repeat", type=int, default=1, help="gradings per mode; the median is reported")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="also grade on this Dask scheduler (local:N for N workers here), judged")
     args = parser.parse_args()
     course = load_course(args.course)
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    walls: dict[str, list[float]] = {m: [] for m in modes}
+    modes = [m.strip() for m in (args.modes or ("judged" if args.scheduler else "local,judged")).split(",") if m.strip()]
+    cluster = f"judged@{args.scheduler}" if args.scheduler else None
+    walls: dict[str, list[float]] = {m: [] for m in modes + ([cluster] if cluster else [])}
     status = 0
     with tempfile.TemporaryDirectory(prefix="kata-bench-grade-") as tmp:
         labels = make_class(course, Path(tmp) / "class", args.submissions)
@@ -80,19 +90,32 @@ def main() -> int:
                 wall, rows, stderr, code = grade(course, Path(tmp) / "class", mode, args.jobs)
                 walls[mode].append(wall)
                 status |= report(mode, course, rows, labels, wall, stderr, args.submissions, code)
+                if cluster and mode == "judged":  # right after, on the same cores
+                    wall, rows, stderr, code = grade(course, Path(tmp) / "class", mode, None, args.scheduler)
+                    walls[cluster].append(wall)
+                    status |= report(cluster, course, rows, labels, wall, stderr, args.submissions, code)
     medians = {m: statistics.median(w) for m, w in walls.items()}
     for mode, median in medians.items():
         print(f"{mode:>7}: median {median:.1f} s over {len(walls[mode])} grading(s)")
     if "local" in medians and "judged" in medians:
         print(f"judged / local = {medians['judged'] / medians['local']:.2f}× (target ≤ 2×)")
+    if cluster and "judged" in medians:
+        n = args.submissions
+        print(f"{n} submissions × {len(course.exercises)} exercises, judged: local pool {medians['judged']:.1f} s "
+              f"({n / medians['judged'] * 3600:.0f} submissions/hour), Dask {args.scheduler} {medians[cluster]:.1f} s "
+              f"({n / medians[cluster] * 3600:.0f} submissions/hour); cluster / pool = "
+              f"{medians[cluster] / medians['judged']:.2f}× (goal ≤ 1.2×)")
     return status
 
 
-def grade(course, folder: Path, mode: str, jobs: int | None) -> tuple[float, list[dict], str, int]:
+def grade(course, folder: Path, mode: str, jobs: int | None,
+          scheduler: str | None = None) -> tuple[float, list[dict], str, int]:
     command = [sys.executable, "-m", "kata", "grade", str(folder), "--course", str(course.root), "--json",
                "--mode", mode]
     if jobs:
         command += ["--jobs", str(jobs)]
+    if scheduler:
+        command += ["--scheduler", scheduler]
     env = dict(os.environ, PYTHONPATH=str(REPO / "runner"))
     started = time.monotonic()
     proc = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -106,6 +129,9 @@ def report(mode: str, course, rows: list[dict], labels: dict[str, str], wall: fl
     print(f"[{mode}] kata grade: {len(rows)} submissions × {n_ex} exercises = {len(rows) * n_ex} check runs "
           f"in {wall:.1f} s on {os.cpu_count()} cores ({wall / max(len(rows) * n_ex, 1) * 1000:.0f} ms a run)")
     print(stderr.strip().splitlines()[-1] if stderr.strip() else "")
+    for line in stderr.splitlines():
+        if line.startswith("error:"):  # e.g. checks that could not run: say which and why
+            print("  " + line[:400])
     surprises = []
     for row in rows:
         kind = labels[row["submission"]]
