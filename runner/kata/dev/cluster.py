@@ -202,10 +202,16 @@ class KataGrader(WorkerPlugin):
     name = PLUGIN
     idempotent = True  # a later `kata grade` keeps the engine that is already warm
 
+    def __init__(self, detach: bool = False) -> None:
+        self.detach = detach  # local:N: leave the terminal's process group, so Ctrl-C reaches only the grader
+
     def setup(self, worker) -> None:
         from kata.dev.pool import ONE_THREAD
         from kata.engine import Engine
 
+        if self.detach:
+            with contextlib.suppress(OSError):
+                os.setpgid(0, 0)
         self.lock = threading.Lock()
         self.engine = Engine(env={k: v for k, v in ONE_THREAD.items() if k not in os.environ})
         threading.Thread(target=self._warm, name="kata-warm", daemon=True).start()  # off the event loop
@@ -324,8 +330,8 @@ def connect(address: str):
             raise KataError(f"--scheduler {address}: N in local:N must be a number of workers from 1 to 256.",
                             "For example `--scheduler local:2`.")
         cluster = distributed.LocalCluster(
-            n_workers=int(count), threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=logging.ERROR, scheduler_kwargs={"allowed_failures": TRIES - 1})
+            n_workers=int(count), threads_per_worker=1, processes=True, silence_logs=logging.ERROR,
+            scheduler_kwargs={"allowed_failures": TRIES - 1, "dashboard": False, "dashboard_address": "127.0.0.1:0"})
         client = distributed.Client(cluster)
     else:
         try:
@@ -390,7 +396,7 @@ def grade_rows(address: str, course: Course, exercises: list[Exercise], rows: li
                 raise KataError(f"bubblewrap (bwrap) is not installed on {len(lacking)} Dask worker(s) "
                                 f"({', '.join(sorted(lacking)[:3])}), and --require-sandbox was given.",
                                 "Install it there (Debian/Ubuntu: `apt-get install bubblewrap`) and grade again.")
-        client.register_plugin(KataGrader())
+        client.register_plugin(KataGrader(detach=address.startswith("local:")))
         Variable(_variable(digest), client=client).set(blob)
         run = uuid.uuid4().hex[:8]
         futures = [client.submit(grade_parcel, parcel, exercises, digest, str(course.root), judged, require_sandbox,
