@@ -144,7 +144,7 @@ def find_submissions(paths: list[Path], course: Course) -> list[Submission]:
 
 
 def _labelled(paths: list[Path]) -> list[Submission]:
-    stems = [p.stem if p.is_file() else p.name for p in paths]
+    stems = [p.stem if p.is_file() else Path(os.path.abspath(p)).name for p in paths]  # `.` is its folder
     labels = []
     for path, stem in zip(paths, stems):
         labels.append(stem if stems.count(stem) == 1 else str(path))
