@@ -22,6 +22,7 @@ import pytest
 from tests.conftest import HOSTILE, TESTS, Kata
 
 pytest.importorskip("distributed", reason="the cluster extra is not installed: pip install -e '.[test]'")
+pytestmark = pytest.mark.timeout(600)  # the limit, never the expectation: a shared, busy machine can be slow
 
 COURSE = TESTS / "grading_course"
 RIGHT = (HOSTILE / "grading" / "right.py").read_text()
