@@ -140,3 +140,12 @@ def test_grading_dot_labels_the_submission_with_its_folder(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     [sub] = find_submissions([Path(".")], course)
     assert sub.label == tmp_path.name and sub.path == Path(os.path.abspath(tmp_path))
+
+
+def test_a_row_whose_task_was_cancelled_says_so():
+    pytest.importorskip("distributed")
+    import asyncio
+
+    course = load_course(COURSE)
+    results = cluster._failed_row(Row(Submission("ann", COURSE)), list(course.exercises), asyncio.CancelledError())
+    assert {r.status for r in results} == {"error"} and "cancelled" in results[0].message

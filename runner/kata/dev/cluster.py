@@ -372,6 +372,8 @@ def _failed_row(row, exercises: list[Exercise], exc: BaseException) -> list[Chec
         last = getattr(exc.last_worker, "address", exc.last_worker)
         why, status = (f"the Dask worker grading this submission died {exc.allowed_failures + 1} times "
                        f"(the last one: {last})", CRASHED)
+    elif isinstance(exc, asyncio.CancelledError):
+        why, status = "its Dask task was cancelled (the scheduler restarted, or the grader lost it)", ERROR
     else:
         why, status = f"grading failed {TRIES} times on the cluster: {type(exc).__name__}: {exc}", ERROR
     return [missing_result(ex, row.submission.label) if ex.name in row.missing
@@ -389,7 +391,7 @@ def grade_rows(address: str, course: Course, exercises: list[Exercise], rows: li
         from distributed import Variable, as_completed
 
         client.wait_for_workers(1, timeout=120)
-        outcome.workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        outcome.workers = len(client.nthreads())
         if require_sandbox:
             lacking = [worker for worker, has in client.run(_has_bwrap).items() if not has]
             if lacking:
