@@ -1,0 +1,170 @@
+"""Checks for 15 mse_loss: the mean squared error with reduction "mean", "sum" or "none", and its gradients.
+
+torch.nn.functional.mse_loss is the oracle for values and gradients (of the input, and of a target
+that requires grad); hypothesis draws shapes and values.
+"""
+
+import gc
+import os
+
+import numpy as np
+import torch
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from hypothesis.internal.conjecture import providers
+
+from kata.expect import fail, learner_side
+
+# Two costs of hypothesis's first run, cut: it scans the source of every loaded module for constants to
+# try (~0.3 s with torch loaded, cached in a .hypothesis/ folder in the learner's workspace), and it calls
+# gc.collect(), which walks all of torch's objects unless they were frozen first.
+providers._get_local_constants = lambda: providers._local_constants
+gc.freeze()
+
+SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+
+
+def _cases(n=15):
+    """A property-based step: n examples drawn by hypothesis from kata's seed (verify --seeds varies it), then the
+    smallest failing one, found by shrinking. No database, no deadline, no 'explain' phase (seconds per failure)."""
+
+    def wrap(test):
+        test = settings(max_examples=n, deadline=None, database=None, print_blob=False, report_multiple_bugs=False,
+                        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+                        suppress_health_check=list(HealthCheck))(test)
+        return seed(int(os.environ.get("KATA_SEED", "0")))(test)
+
+    return wrap
+
+
+def _index(i):
+    return "(" + ", ".join(str(int(v)) for v in i) + ("," if len(i) == 1 else "") + ")"
+
+
+def _same(got, want, what, example, hint=""):
+    if got is None:
+        fail(f"{what} is None.{hint}{example}")
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != want.shape:
+        fail(f"{what} has shape {got.shape}, but it should have shape {want.shape}.{hint}{example}")
+    wrong = ~np.isclose(got, want, atol=1e-9, rtol=1e-7)
+    if wrong.any():
+        index = tuple(int(i) for i in np.argwhere(wrong)[0])
+        at = f" at index {_index(index)}, its first wrong entry" if index else ""
+        fail(f"{what} is wrong{at}: expected {want[index]:.6g}, got {got[index]:.6g} "
+             f"({int(wrong.sum())} of {wrong.size} entries differ).{example}")
+
+
+def _loss(ex, x, y, reduction, target_grad, g):
+    """Next to the learner's code: mse_loss on two Tensors, then backward; values and gradients as data."""
+    prediction = ex.Tensor(x, requires_grad=True)
+    target = ex.Tensor(y, requires_grad=target_grad)
+    out = ex.mse_loss(prediction, target) if reduction is None else ex.mse_loss(prediction, target, reduction=reduction)
+    if not isinstance(out, ex.Tensor):
+        return {"problem": f"returned {type(out).__name__}, not a Tensor"}
+    if np.shape(out.data) == np.shape(g) and out.requires_grad:
+        out.backward(g)
+    return {"out": out.data, "input": prediction.grad, "target": target.grad, "requires_grad": out.requires_grad}
+
+
+def _check(ex, x, y, reduction, target_grad=False, values=0, run=None, found=" (found by hypothesis)"):
+    run = run or learner_side(ex, _loss)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = torch.tensor(y, requires_grad=target_grad)
+    want = torch.nn.functional.mse_loss(tx, ty, reduction=reduction or "mean")
+    g = np.random.default_rng(values).uniform(-1, 1, tuple(want.shape)) if reduction == "none" else np.array(1.0)
+    (want * torch.tensor(g)).sum().backward()  # want.backward(g) imports sympy on first use
+    call = "mse_loss(input, target" + ("" if reduction is None else f", reduction={reduction!r}") + ")"
+    example = f"\n  The smallest failing example{found}: {call} with input and target of shape {x.shape}."
+    got = run(ex, x, y, reduction, target_grad, g)
+    if "problem" in got:
+        fail(f"{call} {got['problem']}.{example}")
+    out, w = np.asarray(got["out"], dtype=np.float64), want.detach().numpy()
+    if reduction in (None, "mean") and out.shape == w.shape and x.size > 1 and np.isclose(out, w * x.size):
+        fail(f"{call} is the sum of the squared differences, {out:.6g}; the default reduction, \"mean\", divides it "
+             f"by the number of elements ({x.size}).{example}")
+    if reduction != "none" and out.shape != ():
+        fail(f"{call} has shape {out.shape}; with reduction {reduction or 'mean'!r} it is a single number, a Tensor of "
+             f"shape () (reduce over every element, not one dimension).{example}")
+    if reduction == "none" and out.shape != w.shape:
+        fail(f"{call} has shape {out.shape}; with reduction='none' it keeps one squared difference per element, "
+             f"shape {w.shape}.{example}")
+    _same(out, w, f"{call}.data", example)
+    if not got["requires_grad"]:
+        fail(f"{call} does not require grad, although input does: the graph was cut. Build the loss from Tensor "
+             f"operations, not from .data and NumPy.{example}")
+    _same(got["input"], tx.grad.numpy(), f"the gradient of input in {call}", example)
+    if target_grad:
+        _same(got["target"], ty.grad.numpy(), f"the gradient of target in {call}", example,
+              " A target that requires grad receives its gradient too.")
+
+
+def _pair(shape, values):
+    rng = np.random.default_rng(values)
+    return rng.uniform(-2, 2, shape), rng.uniform(-2, 2, shape)
+
+
+def test_mean_by_default(exercise):
+    """mse_loss(input, target) is the mean of the squared differences, a Tensor of shape ()"""
+    _check(exercise, np.array([[0.5, 1.0], [2.0, -1.0]]), np.array([[0.0, 1.0], [1.0, 1.0]]), None, found="")
+    run = learner_side(exercise, _loss)
+
+    @_cases()
+    @given(shape=SHAPES, values=st.integers(0, 2**16))
+    def prop(shape, values):
+        _check(exercise, *_pair(shape, values), None, values=values, run=run)
+
+    prop()
+
+
+def test_sum(exercise):
+    """reduction="sum" adds the squared differences up"""
+    run = learner_side(exercise, _loss)
+
+    @_cases(n=10)
+    @given(shape=SHAPES, values=st.integers(0, 2**16))
+    @example(shape=(2, 3), values=0)
+    def prop(shape, values):
+        _check(exercise, *_pair(shape, values), "sum", values=values, run=run)
+
+    prop()
+
+
+def test_none(exercise):
+    """reduction="none" keeps one squared difference per element"""
+    run = learner_side(exercise, _loss)
+
+    @_cases(n=10)
+    @given(shape=SHAPES, values=st.integers(0, 2**16))
+    @example(shape=(2, 3), values=0)
+    def prop(shape, values):
+        _check(exercise, *_pair(shape, values), "none", values=values, run=run)
+
+    prop()
+
+
+def test_a_target_that_requires_grad(exercise):
+    """a target that requires grad gets its gradient too"""
+    _check(exercise, *_pair((3, 2), 1), None, target_grad=True, found="")
+    _check(exercise, *_pair((4,), 2), "sum", target_grad=True, found="")
+
+
+def _bad(ex, reduction):
+    """Next to the learner's code: mse_loss with an unknown reduction, and what it raised, as text."""
+    try:
+        ex.mse_loss(ex.Tensor(np.ones(2)), ex.Tensor(np.zeros(2)), reduction=reduction)
+    except Exception as exc:  # the learner's exception, reported as data
+        return {"type": type(exc).__name__, "message": str(exc)}
+    return {"type": None, "message": ""}
+
+
+def test_an_unknown_reduction(exercise):
+    """an unknown reduction is PyTorch's ValueError"""
+    for reduction in ("avg", "Mean"):
+        got = learner_side(exercise, _bad)(exercise, reduction)
+        text = f"{reduction} is not a valid value for reduction"
+        if got["type"] != "ValueError" or text not in got["message"]:
+            raised = "nothing" if got["type"] is None else f"{got['type']}({got['message']!r:.120})"
+            fail(f"mse_loss(input, target, reduction={reduction!r}) should raise ValueError(\"{text}\"), as PyTorch "
+                 f"does, but it raised {raised}.")

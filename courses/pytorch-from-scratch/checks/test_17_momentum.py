@@ -1,0 +1,210 @@
+"""Checks for 17 momentum: SGD with momentum, dampening and weight decay, step by step against torch.optim.SGD.
+
+Each scenario runs next to the learner's code (`learner_side`): Parameters are made from arrays, their
+gradients set before every step, and the values after each step come back as data. The expected ones
+come from torch.optim.sgd.sgd, the update torch.optim.SGD.step() runs, with the same momentum
+buffers. hypothesis draws shapes, settings and gradients.
+"""
+
+import gc
+import os
+
+import numpy as np
+import torch
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from hypothesis.internal.conjecture import providers
+from torch.optim.sgd import sgd
+
+from kata.expect import fail, learner_side
+
+# Two costs of hypothesis's first run, cut: it scans the source of every loaded module for constants to
+# try (~0.3 s with torch loaded, cached in a .hypothesis/ folder in the learner's workspace), and it calls
+# gc.collect(), which walks all of torch's objects unless they were frozen first.
+providers._get_local_constants = lambda: providers._local_constants
+gc.freeze()
+
+SHAPES = hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3)
+
+
+def _cases(n=15):
+    """A property-based step: n examples drawn by hypothesis from kata's seed (verify --seeds varies it), then the
+    smallest failing one, found by shrinking. No database, no deadline, no 'explain' phase (seconds per failure)."""
+
+    def wrap(test):
+        test = settings(max_examples=n, deadline=None, database=None, print_blob=False, report_multiple_bugs=False,
+                        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+                        suppress_health_check=list(HealthCheck))(test)
+        return seed(int(os.environ.get("KATA_SEED", "0")))(test)
+
+    return wrap
+
+
+def _index(i):
+    return "(" + ", ".join(str(int(v)) for v in i) + ("," if len(i) == 1 else "") + ")"
+
+
+def _steps(ex, starts, grads, lr, options):
+    """Next to the learner's code: SGD(params, lr, **options) over Parameters made from `starts`; before step k each
+    .grad is grads[k][i] (None: no gradient). The values after every step."""
+    params = [ex.Parameter(s) for s in starts]
+    optimizer = ex.SGD(params, lr=lr, **options)
+    seen = []
+    for step in grads:
+        for p, g in zip(params, step):
+            p.grad = None if g is None else np.array(g, dtype=np.float64)
+        optimizer.step()
+        seen.append([np.array(p.data) for p in params])
+    return seen
+
+
+def _torch_steps(starts, grads, lr, options):
+    """torch.optim.SGD's steps, through torch.optim.sgd.sgd: the update SGD.step() runs, with a momentum buffer per
+    parameter, without SGD.step()'s first-call import of torch._dynamo (seconds)."""
+    params = [torch.tensor(s) for s in starts]
+    buffers = [None] * len(params)
+    settings_ = dict(weight_decay=0.0, momentum=0.0, dampening=0.0)
+    settings_.update(options)
+    seen = []
+    for step in grads:
+        chosen = [i for i, g in enumerate(step) if g is not None]
+        mine = [buffers[i] for i in chosen]
+        with torch.no_grad():
+            sgd([params[i] for i in chosen], [torch.tensor(step[i]) for i in chosen], mine, lr=lr, nesterov=False,
+                maximize=False, foreach=False, **settings_)
+        for i, b in zip(chosen, mine):
+            buffers[i] = b
+        seen.append([p.numpy().copy() for p in params])
+    return seen
+
+
+def _describe(options, lr):
+    return ", ".join([f"lr={lr:g}"] + [f"{k}={v:g}" for k, v in options.items()])
+
+
+def _check(ex, starts, grads, lr, options, example, run=None):
+    run = run or learner_side(ex, _steps)
+    got = run(ex, starts, grads, lr, options)
+    want = _torch_steps(starts, grads, lr, options)
+    momentum, dampening = options.get("momentum", 0.0), options.get("dampening", 0.0)
+    decay = options.get("weight_decay", 0.0)
+    for k, (values, wants) in enumerate(zip(got, want)):
+        for i, (value, w) in enumerate(zip(values, wants)):
+            value = np.asarray(value, dtype=np.float64)
+            before = np.asarray(starts[i] if k == 0 else got[k - 1][i], dtype=np.float64)
+            if value.shape != w.shape:
+                fail(f"after step {k + 1}, parameter {i} has shape {value.shape}, but it should keep its shape "
+                     f"{w.shape}. Does every parameter have its own momentum buffer?{example}")
+            wrong = ~np.isclose(value, w, atol=1e-12, rtol=1e-9)
+            if not wrong.any():
+                continue
+            index = tuple(int(j) for j in np.argwhere(wrong)[0])
+            at = f" at index {_index(index)}, its first wrong entry" if index else ""
+            message = (f"after step {k + 1} of SGD({_describe(options, lr)}), parameter {i} is wrong{at}: expected "
+                       f"{w[index]:.8g}, got {value[index]:.8g}.")
+            g = grads[k][i]
+            first = all(grads[j][i] is None for j in range(k))
+            if g is not None and first and momentum:
+                d = np.asarray(g) + decay * before
+                if np.allclose(value, before - lr * (1 + momentum) * d):
+                    message += (" At a parameter's first step the buffer is the gradient itself: this step moved by "
+                                "lr * (1 + momentum) * gradient, so the momentum was applied before the first step.")
+                elif np.allclose(value, before - lr * (1 - dampening) * d):
+                    message += (" At a parameter's first step the buffer is the gradient itself, with no dampening: "
+                                "starting the buffer at zeros dampens the first step.")
+                elif np.allclose(value, before - lr * momentum * d):
+                    message += (" At a parameter's first step the buffer is the gradient itself: this step moved by "
+                                "lr * momentum * gradient, so the momentum was applied before the first step.")
+                elif i > 0:
+                    message += (" This is this parameter's first step, and the parameters before it were right: does "
+                                "every parameter have its own momentum buffer?")
+            if g is None:
+                message += " It had no gradient at this step (.grad None): skip it, buffer and all."
+            fail(message + example)
+
+
+def test_plain_sgd_by_default(exercise):
+    """without momentum, dampening or weight decay, SGD steps as before"""
+    starts = [np.array([1.0, -2.0]), np.array(0.5)]
+    grads = [[np.array([0.5, 1.0]), np.array(2.0)], [np.array([-1.0, 1.0]), np.array(0.5)]]
+    _check(exercise, starts, grads, 0.1, {}, "\n  SGD(params, lr=0.1), two steps.")
+
+
+def test_first_step_with_momentum(exercise):
+    """the first step with momentum moves by lr * gradient: the buffer starts as the gradient itself"""
+    starts = [np.array([1.0, -2.0, 0.5])]
+    grads = [[np.array([0.5, 1.0, -2.0])]]
+    _check(exercise, starts, grads, 0.1, {"momentum": 0.9}, "\n  SGD(params, lr=0.1, momentum=0.9), one step.")
+    _check(exercise, starts, grads, 0.1, {"momentum": 0.9, "dampening": 0.5},
+           "\n  SGD(params, lr=0.1, momentum=0.9, dampening=0.5), one step.")
+
+
+def test_momentum_over_steps(exercise):
+    """with momentum (and dampening), every step matches torch.optim.SGD"""
+    run = learner_side(exercise, _steps)
+
+    @_cases()
+    @given(shapes=st.lists(SHAPES, min_size=1, max_size=3), steps=st.integers(2, 5),
+           momentum=st.sampled_from([0.9, 0.5]), dampening=st.sampled_from([0.0, 0.1, 0.5]),
+           values=st.integers(0, 2**16))
+    @example(shapes=[(2,)], steps=3, momentum=0.9, dampening=0.0, values=0)
+    def prop(shapes, steps, momentum, dampening, values):
+        rng = np.random.default_rng(values)
+        starts = [rng.uniform(-2, 2, s) for s in shapes]
+        grads = [[rng.uniform(-1, 1, s) for s in shapes] for _ in range(steps)]
+        options = {"momentum": momentum, "dampening": dampening}
+        example = (f"\n  The smallest failing example (found by hypothesis): parameters of shapes {shapes}, {steps} "
+                   f"steps of SGD({_describe(options, 0.1)}).")
+        _check(exercise, starts, grads, 0.1, options, example, run)
+
+    prop()
+
+
+def test_weight_decay(exercise):
+    """weight decay adds weight_decay * p to the gradient, before the momentum buffer"""
+    run = learner_side(exercise, _steps)
+
+    @_cases(n=10)
+    @given(shapes=st.lists(SHAPES, min_size=1, max_size=2), steps=st.integers(1, 4),
+           momentum=st.sampled_from([0.0, 0.9]), decay=st.sampled_from([0.1, 0.01]), values=st.integers(0, 2**16))
+    @example(shapes=[(2,)], steps=2, momentum=0.0, decay=0.1, values=0)
+    @example(shapes=[(2,)], steps=3, momentum=0.9, decay=0.1, values=0)
+    def prop(shapes, steps, momentum, decay, values):
+        rng = np.random.default_rng(values)
+        starts = [rng.uniform(-2, 2, s) for s in shapes]
+        grads = [[rng.uniform(-1, 1, s) for s in shapes] for _ in range(steps)]
+        options = {"momentum": momentum, "weight_decay": decay}
+        example = (f"\n  The smallest failing example (found by hypothesis): parameters of shapes {shapes}, {steps} "
+                   f"steps of SGD({_describe(options, 0.1)}).")
+        _check(exercise, starts, grads, 0.1, options, example, run)
+
+    prop()
+
+
+def test_a_buffer_per_parameter(exercise):
+    """each parameter keeps its own momentum buffer, untouched at steps where it has no gradient"""
+    starts = [np.array([1.0, 2.0]), np.array([3.0, -1.0])]
+    grads = [[np.array([1.0, 1.0]), np.array([-2.0, 0.5])], [None, np.array([1.0, 1.0])],
+             [np.array([0.5, -0.5]), None], [np.array([1.0, 0.0]), np.array([0.0, 1.0])]]
+    _check(exercise, starts, grads, 0.1, {"momentum": 0.9},
+           "\n  SGD(params, lr=0.1, momentum=0.9) over two parameters, each without a gradient at one of four steps.")
+
+
+def _zero(ex):
+    """Next to the learner's code: zero_grad() after gradients were set; each .grad afterwards."""
+    params = [ex.Parameter(np.ones(2)), ex.Parameter(np.ones((2, 2)))]
+    optimizer = ex.SGD(params, lr=0.1, momentum=0.9)
+    for p in params:
+        p.grad = np.ones(p.data.shape)
+    optimizer.step()
+    optimizer.zero_grad()
+    return [p.grad for p in params]
+
+
+def test_zero_grad(exercise):
+    """zero_grad() sets every parameter's .grad to None"""
+    grads = learner_side(exercise, _zero)(exercise)
+    if any(g is not None for g in grads):
+        fail("after zero_grad(), some parameters still have a .grad; they should all be None, as "
+             "torch.optim.SGD.zero_grad() leaves them by default.")
