@@ -134,7 +134,7 @@ def _kata_command() -> str:
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 def list_cmd(as_json: bool) -> None:
-    """Every exercise with its state: locked, ready, k/n steps, done or skipped."""
+    """Every exercise with its state: locked, ready, k/n steps pass, done or skipped."""
     ws = find_workspace()
     progress = _load_progress(ws)
     rows = []
@@ -153,7 +153,7 @@ def list_cmd(as_json: bool) -> None:
     done, skipped = counts(ws.course, progress)
     click.echo(report.progress_bar(done, len(rows), skipped=skipped))
     for ex, state, entry, path, changed in rows:
-        shown = f"{entry.steps_passed}/{entry.steps_total} steps" if state == "started" else state
+        shown = f"{entry.steps_passed}/{entry.steps_total} steps pass" if state == "started" else state
         note = "  (changed since it passed)" if changed else ""
         click.echo(f"  {ex.id}  {shown:<12} {ex.title}  [{path.relative_to(ws.root)}]{note}")
 

@@ -330,9 +330,9 @@ def _classify(item: pytest.Item, call: pytest.CallInfo, state: _State) -> tuple[
     exc = call.excinfo.value if call.excinfo else None
     if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
         state.timed_out = True
-        limit = item.config.getoption("timeout", None)
+        limit = item.config.getoption("timeout", None) or getattr(item.config, "_env_timeout", None) or 0
         where = format_frames(exc.__traceback__, _keep(item, state))
-        return "timeout", (f"this step ran past its time limit ({limit:g} s) and was stopped; "
+        return "timeout", (f"this step ran past its time limit ({float(limit):g} s) and was stopped; "
                            "is there an endless loop?" + (f"\nIt was here:\n{where}" if where else ""))
     if isinstance(exc, pytest.fail.Exception) and call.when == "setup":
         return "error", str(exc)

@@ -48,7 +48,7 @@ def render_result(result: CheckResult, color: bool = False, waited_s: float | No
     if waited_s is not None and waited_s >= result.duration_s + 0.05:
         took = f"in {waited_s:.1f} s (the checks themselves {result.duration_s:.2f} s)"
     lines = [f"{result.id} {result.name}  ({result.target})  {status_word(result)} "
-             f"{result.steps_passed}/{len(result.steps)} steps {took}"]
+             f"({result.steps_passed}/{len(result.steps)} steps pass) {took}"]
     if result.status == "locked":
         lines.append(f"  {result.message}")
         return "\n".join(lines)

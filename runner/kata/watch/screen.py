@@ -82,7 +82,7 @@ def list_screen(course: Course, progress: Progress, current: Exercise | None = N
     for ex in course.exercises:
         state = state_of(course, progress, ex)
         entry = progress.get(ex.name)
-        shown = f"{entry.steps_passed}/{entry.steps_total} steps" if state == "started" else state
+        shown = f"{entry.steps_passed}/{entry.steps_total} steps pass" if state == "started" else state
         mark = "▸" if current is not None and ex == current else " "
         rows.append(f" {mark}{ex.id}  {shown:<12} {ex.title}")
     footer = ["", "Save a file, or press r to check the current exercise again." if keys else ""]
