@@ -413,12 +413,13 @@ class SGD:
 
 # %%
 if __name__ == "__main__":
+    # A long, narrow valley: steep across (x 50), shallow along. Plain SGD crawls along it; momentum speeds up.
     for momentum in (0.0, 0.9):
-        w = Parameter([3.0, -2.0])
-        optimizer = SGD([w], lr=0.02, momentum=momentum)
-        for step in range(30):
+        w = Parameter([1.0, 1.0])
+        optimizer = SGD([w], lr=0.005, momentum=momentum)
+        for step in range(100):
             optimizer.zero_grad()
-            loss = (w**2 * Tensor([1.0, 10.0])).sum()
+            loss = (w**2 * Tensor([1.0, 50.0])).sum()
             loss.backward()
             optimizer.step()
-        print(f"momentum {momentum}: loss after 30 steps {loss.item():.6f}")
+        print(f"momentum {momentum}: loss after 100 steps {loss.item():.2e}")

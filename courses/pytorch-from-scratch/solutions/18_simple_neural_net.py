@@ -461,8 +461,10 @@ def train_model(model, inputs, expected_outputs, epochs, lr):
 # %%
 if __name__ == "__main__":
     np.random.seed(0)
+    labels = np.arange(200) % 10
+    prototypes = np.random.rand(10, 64)  # ten made-up "digits" of 64 pixels, each seen with noise
+    inputs = Tensor(prototypes[labels] + 0.3 * np.random.randn(200, 64))
+    expected = Tensor(np.eye(10)[labels])
     model = SimpleNeuralNet(d_input=64, d_hidden_0=32, d_hidden_1=16, d_output=10)
-    inputs = Tensor(np.random.rand(100, 64))
-    expected = Tensor(np.eye(10)[np.arange(100) % 10])
-    losses = train_model(model, inputs, expected, epochs=20, lr=5.0)
-    print("losses:", [round(loss, 5) for loss in losses])
+    losses = train_model(model, inputs, expected, epochs=60, lr=10.0)
+    print("loss every 10 epochs:", [round(loss, 4) for loss in losses[::10]])
