@@ -1,10 +1,22 @@
 """The catalogue of known mistakes: wrong answers a learner might write, and what they should be told.
 
 Each exercise may have a folder `mistakes/NN_name/` at the course root, with one
-full module per mistake. Its first lines declare what the learner must see:
+file per mistake: `NAME.mistake`, a patch against the exercise's solution. Its
+leading comments declare what the learner must see, then come the changes:
 
     # expect: softmax ran over dim=0
     # expect: instead of dim=-1
+    # The softmax runs down each column instead of along each row.
+
+    # replace:
+        return torch.softmax(x, dim=-1)
+    # with:
+        return torch.softmax(x, dim=0)
+
+Each `# replace:` text (whole lines, indentation kept) must occur exactly once in
+the current solution; the wrong answer is the solution with every block applied,
+written to a temporary file and checked as any file is. A `NAME.py` holding the
+whole wrong module (the older form) is read too.
 
 Every `# expect:` text must appear in the message of the first failing step
 (the failure a learner reads in full). `verify_mistakes` runs each mistake
@@ -14,7 +26,11 @@ first failure lacks an expected text. Pure: returns findings, never prints.
 
 from __future__ import annotations
 
+import atexit
+import difflib
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +41,231 @@ FOLDER = "mistakes"
 _EXPECT = re.compile(r"^#\s*expect:\s*(.+?)\s*$")
 
 
+SUFFIX = ".mistake"
+REPLACE, WITH = "# replace:", "# with:"
+
+
 @dataclass(frozen=True)
 class Mistake:
-    path: Path
+    path: Path  # the catalogue's file: NAME.mistake (a patch) or NAME.py (a whole module)
     expects: tuple[str, ...]
+    file: Path | None = None  # the wrong module to check: `path` itself, or the patched solution
+    error: str | None = None  # why a patch could not make it (then `file` is None)
+
+    def __post_init__(self) -> None:
+        if self.file is None and self.error is None and self.path.suffix == ".py":
+            object.__setattr__(self, "file", self.path)
+
+    @property
+    def label(self) -> str:
+        return f"{FOLDER}/{self.path.parent.name}/{self.path.name}"
+
+
+class PatchError(ValueError):
+    """A `.mistake` file that cannot be read, or no longer applies to the solution."""
+
+
+@dataclass(frozen=True)
+class Block:
+    line: int  # where its `# replace:` is in the .mistake file (1-based)
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+
+
+def _trim(lines: list[str]) -> tuple[str, ...]:
+    """`lines` without the blank lines at either end (they separate blocks, they are not part of one)."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return tuple(lines[start:end])
+
+
+def parse_patch(text: str) -> tuple[tuple[str, ...], list[Block]]:
+    """The `# expect:` texts and the replace/with blocks of a `.mistake` file."""
+    lines = text.splitlines()
+    expects: list[str] = []
+    blocks: list[Block] = []
+    i = 0
+    while i < len(lines) and lines[i].rstrip() != REPLACE:
+        stripped = lines[i].strip()
+        if stripped and not stripped.startswith("#"):
+            raise PatchError(f"line {i + 1} is neither a comment nor in a block: {stripped!r}. "
+                             f"Start each change with a `{REPLACE}` line.")
+        if (match := _EXPECT.match(stripped)):
+            expects.append(match.group(1))
+        i += 1
+    while i < len(lines):
+        start = i
+        i += 1
+        old: list[str] = []
+        while i < len(lines) and lines[i].rstrip() not in (WITH, REPLACE):
+            old.append(lines[i])
+            i += 1
+        if i == len(lines) or lines[i].rstrip() != WITH:
+            raise PatchError(f"the `{REPLACE}` block on line {start + 1} has no `{WITH}` line after it.")
+        i += 1
+        new: list[str] = []
+        while i < len(lines) and lines[i].rstrip() not in (WITH, REPLACE):
+            new.append(lines[i])
+            i += 1
+        if i < len(lines) and lines[i].rstrip() == WITH:
+            raise PatchError(f"line {i + 1}: a second `{WITH}` in the block of line {start + 1}.")
+        block = Block(start + 1, _trim(old), _trim(new))
+        if not block.old:
+            raise PatchError(f"the `{REPLACE}` block on line {start + 1} replaces nothing: give the solution's "
+                             "lines to change (to add lines, replace a line next to them by itself plus them).")
+        blocks.append(block)
+    if not blocks:
+        raise PatchError(f"it changes nothing: add a `{REPLACE}` block with the solution's lines and a `{WITH}` "
+                         "block with the wrong ones.")
+    return tuple(expects), blocks
+
+
+def _occurrences(haystack: list[str], needle: tuple[str, ...]) -> list[int]:
+    n = len(needle)
+    return [i for i in range(len(haystack) - n + 1) if tuple(haystack[i:i + n]) == needle]
+
+
+def _near(solution: list[str], old: tuple[str, ...]) -> str:
+    """Where lines that no longer match exactly may have gone: moved, re-indented or edited."""
+    stripped = [line.strip() for line in solution]
+    want = tuple(line.strip() for line in old)
+    found = _occurrences(stripped, want)
+    if found:
+        return f"they are at line {found[0] + 1} of the solution with another indentation"
+    n = len(old)
+    best, where = 0.0, -1
+    for i in range(max(1, len(solution) - n + 1)):
+        ratio = difflib.SequenceMatcher(None, "\n".join(want), "\n".join(stripped[i:i + n])).ratio()
+        if ratio > best:
+            best, where = ratio, i
+    if best >= 0.6:
+        shown = "\n".join("        " + line for line in solution[where:where + n])
+        return f"the nearest match is line {where + 1} of the solution:\n{shown}"
+    return "nothing in the solution comes close: the code they changed is gone"
+
+
+def apply_patch(solution: str, blocks: list[Block]) -> str:
+    """`solution` with each block's `old` lines replaced by its `new` ones; PatchError names a block whose
+    lines are not in the solution, or are there more than once, and blocks that overlap."""
+    lines = solution.splitlines()
+    spans = []
+    for block in blocks:
+        found = _occurrences(lines, block.old)
+        shown = "\n".join("        " + line for line in block.old)
+        if not found:
+            raise PatchError(f"the `{REPLACE}` block on line {block.line} no longer applies: the solution has no "
+                             f"lines\n{shown}\n    ({_near(lines, block.old)}).")
+        if len(found) > 1:
+            raise PatchError(f"the `{REPLACE}` block on line {block.line} matches the solution "
+                             f"{len(found)} times (lines {', '.join(str(i + 1) for i in found)}):\n{shown}\n"
+                             "    Give it a line more of the code around it, so that it matches once.")
+        spans.append((found[0], found[0] + len(block.old), block))
+    spans.sort(key=lambda span: span[0])
+    for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
+        if start < end:
+            raise PatchError(f"the blocks on lines {first.line} and {second.line} change the same lines of the "
+                             "solution: make them one block.")
+    for start, end, block in reversed(spans):
+        lines[start:end] = block.new
+    return "\n".join(lines) + "\n"
+
+
+def diff_blocks(solution: str, wrong: str) -> list[Block]:
+    """The replace/with blocks that turn `solution` into `wrong` (difflib), each widened by the lines
+    around it until its `replace` text occurs once in the solution and starts and ends on a non-blank line."""
+    a, b = solution.splitlines(), wrong.splitlines()
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    spans = [[i1, i2] for tag, i1, i2, _, _ in ops if tag != "equal"]
+
+    def new_lines(start: int, end: int) -> list[str]:
+        out: list[str] = []
+        for tag, i1, i2, j1, j2 in ops:
+            if tag == "equal":
+                lo, hi = max(i1, start), min(i2, end)
+                out += b[j1 + lo - i1:j1 + hi - i1] if lo < hi else []
+            elif start <= i1 and i2 <= end:
+                out += b[j1:j2]
+        return out
+
+    def settled(start: int, end: int) -> bool:
+        new = new_lines(start, end)
+        return (end > start and a[start].strip() != "" and a[end - 1].strip() != ""
+                and (not new or (new[0].strip() != "" and new[-1].strip() != ""))
+                and len(_occurrences(a, tuple(a[start:end]))) == 1)
+
+    while True:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        changed = False
+        for span in merged:
+            upward = True
+            while not settled(*span) and (span[0] > 0 or span[1] < len(a)):
+                if (upward and span[0] > 0) or span[1] == len(a):
+                    span[0] -= 1
+                else:
+                    span[1] += 1
+                upward = not upward
+                changed = True
+        spans = merged
+        if not changed:
+            break
+    return [Block(0, tuple(a[start:end]), tuple(new_lines(start, end))) for start, end in spans]
+
+
+def format_blocks(blocks: list[Block]) -> str:
+    """`blocks` as a `.mistake` file writes them."""
+    parts = []
+    for block in blocks:
+        parts.append("\n".join([REPLACE, *block.old, WITH, *block.new]) + "\n")
+    return "\n".join(parts)
+
+
+_made: Path | None = None  # where patched mistakes are written, removed when the process ends
+
+
+def _scratch() -> Path:
+    global _made
+    if _made is None or not _made.is_dir():
+        _made = Path(tempfile.mkdtemp(prefix="kata-mistakes-"))
+        atexit.register(shutil.rmtree, _made, True)
+    return _made
+
+
+def wrong_source(path: Path, solution: Path) -> str:
+    """The wrong module a catalogue file stands for: a `.mistake` applied to `solution`, or a `.py` itself."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != SUFFIX:
+        return text
+    try:
+        _, blocks = parse_patch(text)
+        return apply_patch(solution.read_text(encoding="utf-8"), blocks)
+    except PatchError as exc:
+        raise PatchError(f"{FOLDER}/{path.parent.name}/{path.name}: {exc}") from None
+
+
+def load(path: Path, solution: Path) -> Mistake:
+    """The catalogue entry at `path`; a patch is applied to `solution` and written to a temporary file."""
+    if path.suffix != SUFFIX:
+        return Mistake(path, read_expects(path))
+    try:
+        expects, _ = parse_patch(path.read_text(encoding="utf-8"))
+        source = wrong_source(path, solution)
+    except (PatchError, OSError, UnicodeDecodeError) as exc:
+        text = str(exc)
+        prefix = f"{FOLDER}/{path.parent.name}/{path.name}: "
+        return Mistake(path, (), error=text[len(prefix):] if text.startswith(prefix) else text)
+    folder = _scratch() / path.parent.name
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{path.stem}.py"
+    target.write_text(source, encoding="utf-8")
+    return Mistake(path, expects, file=target)
 
 
 def mistakes_dir(exercise: Exercise) -> Path:
@@ -55,12 +292,15 @@ def catalogue(exercise: Exercise) -> list[Mistake]:
     folder = mistakes_dir(exercise)
     if not folder.is_dir():
         return []
-    return [Mistake(path, read_expects(path)) for path in sorted(folder.glob("*.py"))]
+    paths = sorted([*folder.glob("*.py"), *folder.glob(f"*{SUFFIX}")], key=lambda path: path.name)
+    return [load(path, exercise.solution) for path in paths]
 
 
-def judge(mistake: Mistake, result: CheckResult) -> str | None:
+def judge(mistake: Mistake, result: CheckResult | None) -> str | None:
     """Why the checks' verdict on `mistake` falls short, or None when it is caught as declared."""
-    name = f"{FOLDER}/{mistake.path.parent.name}/{mistake.path.name}"
+    name = mistake.label
+    if mistake.error is not None:
+        return f"{name} cannot be made from the solution: {mistake.error}"
     if not mistake.expects:
         return f"{name} declares no message: start it with `# expect: <text the learner should see>`."
     if result.status == PASSED:
@@ -76,14 +316,18 @@ def judge(mistake: Mistake, result: CheckResult) -> str | None:
     return None
 
 
-def run_mistakes(engine, exercise: Exercise) -> list[tuple[Mistake, CheckResult]]:
-    """Every catalogued mistake of `exercise` through its checks, each stopped at its first failure."""
+def run_mistakes(engine, exercise: Exercise) -> list[tuple[Mistake, CheckResult | None]]:
+    """Every catalogued mistake of `exercise` through its checks, each stopped at its first failure
+    (the result is None for a patch that no longer applies: `judge` says why)."""
     from kata.engine import CheckRequest
 
     runs = []
     for mistake in catalogue(exercise):
-        label = f"{FOLDER}/{mistake.path.parent.name}/{mistake.path.name}"
-        runs.append((mistake, engine.check(CheckRequest(exercise, mistake.path, label, first_failure_only=True))))
+        if mistake.file is None:
+            runs.append((mistake, None))
+            continue
+        request = CheckRequest(exercise, mistake.file, mistake.label, first_failure_only=True)
+        runs.append((mistake, engine.check(request)))
     return runs
 
 

@@ -374,8 +374,9 @@ def mistake_runs(engine: Engine, ex: Exercise) -> tuple[list[tuple], list[str]]:
         from kata.dev.mistakes import judge, run_mistakes
     except ImportError:
         return [], []
-    runs = run_mistakes(engine, ex)
-    return runs, [problem for mistake, result in runs if (problem := judge(mistake, result))]
+    runs = run_mistakes(engine, ex)  # a patch that no longer applies has no run, only its problem
+    return ([(mistake, result) for mistake, result in runs if result is not None],
+            [problem for mistake, result in runs if (problem := judge(mistake, result))])
 
 
 def mistake_problems(engine: Engine, ex: Exercise) -> list[str]:
@@ -407,7 +408,7 @@ def run_mutants(engine: Engine, verdict: ExerciseVerdict, mistakes: list[tuple],
     for mistake, result in mistakes:
         failure = result.first_failure()
         if failure is not None and failure.name in failed_by:
-            failed_by[failure.name].append(f"mistakes/{mistake.path.parent.name}/{mistake.path.name}")
+            failed_by[failure.name].append(mistake.label)
     try:
         made = mutation.generate(ex.stub.read_text(encoding="utf-8"), ex.solution.read_text(encoding="utf-8"),
                                  limit)
@@ -484,7 +485,7 @@ def judged_problems(engine: Engine, verdict: ExerciseVerdict, mistakes: list[tup
     a step whose verdict differs relies on something that does not cross to the trusted judge."""
     ex = verdict.exercise
     targets = [("the solution", ex.solution, verdict.solution, False), ("the stub", ex.stub, verdict.stub, False)]
-    targets += [(f"mistake {m.path.name}", m.path, result, True) for m, result in mistakes]
+    targets += [(f"mistake {m.path.name}", m.file, result, True) for m, result in mistakes]
     problems = []
     for what, path, local, first_only in targets:
         if local is None:
@@ -496,7 +497,7 @@ def judged_problems(engine: Engine, verdict: ExerciseVerdict, mistakes: list[tup
             if first_only and theirs is not None:
                 from kata.dev.mistakes import judge
 
-                mistake = next(m for m, _ in mistakes if m.path == path)
+                mistake = next(m for m, _ in mistakes if m.file == path)
                 missed = judge(mistake, judged)
                 if missed:
                     problems.append(f"graded (judged mode), {missed}")
