@@ -379,18 +379,20 @@ class Recorded:
 
 
 def record_mistake(engine, exercise: Exercise, wrong: Path, name: str) -> Recorded:
-    """Run the checks on `wrong`, and write it as `mistakes/NN_name/<name>.py`, declaring what its first
-    failing step says. Refuses a file the checks pass, one that does not import, and an existing name."""
+    """Run the checks on `wrong`, and write it as `mistakes/NN_name/<name>.mistake`: what its first failing
+    step says, and its difference from the solution as replace/with blocks. Refuses a file the checks
+    pass, one that does not import, and an existing name."""
     from kata.engine import CheckRequest
     from kata.errors import KataError
 
     if not NAME.match(name):
         raise KataError(f"{name!r} cannot name a mistake.", "Use --name with lower case letters, digits and _, "
                                                            "e.g. --name sign_flipped.")
-    target = mistakes_dir(exercise) / f"{name}.py"
-    if target.exists():
-        raise KataError(f"{target.relative_to(exercise.root)} already exists.",
-                        "Give the new one another name with --name, or delete the old one first.")
+    target = mistakes_dir(exercise) / f"{name}{SUFFIX}"
+    for existing in (target, target.with_suffix(".py")):
+        if existing.exists():
+            raise KataError(f"{existing.relative_to(exercise.root)} already exists.",
+                            "Give the new one another name with --name, or delete the old one first.")
     try:
         source = wrong.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -413,13 +415,36 @@ def record_mistake(engine, exercise: Exercise, wrong: Path, name: str) -> Record
     header += (f"# Recorded from {wrong.name} with `kata new --mistake`; its first failure is step {failure.index} "
                f"({failure.title}).\n# Say here what the learner did wrong, and trim the expect lines to what they "
                "must read.\n\n")
+    blocks = diff_blocks(exercise.solution.read_text(encoding="utf-8"), _without_expects(source))
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as handle:
-        handle.write(header + _without_expects(source).lstrip("\n"))
-    mistake = Mistake(target, read_expects(target))
-    label = f"{FOLDER}/{target.parent.name}/{target.name}"
-    problem = judge(mistake, engine.check(CheckRequest(exercise, target, label, first_failure_only=True)))
+        handle.write(header + format_blocks(blocks))
+    mistake = load(target, exercise.solution)
+    problem = judge(mistake, None if mistake.file is None else
+                    engine.check(CheckRequest(exercise, mistake.file, mistake.label, first_failure_only=True)))
     return Recorded(target, expects, result, problem)
 
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m kata.dev.mistakes mistakes/NN_name/NAME.mistake`: print the wrong module it stands for
+    (the course's solutions/NN_name.py patched), e.g. to run `kata check NN --file` on it."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m kata.dev.mistakes mistakes/NN_name/NAME.mistake", file=sys.stderr)
+        return 2
+    path = Path(args[0]).resolve()
+    try:
+        sys.stdout.write(wrong_source(path, path.parents[2] / "solutions" / f"{path.parent.name}.py"))
+    except (PatchError, OSError, UnicodeDecodeError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
