@@ -48,11 +48,20 @@ def test_a_course_started_from_an_empty_folder(kata, tmp_path):
     wrong.write_text("def relu(x):\n    return abs(x)\n")
     proc = kata("new", "--mistake", "relu", str(wrong), "--course", str(course))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    recorded = course / "mistakes" / "01_relu" / "abs_value.py"
+    recorded = course / "mistakes" / "01_relu" / "abs_value.mistake"
+    assert "created    mistakes/01_relu/abs_value.mistake" in proc.stdout
     text = recorded.read_text()
     assert text.startswith("# expect: relu(-3.0) returned 3.0: that is abs(x), not relu\n")
-    assert text.rstrip().endswith("return abs(x)")
+    # a patch against the solution: the line it changes, and what the wrong answer has instead
+    assert text.endswith("# replace:\n    return max(x, 0.0)\n# with:\n    return abs(x)\n"), text
     assert kata("verify", "--course", str(course)).returncode == 0
+
+    # when the solution changes under it, verify names the patch and the lines it cannot find
+    (course / "solutions" / "01_relu.py").write_text("def relu(x):\n    return x if x > 0 else 0.0\n")
+    proc = kata("verify", "--course", str(course))
+    assert proc.returncode == 1 and "mistakes/01_relu/abs_value.mistake cannot be made from the solution" in proc.stdout
+    assert "no longer applies" in proc.stdout and "return max(x, 0.0)" in proc.stdout
+    (course / "solutions" / "01_relu.py").write_text(SOLUTION)
 
     proc = kata("new", "--mistake", "relu", str(wrong), "--course", str(course))
     assert proc.returncode == 2 and "already exists" in proc.stderr and "--name" in proc.stderr
@@ -60,7 +69,7 @@ def test_a_course_started_from_an_empty_folder(kata, tmp_path):
     right.write_text(SOLUTION)
     proc = kata("new", "--mistake", "01", str(right), "--name", "fine", "--course", str(course))
     assert proc.returncode == 2 and "passes every check" in proc.stderr
-    assert not (course / "mistakes" / "01_relu" / "fine.py").exists()
+    assert not (course / "mistakes" / "01_relu" / "fine.mistake").exists()
 
     ws = tmp_path / "ws"
     assert kata("init", str(ws), "--course", str(course)).returncode == 0

@@ -73,7 +73,7 @@ def test_every_catalogued_mistake_fails_in_at_most_15_lines_without_noise(engine
     too_long, noisy = [], []
     for ex in COURSE.exercises:
         for mistake in catalogue(ex):
-            result = engine.check(CheckRequest(ex, mistake.path, mistake.path.name, first_failure_only=True))
+            result = engine.check(CheckRequest(ex, mistake.file, mistake.path.name, first_failure_only=True))
             text = report.render_result(result)
             failure = text.split("\n\nFirst failure", 1)[-1].splitlines()
             if len(failure) > MAX_LINES:
@@ -81,7 +81,7 @@ def test_every_catalogued_mistake_fails_in_at_most_15_lines_without_noise(engine
             warnings = re.findall(r"^\s*(\S+):\d+: \w+Warning: (.*)$", text, flags=re.M)
             # a warning stays only when it is about the learner's own line, and then in one short line
             if (re.search(r"it/s\]|\d+/\d+ \[\d\d:|site-packages", text)
-                    or any(where != str(mistake.path) or len(what) > 160 for where, what in warnings)):
+                    or any(where != str(mistake.file) or len(what) > 160 for where, what in warnings)):
                 noisy.append(f"{mistake.path.name}:\n{text}")
     assert not too_long, "\n\n".join(too_long)
     assert not noisy, "\n\n".join(noisy)
