@@ -511,8 +511,8 @@ def _course_from(course_spec: str | None, solutions: Path | None = None) -> Cour
               help="The course folder (default: the one holding the current folder). "
                    "A folder without kata.toml, even an empty one, becomes a course.")
 @click.option("--mistake", "mistake_of", default=None, metavar="ID",
-              help="Record NAME, a wrong answer to exercise ID, in its mistakes/ folder, "
-                   "with what its first failing step says.")
+              help="Record NAME, a wrong answer to exercise ID, in its mistakes/ folder as a .mistake patch "
+                   "against the solution, with what its first failing step says.")
 @click.option("--name", "mistake_name", default=None, help="With --mistake: the mistake's name (default: the file's).")
 def new_cmd(name: str, after: str | None, title: str | None, course_dir: Path | None,
             mistake_of: str | None, mistake_name: str | None) -> None:
