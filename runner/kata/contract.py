@@ -14,7 +14,7 @@
 
 One serializer each way: `to_wire`/`from_wire` for requests, events and results (the full
 record, between processes) and `result_to_json` for the public `--json` shape, which is fixed
-by DESIGN.md.
+by the CLI contract (README, `--json`).
 
 Standard library only: the CLI imports this module and must stay free of torch and pytest.
 `kata.results` re-exports the result half for the many modules that import it from there.
@@ -142,7 +142,7 @@ def overall_status(steps: list[StepResult]) -> str:
     return FAILED if worst == SKIPPED else worst
 
 
-# --- the public JSON shape (DESIGN.md): never changes ---------------------------------------
+# --- the public JSON shape (`--json`): never changes ---------------------------------------
 
 def step_to_json(step: StepResult) -> dict:
     return {"index": step.index, "name": step.name, "title": step.title, "outcome": step.outcome,

@@ -18,7 +18,7 @@ from kata.errors import KataError
 MANIFEST = "kata.toml"
 FORMAT_VERSION = 1
 DEFAULT_TIMEOUT_S = 10.0
-DEFAULT_BUDGET_S = 2.0  # DESIGN: each exercise's checks take <= 2 s on a 2-core machine
+DEFAULT_BUDGET_S = 2.0  # each exercise's checks take <= 2 s on a 2-core machine (docs/authoring.md)
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 FILE_RE = re.compile(r"^(?:test_)?(\d{2})_([a-z][a-z0-9_]*)\.py$")
 

@@ -1,4 +1,4 @@
-"""Turns results into text for a terminal, or into DESIGN's JSON shape.
+"""Turns results into text for a terminal, or into the public `--json` shape.
 
 Pure functions returning strings: the CLI and watch decide where they go (a picture's colour
 also heeds NO_COLOR, read from the environment).

@@ -2,7 +2,7 @@
 
 The dataclasses, outcomes and serializers live in `kata.contract` (one module for
 everything that crosses a process boundary); this module re-exports the result part
-under the names the rest of kata imports. The public JSON shape is fixed by DESIGN.md;
+under the names the rest of kata imports. The public JSON shape is fixed (the `--json` contract);
 `CheckResult.to_json` produces exactly it.
 """
 

@@ -1,6 +1,6 @@
 """The seed's own solution code, put into one file, passes every exercise of the bundled course.
 
-DESIGN: "The seed's own solution code must pass the checks unchanged", and `kata check --all --file`
+The course's promise: "The seed's own solution code must pass the checks unchanged", and `kata check --all --file`
 checks every exercise against one single-file module, as the seed is written. tests/seed/seed_solutions.py
 is that file: the seed's code re-indented, with each needed change marked `# kata:`.
 """

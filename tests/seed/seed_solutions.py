@@ -2,7 +2,7 @@
 # order, re-indented into valid Python: the page dump had lost every indentation. Apart from that and
 # blank lines, every change from the seed is marked with a `# kata:` comment that says why.
 #
-# It is the proof DESIGN asks for ("the seed's own solution code must pass the checks unchanged"):
+# It is the proof the course promises ("the seed's own solution code must pass the checks unchanged"):
 #     python -m kata check --all --file tests/seed/seed_solutions.py
 # checks every exercise of the course against this one file (tests/e2e/test_seed_file.py runs it).
 # Importing it must be fast and offline, so the seed's MNIST download, plotting and training runs
