@@ -329,9 +329,13 @@ def connect(address: str):
         if not count.isdigit() or not 1 <= int(count) <= 256:
             raise KataError(f"--scheduler {address}: N in local:N must be a number of workers from 1 to 256.",
                             "For example `--scheduler local:2`.")
-        cluster = distributed.LocalCluster(
-            n_workers=int(count), threads_per_worker=1, processes=True, silence_logs=logging.ERROR,
-            scheduler_kwargs={"allowed_failures": TRIES - 1, "dashboard": False, "dashboard_address": "127.0.0.1:0"})
+        import dask
+
+        with dask.config.set({"distributed.worker.profile.enabled": False}):  # its sampling costs the checks' cores
+            cluster = distributed.LocalCluster(
+                n_workers=int(count), threads_per_worker=1, processes=True, silence_logs=logging.ERROR,
+                scheduler_kwargs={"allowed_failures": TRIES - 1, "dashboard": False,
+                                  "dashboard_address": "127.0.0.1:0"})
         client = distributed.Client(cluster)
     else:
         try:
