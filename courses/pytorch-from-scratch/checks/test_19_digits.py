@@ -60,9 +60,8 @@ class FakeDigits:
             yield self[index]
 
 
-def _to_arrays(ex, images, labels, count):
+def _to_arrays(ex, dataset, count):
     """Next to the learner's code: dataset_to_arrays on a FakeDigits; the arrays and how many items were read."""
-    dataset = FakeDigits(images, labels)
     got = ex.dataset_to_arrays(dataset, count)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         return {"problem": f"returned {type(got).__name__}" + (f" of length {len(got)}" if isinstance(got, (tuple, list))
@@ -73,6 +72,7 @@ def _to_arrays(ex, images, labels, count):
 def test_dataset_to_arrays(exercise):
     """dataset_to_arrays gives the first `count` images flattened row by row, float64, and their int labels"""
     convert = learner_side(exercise, _to_arrays)
+    fake = learner_side(exercise, FakeDigits)
 
     @_cases()
     @given(n=st.integers(1, 12), count=st.integers(1, 12), values=st.integers(0, 2**16))
@@ -83,7 +83,7 @@ def test_dataset_to_arrays(exercise):
         images = rng.uniform(0, 1, (n, 1, 28, 28)).astype(np.float32)
         labels = rng.integers(0, 10, n)
         example = f"\n  The smallest failing example (found by hypothesis): a dataset of {n} digits, count = {count}."
-        got = convert(exercise, images, labels, count)
+        got = convert(exercise, fake(images, labels), count)
         if "problem" in got:
             fail(f"dataset_to_arrays should return two arrays, (images, labels), but it {got['problem']}.{example}")
         got_images, got_labels = got["images"], got["labels"]
