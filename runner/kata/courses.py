@@ -19,6 +19,18 @@ from kata.workspace import bundled_course_dir
 
 GROUP = "kata.courses"
 BUNDLED = "bundled"
+# The other courses that ship with kata, by name: `courses/NAME` in a checkout, `kata/bundled_courses/NAME` in a wheel.
+MORE_BUNDLED = ("pytorch-from-scratch",)
+
+
+def more_bundled_dir(name: str) -> Path:
+    """The folder of the bundled course `name` (one of MORE_BUNDLED)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "bundled_courses" / name, here.parents[1] / "courses" / name):
+        if (folder / MANIFEST).is_file():
+            return folder
+    raise KataError(f"The bundled course {name!r} is missing from this installation of kata.",
+                    "Reinstall kata with `pip install .`.")
 
 
 @dataclass
@@ -54,6 +66,7 @@ def _folder_of(ep: metadata.EntryPoint) -> Path:
 def installed() -> list[Offered]:
     """The bundled course, then every course installed packages offer, by name."""
     found = [_describe(BUNDLED, BUNDLED, bundled_course_dir)]
+    found += [_describe(name, BUNDLED, lambda name=name: more_bundled_dir(name)) for name in MORE_BUNDLED]
     for ep in _entry_points():
         source = ep.dist.name if getattr(ep, "dist", None) else ep.value
         found.append(_describe(ep.name, source, lambda ep=ep: _folder_of(ep)))
@@ -81,6 +94,8 @@ def resolve(spec: str | Path) -> Path:
         return path.resolve()
     if text == BUNDLED:
         return bundled_course_dir()
+    if text in MORE_BUNDLED:
+        return more_bundled_dir(text)
     for ep in _entry_points():
         if ep.name == text:
             try:
