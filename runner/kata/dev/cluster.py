@@ -394,15 +394,23 @@ def grade_rows(address: str, course: Course, exercises: list[Exercise], rows: li
     with connect(address) as client:
         from distributed import Variable, as_completed
 
-        client.wait_for_workers(1, timeout=120)
+        try:
+            client.wait_for_workers(1, timeout=120)
+        except TimeoutError:
+            raise KataError(f"No Dask worker joined the scheduler at {address} within 2 minutes.",
+                            f"Start workers: `dask worker {address} --nworkers \"$(nproc)\" --nthreads 1`.") from None
         outcome.workers = len(client.nthreads())
-        if require_sandbox:
-            lacking = [worker for worker, has in client.run(_has_bwrap).items() if not has]
-            if lacking:
-                raise KataError(f"bubblewrap (bwrap) is not installed on {len(lacking)} Dask worker(s) "
-                                f"({', '.join(sorted(lacking)[:3])}), and --require-sandbox was given.",
-                                "Install it there (Debian/Ubuntu: `apt-get install bubblewrap`) and grade again.")
-        client.register_plugin(KataGrader(detach=address.startswith("local:")))
+        try:
+            if require_sandbox:
+                lacking = [worker for worker, has in client.run(_has_bwrap).items() if not has]
+                if lacking:
+                    raise KataError(f"bubblewrap (bwrap) is not installed on {len(lacking)} Dask worker(s) "
+                                    f"({', '.join(sorted(lacking)[:3])}), and --require-sandbox was given.",
+                                    "Install it there (Debian/Ubuntu: `apt-get install bubblewrap`) and grade again.")
+            client.register_plugin(KataGrader(detach=address.startswith("local:")))
+        except ImportError as exc:  # raised on a worker and sent back
+            raise KataError(f"A Dask worker cannot import kata ({exc}).",
+                            f"Install kata on every worker, the same version as here: `{INSTALL}`.") from None
         Variable(_variable(digest), client=client).set(blob)
         run = uuid.uuid4().hex[:8]
         futures = [client.submit(grade_parcel, parcel, exercises, digest, str(course.root), judged, require_sandbox,
