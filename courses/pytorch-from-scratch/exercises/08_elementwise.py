@@ -9,8 +9,8 @@ import numpy as np
 # Your tasks: `Tensor.exp()`, `Tensor.log()`, `Tensor.relu()` (with derivative
 # 0 at 0, as in PyTorch) and `Tensor.__pow__(exponent)`.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

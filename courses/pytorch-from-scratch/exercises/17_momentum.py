@@ -17,8 +17,8 @@ import numpy as np
 # Your task: `SGD` gains `momentum`, `dampening` and `weight_decay`, each 0 by
 # default, and must match torch.optim.SGD step by step.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

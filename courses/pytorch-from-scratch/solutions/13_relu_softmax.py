@@ -12,8 +12,8 @@ import numpy as np
 # Your tasks: `ReLU` and `Softmax(dim)`, built from your Tensor's operations so
 # that gradients flow through them.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

@@ -14,8 +14,8 @@
 # Your task: `Value.backward()`. The checks compare your gradients with
 # PyTorch's, on expressions that hypothesis makes up at random.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

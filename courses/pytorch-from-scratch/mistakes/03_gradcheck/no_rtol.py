@@ -24,8 +24,8 @@ import numpy as np
 #   (1, 2), with both values. An analytic_grad of the wrong shape is a
 #   ValueError. The following exercises use it in their demos.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

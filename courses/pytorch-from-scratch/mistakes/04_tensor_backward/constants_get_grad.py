@@ -29,8 +29,8 @@ import numpy as np
 # - Leaves accumulate: a second backward() adds to `.grad`, as PyTorch's
 #   does; that is why training loops clear the gradients before each step.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

@@ -18,8 +18,8 @@ import numpy as np
 #   broadcastable shapes (or a plain number), each with its backward.
 # (Subtraction and the reversed operations are given, built on yours.)
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

@@ -12,8 +12,8 @@ import numpy as np
 # multiplied (2x3 and 4x5)" with the real shapes: NumPy's own error is far
 # harder to read.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

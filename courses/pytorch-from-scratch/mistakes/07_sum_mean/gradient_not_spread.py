@@ -14,8 +14,8 @@ import numpy as np
 # Your tasks: `Tensor.sum(dim=None, keepdim=False)` and
 # `Tensor.mean(dim=None, keepdim=False)`.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

@@ -13,8 +13,8 @@ import numpy as np
 #
 # Your tasks: `Tensor.reshape(*shape)`, `Tensor.transpose(dim0, dim1)` and `Tensor.T`.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

@@ -23,8 +23,8 @@ import numpy as np
 # - calling a Module runs its `forward` with the same arguments; and
 # - `Module.zero_grad()` sets the .grad of every parameter, however deep, to None.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

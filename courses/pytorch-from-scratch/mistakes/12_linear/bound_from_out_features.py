@@ -15,8 +15,8 @@ import numpy as np
 #
 # Your task: `Linear`, a Module with the Parameters `weight` and `bias`.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

@@ -11,8 +11,8 @@ import numpy as np
 # Your task: `Sequential`, with `forward`, `len(seq)` and `seq[i]` (negative i
 # counting from the end).
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

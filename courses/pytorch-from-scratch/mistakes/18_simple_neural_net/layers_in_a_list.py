@@ -20,8 +20,8 @@ import numpy as np
 # Loaded with the same initial weights as PyTorch's model, yours must follow
 # PyTorch's loss curve step by step.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%

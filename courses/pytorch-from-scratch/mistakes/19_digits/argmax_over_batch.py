@@ -19,8 +19,8 @@ import numpy as np
 # The demo (`python exercises/19_digits.py`) trains on a few thousand digits
 # and prints the accuracy on digits the model never saw; chance is 10%.
 #
-# The pieces from earlier exercises come first, as working code, so that this file
-# runs on its own; what you write raises NotImplementedError until you do.
+# The pieces from earlier exercises are given as working code, so that this file
+# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
 
 # %%
