@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from kata.course import Course, Exercise
-from kata.results import CheckResult
+from kata.results import Cause, CheckResult
 
 try:  # fcntl is POSIX-only; elsewhere the lock degrades to atomic replace alone.
     import fcntl
@@ -52,6 +52,9 @@ _FIELD_TYPES = {"status": str, "steps_passed": int, "steps_total": int, "done_ha
 
 
 @dataclass
+NO_VERDICT = {Cause.WORKER_CRASHED, Cause.CHECKS_BROKEN, Cause.PYTEST_BROKEN}  # no verdict on the learner's work
+
+
 class Progress:
     entries: dict[str, Entry] = field(default_factory=dict)
 
@@ -65,7 +68,12 @@ class Progress:
         return self.get(name).status in (DONE, SKIPPED)
 
     def record(self, result: CheckResult, file_hash: str) -> None:
-        """Record a check run; done stays done even if a later run fails."""
+        """Record a check run; done stays done even if a later run fails.
+
+        A run that says nothing about the learner's work (kata's worker died, the checks
+        themselves cannot run) changes nothing: `started 3/4` must not become `ready 0/1`."""
+        if result.cause in NO_VERDICT:
+            return
         entry = self.entry(result.name)
         entry.steps_passed = result.steps_passed
         entry.steps_total = len(result.steps)

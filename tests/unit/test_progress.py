@@ -152,3 +152,16 @@ def test_an_unknown_status_is_corrupt(tmp_path):
     path = tmp_path / "progress.json"
     path.write_text(json.dumps({"format": 1, "exercises": {"add": {"status": "finished"}}}))
     assert ProgressStore(path).load().entries == {}
+
+
+def test_a_crashed_worker_or_broken_checks_change_no_progress():
+    from kata.results import Cause
+
+    progress = Progress()
+    progress.record(result("add", ["passed", "failed"]), "h")
+    for cause in (Cause.WORKER_CRASHED, Cause.CHECKS_BROKEN, Cause.PYTEST_BROKEN):
+        crashed = result("add", ["crashed"])
+        crashed.cause = cause
+        progress.record(crashed, "h")
+        assert state_of(COURSE, progress, ADD) == STARTED
+        assert (progress.get("add").steps_passed, progress.get("add").steps_total) == (1, 2)
