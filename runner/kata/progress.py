@@ -51,10 +51,10 @@ _FIELD_TYPES = {"status": str, "steps_passed": int, "steps_total": int, "done_ha
                 "hints_shown": int, "solution_viewed": bool, "updated": (int, float)}
 
 
-@dataclass
 NO_VERDICT = {Cause.WORKER_CRASHED, Cause.CHECKS_BROKEN, Cause.PYTEST_BROKEN}  # no verdict on the learner's work
 
 
+@dataclass
 class Progress:
     entries: dict[str, Entry] = field(default_factory=dict)
 
