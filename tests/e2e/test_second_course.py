@@ -58,7 +58,7 @@ def test_kata_verify_passes_on_the_second_course(kata):
     for exercise in verdict["exercises"]:
         assert exercise["solution"]["status"] == "passed"
         assert exercise["stub"]["status"] == "failed"
-    mistakes = sorted(p.parent.name for p in COURSE.glob("mistakes/*/*.py"))
+    mistakes = sorted(p.parent.name for p in COURSE.glob("mistakes/*/*") if p.suffix in (".mistake", ".py"))
     assert all(mistakes.count(f"{e['id']}_{e['name']}") >= 3 for e in verdict["exercises"])
 
 
@@ -71,8 +71,8 @@ def test_the_wheel_ships_the_second_course(tmp_path):
     (wheel,) = (tmp_path / "wheel").glob("kata-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     prefix = "kata/bundled_courses/pytorch-from-scratch/"
-    for path in COURSE.rglob("*.py"):
-        if "__pycache__" not in path.parts:
+    for path in COURSE.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
             assert prefix + path.relative_to(COURSE).as_posix() in names
     assert prefix + "kata.toml" in names
     site = tmp_path / "site"
