@@ -111,7 +111,7 @@ def test_a_notebook_workspace_solved_through_saved_notebooks(kata, nb_ws):
 
     save_notebook(double, code_cell("import math"), code_cell("def double(x):\n    return 2 * x"))
     proc = kata("check", "02", cwd=nb_ws)
-    assert proc.returncode == 0 and "02 double  (exercises/02_double.ipynb)  passed 3/3" in proc.stdout
+    assert proc.returncode == 0 and "02 double  (exercises/02_double.ipynb)  passed (3/3 steps pass)" in proc.stdout
     listed = {row["name"]: row for row in json.loads(kata("list", "--json", cwd=nb_ws).stdout)}
     assert listed["double"]["status"] == "done" and listed["double"]["path"] == "exercises/02_double.ipynb"
     assert listed["spin"]["status"] == "ready"
@@ -224,14 +224,14 @@ def test_kata_magic_in_a_real_kernel(nb_ws):
                 texts.append(data["text/html"])
         outputs.append("\n".join(texts))
     assert outputs[1].strip() == "False", "the extension must not load torch into the kernel"
-    assert "01 add  (exercises/01_add.ipynb)  passed 2/2" in outputs[2]
+    assert "01 add  (exercises/01_add.ipynb)  passed (2/2 steps pass)" in outputs[2]
     assert "Unlocked: 02 Double a number → exercises/02_double.ipynb" in outputs[2]
     assert "✓ adds small numbers" in outputs[2] and "<li>" in outputs[2]
-    assert "02 double  (exercises/02_double.ipynb)  failed 2/3" in outputs[4]
+    assert "02 double  (exercises/02_double.ipynb)  failed (2/3 steps pass)" in outputs[4]
     assert "✗ doubles a negative number" in outputs[4] and "First failure, step 2" in outputs[4]
-    assert "02 double  (your %%kata 02 cell)  passed 3/3" in outputs[5]
+    assert "02 double  (your %%kata 02 cell)  passed (3/3 steps pass)" in outputs[5]
     assert "Unlocked: 03 Return forty-two" in outputs[5]
-    assert "03 spin  (your %%kata 03 cell)  failed 1/2" in outputs[6]
+    assert "03 spin  (your %%kata 03 cell)  failed (1/2 steps pass)" in outputs[6]
     assert "04 boom" in outputs[7] and "locked" in outputs[7]
     progress = json.loads((nb_ws / ".kata" / "progress.json").read_text())["exercises"]
     assert progress["add"]["status"] == "done"
