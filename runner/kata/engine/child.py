@@ -76,7 +76,7 @@ def limit_memory(extra_mb: int) -> None:
 
 # Heavy libraries a warm worker may import before forking: importing is fork-safe,
 # computing is not, and none of these computes at import.
-PRELOADABLE = ("numpy", "torch", "einops", "jaxtyping", "torchvision", "tqdm", "sklearn")
+PRELOADABLE = ("numpy", "torch", "einops", "jaxtyping", "torchvision", "tqdm", "sklearn", "hypothesis")
 # Libraries that kata's own helpers pull in beside one of the above (kata.expect checks
 # jaxtyping annotations with beartype, whose import alone costs ~0.2 s per child).
 # numpy 2 loads numpy.random lazily, on the first seeding; einops loads its torch backend on
@@ -85,6 +85,7 @@ COMPANIONS = {
     "jaxtyping": ("beartype", "kata.feedback.shapecheck"),
     "numpy": ("numpy.random",),
     "einops": ("einops._torch_specific",),
+    "hypothesis": ("hypothesis.extra.numpy",),  # the second course's property-based checks: ~half of each run
 }
 
 
