@@ -176,7 +176,7 @@ def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_d
     A notebook (.ipynb) is checked as the module its code cells make."""
     from kata import notebook
     from kata.checking import check_file, check_in_workspace
-    from kata.engine import Engine
+    from kata.engine.shared import command_engine
 
     if as_json and fmt not in (None, "json"):
         raise KataError(f"--json and --format {fmt} ask for two formats.", "Give one of them.")
@@ -209,7 +209,7 @@ def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_d
     results = []
     unsaved = None
     since = _STARTED
-    with Engine() as engine:
+    with command_engine() as engine:
         for ex in exercises:
             checked = file if file is not None else ws.source_of(ex)
             if file is not None:
