@@ -83,7 +83,7 @@ def cli(ctx: click.Context) -> None:
               help="Do not write .vscode/settings.json and .vscode/tasks.json into the workspace.")
 def init_cmd(directory: Path, course_spec: str | None, notebooks: str | None, no_editor_config: bool) -> None:
     """Create a workspace in DIRECTORY with the course's stubs. Never overwrites your files."""
-    from kata.courses import BUNDLED, resolve
+    from kata.course_sources import BUNDLED, resolve
     from kata.workspace import write_editor_config
 
     course_dir = resolve(course_spec) if course_spec not in (None, BUNDLED) else None
@@ -487,7 +487,7 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
 def _course_from(course_spec: str | None, solutions: Path | None = None) -> Course:
     """`--course` if given; else the course of the current folder, of the workspace, or the bundled one.
     `solutions`: a folder of solutions to use instead of the course's own (`verify --solutions`)."""
-    from kata.courses import resolve
+    from kata.course_sources import resolve
 
     if course_spec is not None:
         return load_course(resolve(course_spec), solutions)
@@ -590,7 +590,7 @@ def _inside(folder: Path, root: Path) -> bool:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 def courses_cmd(as_json: bool) -> None:
     """List the courses you can start: the bundled one and those installed packages offer."""
-    from kata.courses import installed
+    from kata.course_sources import installed
 
     found = installed()
     if as_json:

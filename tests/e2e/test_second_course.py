@@ -78,7 +78,7 @@ def test_the_wheel_ships_the_second_course(tmp_path):
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)
-    code = ("from kata.courses import resolve; import kata; "
+    code = ("from kata.course_sources import resolve; import kata; "
             "print(resolve('pytorch-from-scratch').is_relative_to(__import__('pathlib').Path(kata.__file__).parent))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from kata.courses import installed, resolve
+from kata.course_sources import installed, resolve
 from kata.errors import KataError
 from kata.workspace import bundled_course_dir
 

@@ -234,7 +234,7 @@ def _variable(digest: str) -> str:
 
 
 def _installed(digest: str) -> Path | None:
-    from kata.courses import installed
+    from kata.course_sources import installed
 
     for offered in installed():
         if offered.root is not None and offered.course is not None:
