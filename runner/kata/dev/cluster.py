@@ -206,7 +206,7 @@ class KataGrader(WorkerPlugin):
         self.detach = detach  # local:N: leave the terminal's process group, so Ctrl-C reaches only the grader
 
     def setup(self, worker) -> None:
-        from kata.dev.pool import ONE_THREAD
+        from kata.engine.pool import ONE_THREAD
         from kata.engine import Engine
 
         if self.detach:

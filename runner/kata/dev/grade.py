@@ -24,7 +24,7 @@ from kata.course import Course, Exercise, step_names
 from kata.engine import CheckRequest, Engine
 from kata.errors import KataError
 from kata.judge.intake import Refused, check_entry
-from kata.dev.pool import cores, run_all
+from kata.engine.pool import cores, run_all
 from kata.results import ERROR, PASSED, Cause, CheckResult, StepResult
 
 STATE_DIR = ".kata"

@@ -36,7 +36,7 @@ from kata.course import Course, Exercise, step_names, stray_files
 from kata.engine import CheckRequest, Engine
 from kata.engine.supervisor import checks_could_not_run
 from kata.dev import mutants as mutation
-from kata.dev.pool import run_all
+from kata.engine.pool import run_all
 from kata.results import ERROR, FAILED, NOT_RUN_CAUSES, PASSED, SKIPPED, CheckResult, StepResult
 
 DEFAULT_SEEDS = 1  # extra seeds the solution is re-run with; see docs/authoring.md for the cost

@@ -13,7 +13,7 @@ import queue
 import threading
 from typing import Callable, Sequence, TypeVar
 
-from kata.engine import Engine
+from kata.engine.client import Engine
 
 # Check tensors are tiny: several single-threaded children beat threads fighting for the cores.
 # Measured on 2 busy cores: 17 train's checks take 1.4 s with torch's default threads, 0.3 s with one.
@@ -35,8 +35,7 @@ def run_all(tasks: Sequence[T], work: Callable[[Engine, T], R], jobs: int | None
             on_result: Callable[[int, R], None] | None = None) -> list[R]:
     """`work(engine, task)` for every task, over `jobs` engines (default: one per core)."""
     count = max(1, min(jobs or cores(), len(tasks)))
-    results: list[R | None] = [None] * len(tasks)
-    done = [False] * len(tasks)
+    results: dict[int, R] = {}  # by task index, as each finishes
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for index in range(len(tasks)):
         todo.put(index)
@@ -47,8 +46,8 @@ def run_all(tasks: Sequence[T], work: Callable[[Engine, T], R], jobs: int | None
     def finish(index: int, result: R) -> None:
         nonlocal shown
         with lock:  # the callback runs under the lock, so it may print without interleaving
-            results[index], done[index] = result, True
-            while shown < len(tasks) and done[shown]:
+            results[index] = result
+            while shown < len(tasks) and shown in results:
                 if on_result is not None:
                     on_result(shown, results[shown])
                 shown += 1
@@ -73,4 +72,4 @@ def run_all(tasks: Sequence[T], work: Callable[[Engine, T], R], jobs: int | None
             thread.join(0.2)  # a short join keeps Ctrl-C responsive in the main thread
     if failures:
         raise failures[0]
-    return results  # type: ignore[return-value]
+    return [results[index] for index in range(len(tasks))]
