@@ -38,5 +38,6 @@ __all__ = [
     "Cause", "CHECKS_CANNOT_RUN", "NOT_RUN_CAUSES", "StepResult", "CheckResult", "overall_status",
     "result_to_json", "result_to_wire", "result_from_wire", "step_to_wire", "step_from_wire",
     "RunRequest", "new_run_id", "EventKind", "Event", "CHILD_EVENTS",
-    "DEFAULT_MEMORY_MB", "DEFAULT_MAX_PROCESSES", "DEFAULT_CPU_CORES",
+    "DEFAULT_MEMORY_MB", "DEFAULT_MAX_PROCESSES", "DEFAULT_CPU_CORES", "DEFAULT_STEP_TIMEOUT_S", "DEFAULT_RUN_TIMEOUT_S",
+    "step_to_json",
 ]
