@@ -10,7 +10,7 @@ Knows nothing of pytest or of the screen: warnings are returned, not printed.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import copy
 import json
 import os
 import stat
@@ -26,7 +26,7 @@ from kata.results import Cause, CheckResult
 try:  # fcntl is POSIX-only; elsewhere the lock degrades to atomic replace alone.
     import fcntl
 except ImportError:  # pragma: no cover
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 FORMAT = 1
 LOCKED, READY, STARTED, DONE, SKIPPED = "locked", "ready", "started", "done", "skipped"
@@ -47,7 +47,7 @@ class Entry:
 
 _COUNTS = ("steps_passed", "steps_total", "hints_shown")
 _MAX_COUNT = 10_000
-_FIELD_TYPES = {"status": str, "steps_passed": int, "steps_total": int, "done_hash": str,
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {"status": str, "steps_passed": int, "steps_total": int, "done_hash": str,
                 "hints_shown": int, "solution_viewed": bool, "updated": (int, float)}
 
 
@@ -67,13 +67,16 @@ class Progress:
     def is_finished(self, name: str) -> bool:
         return self.get(name).status in (DONE, SKIPPED)
 
-    def record(self, result: CheckResult, file_hash: str) -> None:
-        """Record a check run; done stays done even if a later run fails.
+    def copy(self) -> "Progress":
+        return copy.deepcopy(self)
+
+    def record(self, result: CheckResult, file_hash: str) -> bool:
+        """Record a check run; done stays done even if a later run fails. Returns whether it changed.
 
         A run that says nothing about the learner's work (kata's worker died, the checks
         themselves cannot run) changes nothing: `started 3/4` must not become `ready 0/1`."""
         if result.cause in NO_VERDICT:
-            return
+            return False
         entry = self.entry(result.name)
         entry.steps_passed = result.steps_passed
         entry.steps_total = len(result.steps)
@@ -83,6 +86,7 @@ class Progress:
             entry.done_hash = file_hash
         elif entry.status not in (DONE, SKIPPED):
             entry.status = STARTED if result.steps_passed else READY
+        return True
 
     def skip(self, name: str) -> None:
         entry = self.entry(name)
@@ -105,9 +109,10 @@ class Progress:
             for key, value in raw.items():
                 if key not in _FIELD_TYPES:
                     continue  # a field from a newer kata: ignore it
-                if not isinstance(value, _FIELD_TYPES[key]) or (isinstance(value, bool) and _FIELD_TYPES[key] is not bool):
+                wanted = _FIELD_TYPES[key]
+                if not isinstance(value, wanted) or (isinstance(value, bool) and wanted is not bool):
                     raise ValueError(f"entry {name!r} has {key} = {value!r}")
-                if key in _COUNTS:  # a count below zero means nothing: `hints_shown: -10` shows no hint
+                if key in _COUNTS and isinstance(value, int):  # below zero means nothing: `hints_shown: -10`
                     value = max(0, min(value, _MAX_COUNT))
                 setattr(entry, key, value)
             if entry.status not in (READY, STARTED, DONE, SKIPPED):
@@ -159,13 +164,6 @@ def state_of(course: Course, progress: Progress, ex: Exercise) -> str:
     return STARTED if entry.steps_passed else READY
 
 
-def file_hash(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
-
-
 # ---- the store on disk ----
 
 class ProgressStore:
@@ -178,8 +176,22 @@ class ProgressStore:
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.warnings: list[str] = []
         self.unsaved: str | None = None  # why the last save failed (a read-only workspace), else None
+        self._seen: tuple[int, ...] | None | bool = False  # the file as last read or written; False: never
+
+    def _identity(self) -> tuple[int, ...] | None:
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+    def changed(self) -> bool:
+        """Whether the file may differ from what this store last read or wrote: a `stat`, no read.
+        Every save replaces the file (a new inode), so another process's save always shows."""
+        return self._seen is False or self._identity() != self._seen
 
     def load(self) -> Progress:
+        self._seen = self._identity()  # before reading: a change while reading shows as changed next time
         try:
             raw = self._read()
         except FileNotFoundError:
@@ -217,6 +229,7 @@ class ProgressStore:
             where = f"it was moved to {aside}"
         except OSError:
             where = "it could not be moved aside"
+        self._seen = self._identity()
         self.warnings.append(
             f"Your progress file {self.path} {why}; {where}. Progress starts over: "
             "run `kata check --all` to rebuild it from your files."
@@ -252,15 +265,23 @@ class ProgressStore:
         with self.locked():
             progress = self.load()
             yield progress
-            try:
-                self._save(progress)
-                self.unsaved = None
-            except OSError as exc:
-                self.unsaved = exc.strerror or str(exc)
-                self.warnings.append(f"your progress could not be saved to {self.path} ({self.unsaved}), so this "
-                                     f"change is lost. Make {self.path.parent} writable to keep your progress.")
+            self.save(progress)
 
-    def _save(self, progress: Progress) -> None:
+    def save(self, progress: Progress) -> bool:
+        """Write `progress` (the caller holds the lock). A failure (a read-only or full disk) does not
+        raise: `unsaved` says why and a warning says so. Returns whether it was saved."""
+        try:
+            self._write(progress)
+        except OSError as exc:
+            self.unsaved = exc.strerror or str(exc)
+            self.warnings.append(f"your progress could not be saved to {self.path} ({self.unsaved}), so this "
+                                 f"change is lost. Make {self.path.parent} writable to keep your progress.")
+            return False
+        self.unsaved = None
+        self._seen = self._identity()
+        return True
+
+    def _write(self, progress: Progress) -> None:
         data = json.dumps(progress.to_json(), indent=2, sort_keys=True)
         fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.path.parent)
         try:
