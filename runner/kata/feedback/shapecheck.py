@@ -43,10 +43,10 @@ def typechecked(function: Callable, name: str | None = None) -> Callable:
     import beartype
     import jaxtyping
 
-    from kata.expect import ExpectationFailed
+    from kata.feedback.expectation import ExpectationFailed
 
     checked = jaxtyping.jaxtyped(typechecker=beartype.beartype)(function)
-    label = name or getattr(function, "__name__", "the function")
+    label = name or str(getattr(function, "__name__", "the function"))
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -56,7 +56,7 @@ def typechecked(function: Callable, name: str | None = None) -> Callable:
             message = explain(str(exc), label)
             raise ExpectationFailed(message[:1].upper() + message[1:]) from None
 
-    run.__kata_typechecked__ = True
+    setattr(run, "__kata_typechecked__", True)  # a mark on the function object, read by typecheck_module
     return run
 
 
