@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence, TypeGuard
 
-from kata.feedback import diagnose
+from kata.feedback import updates
 from kata.feedback.compare import SMALL, assert_close, assert_floats_close
 from kata.feedback.expectation import ExpectationFailed, describe, dtype_name, fail, is_tensor
 
@@ -66,7 +66,7 @@ def assert_unchanged(before: Any, after: Any, what: str = "the input") -> None:
     Take `before` as a copy (`x.clone()`) ahead of the call, and pass the caller's
     tensor itself as `after`.
     """
-    found = diagnose.input_modified(before, after, what)
+    found = updates.input_modified(before, after, what)
     if found:
         fail(found)
 
@@ -78,14 +78,14 @@ def assert_updated_in_place(original: Any, current: Any, what: str = "the parame
     For updates that must happen in place (`x -= ...`), so that every holder of
     the tensor sees them: catches `x = x - ...` and `x.data = ...`.
     """
-    found = diagnose.parameter_rebound(original, current, what, original_address=address)
+    found = updates.parameter_rebound(original, current, what, original_address=address)
     if found:
         fail(found)
 
 
 def assert_grad_fresh(actual: Any, expected: Any, previous: Any = None, what: str = "the gradient") -> None:
     """A gradient matches `expected` alone, not `expected` plus an earlier call's (`previous`)."""
-    found = diagnose.gradient_accumulated(actual, expected, previous) if actual is not None else None
+    found = updates.gradient_accumulated(actual, expected, previous) if actual is not None else None
     if found:
         fail(f"{what} is wrong: {found}")
     assert_close(actual, expected, what=what, previous=previous, gradient=True)

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from kata.feedback import diagnose as d
+from kata.feedback import updates as u
 
 
 def test_transposed_matrix_of_another_shape():
@@ -75,10 +76,10 @@ def test_input_modified_in_place():
     x = torch.tensor([-1.0, 2.0, -3.0])
     before = x.clone()
     x.clamp_(min=0)
-    found = d.input_modified(before, x, "the input x")
+    found = u.input_modified(before, x, "the input x")
     assert "the input x was modified in place: 2 of 3 values changed" in found
     assert "index (0,): -1 became 0" in found
-    assert d.input_modified(before, before.clone()) is None
+    assert u.input_modified(before, before.clone()) is None
 
 
 def test_parameter_rebound_instead_of_updated_in_place():
@@ -88,12 +89,12 @@ def test_parameter_rebound_instead_of_updated_in_place():
         x = x - 0.1  # a new tensor, bound to the local name only
         return x
 
-    found = d.parameter_rebound(param, nudge_rebinding(param), "layer_0")
+    found = u.parameter_rebound(param, nudge_rebinding(param), "layer_0")
     assert "layer_0 was rebound to a new tensor instead of updated in place" in found
-    assert d.parameter_rebound(param, param, "layer_0") is None
+    assert u.parameter_rebound(param, param, "layer_0") is None
     address = param.data_ptr()
     param.data = torch.zeros(3)
-    assert "memory was replaced" in d.parameter_rebound(param, param, "layer_0", original_address=address)
+    assert "memory was replaced" in u.parameter_rebound(param, param, "layer_0", original_address=address)
 
 
 def test_gradients_accumulated_from_an_earlier_call():
@@ -101,9 +102,9 @@ def test_gradients_accumulated_from_an_earlier_call():
     (10 * x).sum().backward()
     first = x.grad.clone()
     (5 * x).sum().backward()  # no reset: 10 + 5
-    found = d.gradient_accumulated(x.grad, torch.tensor([5.0, 5.0]), previous=first)
+    found = u.gradient_accumulated(x.grad, torch.tensor([5.0, 5.0]), previous=first)
     assert "accumulated" in found and ".grad = None" in found
-    twice = d.gradient_accumulated(torch.tensor([4.0, 8.0]), torch.tensor([2.0, 4.0]))
+    twice = u.gradient_accumulated(torch.tensor([4.0, 8.0]), torch.tensor([2.0, 4.0]))
     assert "backward() ran 2 times" in twice
 
 

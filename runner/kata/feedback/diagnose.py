@@ -6,8 +6,9 @@ the mistake, or None when that mistake does not fit. A wrong number alone
 teaches little; "it is transposed" or "the softmax ran over the batch" tells a
 learner where to look. `diagnose` tries the value-based ones in a fixed order.
 
-Tensors, NumPy arrays, lists and numbers are all accepted; numpy is imported
-lazily, torch never (a tensor is read through `.detach().cpu().numpy()`).
+Tensors, NumPy arrays, lists and numbers are all accepted (`kata.feedback.arrays`);
+mistakes in how a tensor was updated (in place, rebound, accumulated) are named by
+`kata.feedback.updates`.
 """
 
 from __future__ import annotations
@@ -15,52 +16,10 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable
 
-ATOL = 1e-5
-RTOL = 1e-4
+from kata.feedback.arrays import ATOL, RTOL, as_array, close, index_text, is_constant, number, pair, quiet
+from kata.feedback.updates import gradient_accumulated
+
 MAX_PERMUTED_AXES = 5  # 5! = 120 permutations at most
-
-
-def as_array(x: Any):
-    """`x` as a float64 NumPy array, or None when it is not numbers."""
-    import numpy as np
-
-    if hasattr(x, "detach") and hasattr(x, "cpu"):
-        x = x.detach().cpu()
-        if str(getattr(x, "dtype", "")) == "torch.bfloat16":
-            x = x.float()
-        x = x.numpy()
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
-def _close(a, e, atol: float = ATOL, rtol: float = RTOL) -> bool:
-    import numpy as np
-
-    return a.shape == e.shape and bool(np.allclose(a, e, atol=atol, rtol=rtol))
-
-
-def _index(i) -> str:
-    return "(" + ", ".join(str(int(v)) for v in i) + ")" if len(i) != 1 else f"({int(i[0])},)"
-
-
-def _num(v: float) -> str:
-    return f"{v:.4g}"
-
-
-def _pair(actual: Any, expected: Any):
-    a, e = as_array(actual), as_array(expected)
-    if a is None or e is None:
-        return None, None
-    return a, e
-
-
-def _constant(x) -> bool:
-    """All values equal: then any constant result fits a factor or an offset, which would teach nothing."""
-    import numpy as np
-
-    return bool(np.allclose(x, x.reshape(-1)[0], atol=ATOL, rtol=RTOL))
 
 
 def nan_or_inf(actual: Any, expected: Any = None) -> str | None:
@@ -79,7 +38,7 @@ def nan_or_inf(actual: Any, expected: Any = None) -> str | None:
         return None
     first = np.argwhere(bad)[0] if a.ndim else ()
     kind = "NaN" if (nan.any() and not inf.any()) else "Inf" if not nan.any() else "NaN and Inf"
-    where = f", the first at index {_index(first)}" if a.ndim else ""
+    where = f", the first at index {index_text(first)}" if a.ndim else ""
     count = int(bad.sum())
     cause = (" A log or division of 0 or of a negative number, or values that grew too large (exp of a big "
              "number), are the usual causes.")
@@ -88,11 +47,11 @@ def nan_or_inf(actual: Any, expected: Any = None) -> str | None:
 
 def transposed(actual: Any, expected: Any) -> str | None:
     """The expected result with rows and columns swapped, or with its axes in another order."""
-    a, e = _pair(actual, expected)
+    a, e = pair(actual, expected)
     if a is None or a.ndim < 2 or a.ndim != e.ndim or a.size != e.size or a.size <= 1:
         return None
     if a.ndim == 2:
-        if _close(a, e.T) and not _close(e, e.T):
+        if close(a, e.T) and not close(e, e.T):
             return "it is the expected result transposed: rows and columns are swapped."
         return None
     if a.ndim > MAX_PERMUTED_AXES:
@@ -101,7 +60,7 @@ def transposed(actual: Any, expected: Any) -> str | None:
         if order == tuple(range(e.ndim)):
             continue
         candidate = e.transpose(order)
-        if candidate.shape == a.shape and _close(a, candidate) and not _close(candidate.reshape(e.shape), e):
+        if candidate.shape == a.shape and close(a, candidate) and not close(candidate.reshape(e.shape), e):
             return (f"its axes are in the wrong order: it is the expected result with its axes permuted to "
                     f"{order}.")
     return None
@@ -121,8 +80,8 @@ def _dim_words(dim: int, ndim: int) -> str:
 
 def wrong_dim_normalised(actual: Any, expected: Any) -> str | None:
     """A softmax (or any normalisation) over the wrong dimension: columns sum to 1 instead of rows."""
-    a, e = _pair(actual, expected)
-    if a is None or a.ndim < 2 or a.shape != e.shape or _close(a, e):
+    a, e = pair(actual, expected)
+    if a is None or a.ndim < 2 or a.shape != e.shape or close(a, e):
         return None
     e_dims = [d for d in range(e.ndim) if e.shape[d] > 1 and _sums_to_one(e, d)]
     a_dims = [d for d in range(a.ndim) if a.shape[d] > 1 and _sums_to_one(a, d)]
@@ -160,17 +119,17 @@ def _matches(a, candidate) -> bool:
         if candidate.size != a.size or candidate.squeeze().shape != a.squeeze().shape:
             return False
         candidate = candidate.reshape(a.shape)
-    return _close(a, candidate)
+    return close(a, candidate)
 
 
 def reduced_over_wrong_dim(actual: Any, expected: Any, source: Any) -> str | None:
     """The right reduction (sum, mean, max, softmax, ...) of `source`, but over another dimension."""
-    a, e = _pair(actual, expected)
+    a, e = pair(actual, expected)
     s = as_array(source)
     if a is None or s is None or s.ndim < 2 or _matches(a, e):
         return None
     for name, op in _reductions().items():
-        with _quiet():
+        with quiet():
             right = [d for d in range(s.ndim) if _matches(e, op(s, d))]
             if not right:
                 continue
@@ -181,26 +140,12 @@ def reduced_over_wrong_dim(actual: Any, expected: Any, source: Any) -> str | Non
     return None
 
 
-class _quiet:
-    """Silence NumPy's warnings (overflow in exp, empty slices) while trying candidates."""
-
-    def __enter__(self):
-        import numpy as np
-
-        self._old = np.seterr(all="ignore")
-
-    def __exit__(self, *exc):
-        import numpy as np
-
-        np.seterr(**self._old)
-
-
 def constant_factor(actual: Any, expected: Any) -> str | None:
     """Every value is the same multiple of the expected one: a flipped sign, or a missing or extra scale."""
     import numpy as np
 
-    a, e = _pair(actual, expected)
-    if a is None or a.shape != e.shape or a.size < 2 or _close(a, e) or _constant(e):
+    a, e = pair(actual, expected)
+    if a is None or a.shape != e.shape or a.size < 2 or close(a, e) or is_constant(e):
         return None
     scale = float(np.abs(e).max())
     nonzero = np.abs(e) > 1e-6 * max(scale, 1e-12)
@@ -214,7 +159,7 @@ def constant_factor(actual: Any, expected: Any) -> str | None:
         return "it has the right size but the wrong sign: every value is negated (a minus sign too many, or missing)."
     if abs(factor) < 1e-9:
         return None
-    return (f"every value is {_num(factor)} × the expected one: off by a constant factor "
+    return (f"every value is {number(factor)} × the expected one: off by a constant factor "
             "(a scale missing or applied twice, a sum where a mean was wanted, or the reverse?).")
 
 
@@ -222,8 +167,8 @@ def constant_offset(actual: Any, expected: Any) -> str | None:
     """Off by the same amount everywhere, or by the same vector in every row: a missing (or extra) bias."""
     import numpy as np
 
-    a, e = _pair(actual, expected)
-    if a is None or a.shape != e.shape or a.size <= 1 or _close(a, e) or _constant(e):
+    a, e = pair(actual, expected)
+    if a is None or a.shape != e.shape or a.size <= 1 or close(a, e) or is_constant(e):
         return None
     diff = a - e
     if np.allclose(diff, diff.reshape(-1)[0], atol=ATOL, rtol=RTOL):
@@ -240,61 +185,11 @@ def constant_offset(actual: Any, expected: Any) -> str | None:
 
 def reversed_order(actual: Any, expected: Any) -> str | None:
     """The right values in reverse order (a list built back to front)."""
-    a, e = _pair(actual, expected)
-    if a is None or a.ndim != 1 or a.shape != e.shape or a.size < 2 or _close(a, e) or _close(e, e[::-1]):
+    a, e = pair(actual, expected)
+    if a is None or a.ndim != 1 or a.shape != e.shape or a.size < 2 or close(a, e) or close(e, e[::-1]):
         return None
-    if _close(a, e[::-1]):
+    if close(a, e[::-1]):
         return "it holds the right values in reverse order: the last comes first."
-    return None
-
-
-def gradient_accumulated(actual: Any, expected: Any, previous: Any = None) -> str | None:
-    """A gradient that also holds an earlier backward()'s: `.grad` was not reset between calls."""
-    a, e = _pair(actual, expected)
-    if a is None or a.shape != e.shape or _close(a, e):
-        return None
-    if previous is not None:
-        p = as_array(previous)
-        if p is not None and p.shape == e.shape and _close(a, e + p):
-            return ("the gradient is this call's plus an earlier one's: gradients accumulated. backward() adds onto "
-                    ".grad, so reset it (`.grad = None`) before each backward().")
-    for k in (2, 3, 4):
-        if _close(a, k * e) and not _close(e, 0 * e):
-            return (f"the gradient is {k} × the expected one: backward() ran {k} times and the gradients "
-                    "accumulated. Reset .grad (`.grad = None`) before backward(), and call it once.")
-    return None
-
-
-def input_modified(before: Any, after: Any, what: str = "the input") -> str | None:
-    """The caller's tensor changed during the call: it was modified in place."""
-    import numpy as np
-
-    b, a = _pair(before, after)
-    if b is None:
-        return None
-    if b.shape != a.shape:
-        return (f"{what} was modified in place: its shape changed from {tuple(b.shape)} to {tuple(a.shape)}. "
-                "Leave it as it is and return a new tensor.")
-    changed = ~np.isclose(a, b, atol=0, rtol=0, equal_nan=True)
-    if not changed.any():
-        return None
-    first = np.argwhere(changed)[0] if a.ndim else ()
-    where = f" (the first at index {_index(first)}: {_num(float(b[tuple(first)]))} became {_num(float(a[tuple(first)]))})"
-    return (f"{what} was modified in place: {int(changed.sum())} of {a.size} values changed{where}. "
-            "Work on a new tensor instead (no `x[...] =`, `x +=` or methods ending in `_` on it).")
-
-
-def parameter_rebound(original: Any, current: Any, what: str = "the parameter",
-                      original_address: int | None = None) -> str | None:
-    """A parameter replaced by a new tensor (`x = x - ...`) instead of updated in place (`x -= ...`)."""
-    if current is not original:
-        return (f"{what} was rebound to a new tensor instead of updated in place: `x = x - ...` makes a new "
-                "tensor (no longer the leaf that training updates), and whoever holds the old one never sees the "
-                "change. Update it in place, `x -= ...`, under torch.no_grad().")
-    address = getattr(current, "data_ptr", None)
-    if original_address is not None and callable(address) and address() != original_address:
-        return (f"{what} is the same object but its memory was replaced (`x.data = ...` or `x.set_(...)`): "
-                "update the values in place instead, `x -= ...`, under torch.no_grad().")
     return None
 
 
@@ -317,7 +212,7 @@ def diagnose(actual: Any, expected: Any, *, source: Any = None, previous: Any = 
     if gradient or previous is not None:
         tries.append(lambda: gradient_accumulated(actual, expected, previous))
     tries += [lambda: constant_factor(actual, expected), lambda: constant_offset(actual, expected)]
-    with _quiet():
+    with quiet():
         for attempt in tries:
             try:
                 found = attempt()
