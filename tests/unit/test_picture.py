@@ -9,13 +9,13 @@ import pytest
 
 from kata import expect, report
 from kata.contract import PICTURE_MARK, StepResult, result_from_wire, result_to_wire, step_to_json
-from kata.feedback import picture
+from kata.feedback import picture, picture_build
 from kata.feedback.failures import describe_exception
 from kata.results import CheckResult
 
 
 def _draw(actual, expected, **kw) -> list[str]:
-    return picture.render(picture.encode(picture.build(np.asarray(actual, float), np.asarray(expected, float))), **kw)
+    return picture.render(picture.encode(picture_build.build(np.asarray(actual, float), np.asarray(expected, float))), **kw)
 
 
 def test_a_vector_is_two_rows_and_a_legend():
@@ -42,15 +42,15 @@ def test_every_cell_differing_is_not_covered_in_marks():
 
 
 def test_nothing_to_draw_for_a_scalar_or_equal_values():
-    assert picture.build(np.float64(1.0), np.float64(2.0)) is None
-    assert picture.build(np.ones(3), np.ones(3)) is None
+    assert picture_build.build(np.float64(1.0), np.float64(2.0)) is None
+    assert picture_build.build(np.ones(3), np.ones(3)) is None
 
 
 def test_a_big_tensor_is_drawn_as_the_slice_and_window_holding_the_worst_difference():
     expected = np.zeros((3, 100, 80))
     actual = expected.copy()
     actual[2, 70, 60] = 5.0
-    data = picture.build(actual, expected)
+    data = picture_build.build(actual, expected)
     assert data["grids"][1]["where"] == "[2, 54:86, 44:76]"
     assert len(data["grids"][1]["rows"]) == 32 and len(data["grids"][1]["rows"][0]) == 32
     assert data["marks"][16][16] == "x"
@@ -60,7 +60,7 @@ def test_a_big_tensor_is_drawn_as_the_slice_and_window_holding_the_worst_differe
 
 
 def test_squeezed_dimensions_do_not_count():
-    data = picture.build(np.arange(4.0).reshape(1, 4, 1), np.zeros((1, 4, 1)))
+    data = picture_build.build(np.arange(4.0).reshape(1, 4, 1), np.zeros((1, 4, 1)))
     assert data["vector"] and data["grids"][0]["where"] == ""
 
 
@@ -86,7 +86,7 @@ def test_colour_respects_no_color_and_dumb_terminals():
 
 
 def test_colour_draws_the_same_cells_and_marks():
-    data = picture.encode(picture.build(np.array([0, 1.0, 0]), np.array([1.0, 0, 0])))
+    data = picture.encode(picture_build.build(np.array([0, 1.0, 0]), np.array([1.0, 0, 0])))
     plain = picture.render(data)
     for mode, code in (("256", "\x1b[48;5;"), ("24bit", "\x1b[48;2;")):
         coloured = picture.render(data, color=mode)

@@ -39,8 +39,9 @@ def picture_of(actual: Any, expected: Any, atol: float = 1e-4, rtol: float = 1e-
     """The picture of a failed comparison, or "" when there is nothing to draw; never raises."""
     try:
         from kata.feedback import picture
+        from kata.feedback.picture_build import build
 
-        drawn = picture.build(to_numpy(actual), to_numpy(expected), atol=atol, rtol=rtol)
+        drawn = build(to_numpy(actual), to_numpy(expected), atol=atol, rtol=rtol)
         return picture.encode(drawn) if drawn is not None else ""
     except Exception:  # a picture is a courtesy: it must never change the verdict
         return ""
