@@ -1,0 +1,185 @@
+"""Where a failure points in the learner's file when the traceback never entered it.
+
+A check that got a wrong value back fails in its own code; `learner_definition` names the part
+of the learner's file that check was about (`path:line: your function NAME`): the first of the
+exercise's tasks (what the stub leaves as a TODO) that the failing check's code names. Read with
+`ast`, cached by file and modification time; never raises.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from kata.feedback.frames import real_path
+from kata.notebook.lines import describe_location, is_notebook, joined_source
+
+
+def learner_definition(tb, keep_files: list[Path], learner_file: Path) -> str | None:
+    """`path:line: your function NAME`, for a failure raised by the check itself (a wrong value
+    came back, no error): the traceback never entered the learner's file, so this points at the
+    part of it the failing check was about.
+
+    That part is the first of the exercise's tasks (what the stub leaves as a TODO: functions that
+    raise NotImplementedError, names set to None) named by the failing check, reading the check's
+    frames from the innermost out and following the check module's own helpers. Without a stub
+    beside the checks, any function of the learner's file counts. None when nothing fits.
+    """
+    try:
+        return _learner_definition(tb, keep_files, learner_file)
+    except Exception:  # a pointer is a courtesy: it must never break the verdict
+        return None
+
+
+def _learner_definition(tb, keep_files: list[Path], learner_file: Path) -> str | None:
+    learner = real_path(learner_file)
+    checks = [p for p in keep_files if p and real_path(p) != learner]
+    if not checks:
+        return None
+    defined = _definitions(learner, _mtime(learner))
+    if not defined:
+        return None
+    stub = Path(checks[0]).resolve().parent.parent / "exercises" / Path(checks[0]).name.removeprefix("test_")
+    tasks = _tasks(str(stub), _mtime(str(stub))) if stub.is_file() else None
+    check_files = {real_path(p) for p in checks}
+    frames = []
+    while tb is not None:
+        if real_path(tb.tb_frame.f_code.co_filename) in check_files:
+            frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):  # the innermost check frame is closest to the failure
+        for name in _names_used(frame, set()):
+            for qualname, (lineno, kind) in defined.items():
+                if name not in (qualname, qualname.split(".")[0], qualname.split(".")[-1]):
+                    continue
+                if tasks is not None and qualname not in tasks and not any(t.startswith(qualname + ".") for t in tasks):
+                    continue
+                if kind == "class" and tasks is not None:  # point at the method the stub left to do
+                    method = next((t for t in tasks if t.startswith(qualname + ".") and t in defined), None)
+                    if method is not None:
+                        qualname, (lineno, kind) = method, defined[method]
+                return _pointer(learner_file, lineno, qualname, kind)
+    if tasks is not None and len(tasks) == 1 and next(iter(tasks)) in defined:
+        only = next(iter(tasks))
+        lineno, kind = defined[only]
+        return _pointer(learner_file, lineno, only, kind)
+    return None
+
+
+def _pointer(learner_file: Path, lineno: int, name: str, kind: str) -> str:
+    what = f"where your file sets {name}" if kind == "name" else f"your {'class' if kind == 'class' else 'function'} {name}"
+    return f"{describe_location(str(learner_file), lineno)}: {what}"
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _text_of(path: str) -> str:
+    """A file's text; for a notebook, the module its code cells were joined into (kata.notebook)."""
+    joined = joined_source(path) if is_notebook(path) else None
+    return joined if joined is not None else Path(path).read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(path: str, mtime: int):
+    import ast
+
+    try:
+        return ast.parse(_text_of(path), filename=path)
+    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
+        return None
+
+
+@functools.lru_cache(maxsize=32)
+def _definitions(path: str, mtime: int) -> dict[str, tuple[int, str]]:
+    """qualname -> (line, kind) for the top-level functions, classes, their methods and names of a file."""
+    import ast
+
+    tree = _parsed(path, mtime)
+    found: dict[str, tuple[int, str]] = {}
+    if tree is None:
+        return found
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found[node.name] = (node.lineno, "function")
+        elif isinstance(node, ast.ClassDef):
+            found[node.name] = (node.lineno, "class")
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    found[f"{node.name}.{item.name}"] = (item.lineno, "function")
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = (node.lineno, "name")
+    return found
+
+
+@functools.lru_cache(maxsize=32)
+def _tasks(path: str, mtime: int) -> frozenset[str] | None:
+    """What a stub leaves to the learner: functions (and methods) that raise NotImplementedError,
+    and top-level names set to None on a line marked TODO."""
+    import ast
+
+    tree = _parsed(path, mtime)
+    if tree is None:
+        return None
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    tasks = set()
+
+    def raises_todo(node) -> bool:
+        return any(isinstance(n, ast.Raise) and n.exc is not None and "NotImplementedError" in ast.dump(n.exc)
+                   for n in ast.walk(node))
+
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and raises_todo(node):
+            tasks.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and raises_todo(item):
+                    tasks.add(f"{node.name}.{item.name}")
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is None \
+                and "TODO" in lines[node.lineno - 1]:
+            tasks.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return frozenset(tasks)
+
+
+def _names_used(frame, seen: set) -> list[str]:
+    """The attribute names, strings and module-level string constants a check function uses, in
+    source order, then those of the check module's helpers it calls."""
+    import ast
+
+    code = frame.f_code if hasattr(frame, "f_code") else frame.__code__
+    globals_ = frame.f_globals if hasattr(frame, "f_globals") else frame.__globals__
+    if code in seen or len(seen) > 8:
+        return []
+    seen.add(code)
+    path = code.co_filename
+    tree = _parsed(path, _mtime(path))
+    if tree is None:
+        return []
+    node = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and min([n.lineno] + [d.lineno for d in n.decorator_list]) == code.co_firstlineno), None)
+    if node is None:
+        return []
+    names: list[str] = []
+    helpers = []
+    for sub in sorted((n for n in ast.walk(node) if isinstance(n, ast.expr)), key=lambda n: (n.lineno, n.col_offset)):
+        if isinstance(sub, ast.Attribute):
+            names.append(sub.attr)
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and sub.value.isidentifier():
+            names.append(sub.value)
+        elif isinstance(sub, ast.Name):
+            value = globals_.get(sub.id)
+            if isinstance(value, str) and value.isidentifier():
+                names.append(value)
+            elif callable(value) and getattr(getattr(value, "__code__", None), "co_filename", None) == path:
+                helpers.append(value)
+    for helper in helpers:
+        names += _names_used(helper, seen)
+    return names
