@@ -166,7 +166,10 @@ class Engine:
 
     def check(self, request: CheckRequest, on_event: Callable[[Event], None] | None = None) -> CheckResult:
         """Run one check; `on_event` sees each step's event as soon as it ends."""
-        wire = request.run_request()
+        return self.run(request.run_request(), on_event)
+
+    def run(self, wire: RunRequest, on_event: Callable[[Event], None] | None = None) -> CheckResult:
+        """Run one wire request (the shared engine's daemon receives them already built)."""
         try:
             self.start()
             assert self._proc is not None and self._proc.stdin is not None
@@ -189,6 +192,16 @@ class Engine:
             pass
         self.close()
         return crashed_result(wire)
+
+    def interrupt(self) -> None:
+        """End the run in flight from another thread: the worker, its stdin closed, ends the run
+        at once and exits; `run` then returns a `crashed` verdict and the next run starts afresh."""
+        proc = self._proc
+        try:
+            if proc is not None and proc.stdin is not None:
+                proc.stdin.close()
+        except (OSError, ValueError):
+            pass
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
