@@ -68,7 +68,8 @@ def installed() -> list[Offered]:
     found = [_describe(BUNDLED, BUNDLED, bundled_course_dir)]
     found += [_describe(name, BUNDLED, lambda name=name: more_bundled_dir(name)) for name in MORE_BUNDLED]
     for ep in _entry_points():
-        source = ep.dist.name if getattr(ep, "dist", None) else ep.value
+        dist = getattr(ep, "dist", None)
+        source = dist.name if dist else ep.value
         found.append(_describe(ep.name, source, lambda ep=ep: _folder_of(ep)))
     return found
 
@@ -108,7 +109,7 @@ def resolve(spec: str | Path) -> Path:
                                 "Its package must ship kata.toml, exercises/, checks/ and solutions/.")
             return folder
     for offered in installed():  # the name in a course's own kata.toml names it too
-        if offered.course is not None and offered.course.name == text:
+        if offered.course is not None and offered.root is not None and offered.course.name == text:
             return offered.root.resolve()
     names = ", ".join(ep.name for ep in _entry_points()) or "none installed"
     if path.exists():

@@ -165,7 +165,7 @@ def softmax_calls_without_dim(module: Any) -> list[tuple[int, str]]:
         elif isinstance(func, ast.Name):
             needed = 2 if func.id in modules.get("", set()) else 0  # `from torch... import softmax`; else the learner's own
         else:  # F.softmax(x) or t.nn.functional.softmax(x): a function; x.softmax(): a method
-            needed = 2 if _is_module_chain(func.value, modules) else 1
+            needed = 2 if isinstance(func, ast.Attribute) and _is_module_chain(func.value, modules) else 1
         if needed and len(node.args) < needed and not any(isinstance(a, ast.Starred) for a in node.args):
             found.append((node.lineno, " ".join((ast.get_source_segment(source, node) or name).split())))
     return found
@@ -218,7 +218,9 @@ def attribute_assignments(module: Any, function: str, attribute: str) -> list[tu
         return []
     found = []
     for node in ast.walk(defs[-1]):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if any(isinstance(t, ast.Attribute) and t.attr == attribute for t in targets):
             found.append((node.lineno, " ".join((ast.get_source_segment(source, node) or "").split())))
     return found

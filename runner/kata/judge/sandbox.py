@@ -20,8 +20,12 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kata.judge import wire
+
+if TYPE_CHECKING:  # imported where it is used, in the worker, once the zygote's limits are made
+    from kata.engine.sandbox import Sandbox as EngineSandbox
 
 BWRAP_ISOLATION = "bubblewrap sandbox (no network, read-only system, no course files, no privileges)"
 PROCESS_ISOLATION = "separate process with rlimits (bubblewrap is not installed: it can read your files)"
@@ -116,7 +120,7 @@ class Sandbox:
         self.require_bwrap = require_bwrap
         self.memory_mb = memory_mb
         self.max_processes = max_processes
-        self.limits = None  # kata.engine.sandbox's cgroup (or rlimits) for the zygote's tree
+        self.limits: EngineSandbox | None = None  # kata.engine.sandbox's cgroup (or rlimits) for the zygote's tree
         self.proc: subprocess.Popen | None = None
         self.control: socket.socket | None = None
         self.isolation = ""
