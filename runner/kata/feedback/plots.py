@@ -103,7 +103,7 @@ def digits_with_guesses(images: Any, labels: Sequence[Any], guesses: Sequence[An
     """Each image drawn with half-blocks, side by side as many as fit in `width` columns (the
     terminal's by default), with `label → guess` and ✓ or ✗ under it. `images` are (28, 28),
     (1, 28, 28) or flat (784,) each; labels and guesses are ints (or 0-d tensors)."""
-    from kata.data import render_digit
+    from kata.data.render import render_digit
 
     width = width or shutil.get_terminal_size((100, 24)).columns
     drawn = []
