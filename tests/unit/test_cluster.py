@@ -11,8 +11,9 @@ import pytest
 
 from kata.contract import CheckResult, StepResult
 from kata.course import load_course
-from kata.dev import cluster
-from kata.dev.grade import Row, Submission, find_submissions
+from kata.dev.cluster import archive, grader, parcels, worker
+from kata.dev.grade import Row
+from kata.dev.submissions import Submission, find_submissions
 from tests.conftest import HOSTILE, TESTS
 
 COURSE = TESTS / "grading_course"
@@ -33,18 +34,18 @@ def _tar(members: dict[str, bytes], symlink: str | None = None) -> bytes:
 
 
 def _digest(members: dict[str, bytes]) -> str:
-    return cluster._digest(iter(sorted(members.items())))
+    return archive.digest_of(iter(sorted(members.items())))
 
 
 def test_the_archive_holds_the_course_without_solutions_and_unpacks_to_the_same_digest(tmp_path):
-    digest, blob = cluster.pack_course(COURSE)
+    digest, blob = archive.pack_course(COURSE)
     with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
         names = tar.getnames()
     assert "kata.toml" in names and "checks/test_01_scale.py" in names and "exercises/01_scale.py" in names
     assert not any(n.startswith(("solutions", "mistakes")) or "__pycache__" in n for n in names)
-    assert cluster.pack_course(COURSE) == (digest, blob)  # the same files, the same bytes
-    cluster.unpack_course(blob, digest, tmp_path)
-    assert cluster.course_digest(tmp_path) == digest == cluster.course_digest(COURSE)
+    assert archive.pack_course(COURSE) == (digest, blob)  # the same files, the same bytes
+    archive.unpack_course(blob, digest, tmp_path)
+    assert archive.course_digest(tmp_path) == digest == archive.course_digest(COURSE)
     assert [ex.name for ex in load_course(tmp_path).exercises] == ["scale", "mean", "nudge"]
 
 
@@ -53,14 +54,14 @@ def test_the_archive_holds_the_course_without_solutions_and_unpacks_to_the_same_
 def test_a_path_outside_the_course_files_is_refused(tmp_path, name):
     members = {"kata.toml": b"x", name: b"print('pwned')"}
     with pytest.raises(ValueError, match="not a course file"):
-        cluster.unpack_course(_tar(members), _digest(members), tmp_path / "dest")
+        archive.unpack_course(_tar(members), _digest(members), tmp_path / "dest")
     assert not (tmp_path / "evil.py").exists() and not (tmp_path / "dest").exists()
 
 
 def test_a_link_in_the_archive_is_refused(tmp_path):
     members = {"kata.toml": b"x"}
     with pytest.raises(ValueError, match="not a plain file"):
-        cluster.unpack_course(_tar(members, symlink="checks/test_01_scale.py"), _digest(members), tmp_path)
+        archive.unpack_course(_tar(members, symlink="checks/test_01_scale.py"), _digest(members), tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -68,7 +69,7 @@ def test_an_archive_that_does_not_match_its_digest_is_refused(tmp_path):
     members = {"kata.toml": b"x", "checks/test_01_a.py": b"def test_a(exercise): pass\n"}
     tampered = dict(members, **{"checks/test_01_a.py": b"def test_a(exercise): assert True\n"})
     with pytest.raises(ValueError, match="digest"):
-        cluster.unpack_course(_tar(tampered), _digest(members), tmp_path)
+        archive.unpack_course(_tar(tampered), _digest(members), tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -82,17 +83,17 @@ def test_submissions_travel_as_text_and_refusals_as_reasons(tmp_path):
     (tmp_path / "secret.txt").write_text("TOP-SECRET")
     (tmp_path / "bob.py").write_text(right)
     ann, bob = find_submissions([tmp_path / "ann", tmp_path / "bob.py"], course)
-    parcel = cluster.pack_submission(ann, list(course.exercises))
+    parcel = parcels.pack_submission(ann, list(course.exercises))
     assert parcel.files == {"exercises/01_scale.py": right}
     assert parcel.refused["mean"][0] == "02_mean.py" and "symbolic link" in parcel.refused["mean"][1]
     assert "TOP-SECRET" not in repr(parcel)
     assert parcel.home == str(tmp_path) and not parcel.is_file
-    one = cluster.pack_submission(bob, list(course.exercises))
+    one = parcels.pack_submission(bob, list(course.exercises))
     assert one.is_file and one.files == {"bob.py": right} and one.name == "bob.py"
 
     for sent in (parcel, one):  # what the worker rebuilds finds the same file for every exercise
         (tmp_path / f"worker-{sent.name}").mkdir()
-        rebuilt = cluster._unpack_submission(sent, tmp_path / f"worker-{sent.name}")
+        rebuilt = parcels.unpack_submission(sent, tmp_path / f"worker-{sent.name}")
         for ex in course.exercises:
             found = rebuilt.file_for(ex)
             original = (ann if sent is parcel else bob).file_for(ex)
@@ -105,7 +106,7 @@ def test_the_workers_folders_are_shown_as_the_graders():
     result = CheckResult(id="01", name="scale", target="ann: 01_scale.py", message="/w/tmp1/ann/01_scale.py:3",
                          steps=[StepResult(1, "a", "A", message="/w/course/checks/test_01_scale.py:9 in test_a\n"
                                                                   "/w/tmp1/ann/01_scale.py:3")])
-    shown = cluster._shown_as_on_grader(result, [("/w/tmp1", "/home/me/class"), ("/w/course", "/home/me/course")])
+    shown = worker._shown_as_on_grader(result, [("/w/tmp1", "/home/me/class"), ("/w/course", "/home/me/course")])
     assert shown.message == "/home/me/class/ann/01_scale.py:3"
     assert shown.steps[0].message == "/home/me/course/checks/test_01_scale.py:9 in test_a\n/home/me/class/ann/01_scale.py:3"
 
@@ -116,11 +117,11 @@ def test_a_row_whose_worker_died_twice_says_so():
     row = Row(Submission("ann", COURSE / "solutions"))
     row.missing = {"nudge"}
     died = distributed.KilledWorker("kata-grade-x-000001", "tcp://127.0.0.1:4242", 1)
-    results = cluster._failed_row(row, list(course.exercises), died)
+    results = grader._failed_row(row, list(course.exercises), died)
     assert [r.status for r in results] == ["crashed", "crashed", "error"]
     assert "died 2 times" in results[0].message and "tcp://127.0.0.1:4242" in results[0].message
     assert all(s.message.startswith("not graded:") for s in results[0].steps)
-    raised = cluster._failed_row(row, list(course.exercises), OSError("disk full"))
+    raised = grader._failed_row(row, list(course.exercises), OSError("disk full"))
     assert raised[0].status == "error" and "failed 2 times" in raised[0].message and "disk full" in raised[0].message
 
 
@@ -130,7 +131,7 @@ def test_local_n_must_be_a_number_of_workers():
 
     for bad in ("local:", "local:0", "local:two"):
         with pytest.raises(KataError, match="number of workers"):
-            with cluster.connect(bad):
+            with grader.connect(bad):
                 pass
 
 
@@ -147,5 +148,5 @@ def test_a_row_whose_task_was_cancelled_says_so():
     import asyncio
 
     course = load_course(COURSE)
-    results = cluster._failed_row(Row(Submission("ann", COURSE)), list(course.exercises), asyncio.CancelledError())
+    results = grader._failed_row(Row(Submission("ann", COURSE)), list(course.exercises), asyncio.CancelledError())
     assert {r.status for r in results} == {"error"} and "cancelled" in results[0].message

@@ -10,7 +10,9 @@ import pytest
 
 from kata.course import load_course
 from kata.errors import KataError
-from kata.dev.grade import Gradebook, Row, find_submissions, missing_result
+from kata.dev.grade import Gradebook, Row
+from kata.dev.grade_one import missing_result
+from kata.dev.submissions import find_submissions
 from kata.dev.gradebook import headline, to_csv, to_json_lines, to_junit_xml, to_text
 from kata.results import CheckResult, StepResult
 

@@ -1,71 +1,29 @@
 """`kata grade`: checks a class's submissions against every exercise, in parallel over the cores.
 
-A submission is a workspace, a folder of `NN_name.py` files, or one single-file
-module holding every exercise (as the seed is written). A folder that is none
-of these but holds submissions is opened one level down, so `kata grade
-submissions/` works. Each (submission, exercise) pair is one isolated check
-run, so a submission that hangs, crashes or prints endlessly costs only its
-own row. Returns a Gradebook; `gradebook.py` renders it. Never prints.
+Submissions are found by `kata.dev.submissions`. Each (submission, exercise) pair
+is one isolated check run (`kata.dev.grade_one`), so a submission that hangs,
+crashes or prints endlessly costs only its own row; with `--scheduler` the same
+runs happen on a Dask cluster (`kata.dev.cluster`). Returns a Gradebook;
+`gradebook.py` renders it. Never prints.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
-import re
-import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
-from kata.course import Course, Exercise, step_names
-from kata.engine import CheckRequest, Engine
-from kata.errors import KataError
-from kata.judge.intake import Refused, check_entry
+from kata.course import Course, Exercise
+from kata.dev.grade_one import BrokenFiles, grade_one
+from kata.dev.submissions import Submission, find_submissions
 from kata.engine.pool import cores, run_all
-from kata.results import ERROR, PASSED, Cause, CheckResult, StepResult
+from kata.results import CheckResult
 
-STATE_DIR = ".kata"
+__all__ = ["MISSING", "Row", "Gradebook", "checks_digest", "grade", "find_submissions"]
+
 MISSING = "missing"  # shown instead of `error` when a submission has no file for an exercise
-
-
-@dataclass(frozen=True)
-class Submission:
-    label: str
-    path: Path
-
-    @property
-    def is_file(self) -> bool:
-        return self.path.is_file()
-
-    def file_for(self, ex: Exercise) -> Path | None:
-        """The submission's file for `ex`: itself if it is one file, else its NN_name.py (any number)
-        or NN_name.ipynb; of a notebook and its `.py` (a jupytext pair), the one saved last."""
-        if self.is_file:
-            return self.path
-        for folder in (self.path / "exercises", self.path):
-            found = [self._find(folder, ex, suffix) for suffix in (".ipynb", ".py")]
-            found = [p for p in found if p is not None]
-            if found:
-                return max(found, key=_mtime_ns)  # on a tie, the notebook
-        return None
-
-    @staticmethod
-    def _find(folder: Path, ex: Exercise, suffix: str) -> Path | None:
-        exact = folder / Path(ex.filename).with_suffix(suffix)
-        if exact.is_file():
-            return exact
-        moved = sorted(folder.glob(f"[0-9][0-9]_{ex.name}{suffix}")) + [folder / f"{ex.name}{suffix}"]
-        return next((p for p in moved if p.is_file()), None)
-
-
-def _mtime_ns(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
 
 
 @dataclass
@@ -117,100 +75,6 @@ class Gradebook:
         return all(r.exercises_passed == len(self.exercises) for r in self.rows)
 
 
-def _is_submission(folder: Path, course: Course) -> bool:
-    if (folder / STATE_DIR).is_dir() or (folder / "exercises").is_dir():
-        return True
-    names = {ex.name for ex in course.exercises}
-    pattern = re.compile(r"^(?:\d\d_)?([a-z][a-z0-9_]*)\.py$")
-    return any((m := pattern.match(p.name)) and m.group(1) in names for p in folder.glob("*.py"))
-
-
-def find_submissions(paths: list[Path], course: Course) -> list[Submission]:
-    """Submissions from the command line: files and submission folders as they are, others opened."""
-    found: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            raise KataError(f"{path} does not exist.", "Give kata grade submission folders or .py files.")
-        if path.is_file() or _is_submission(path, course):
-            found.append(path)
-            continue
-        inside = sorted(p for p in path.iterdir()
-                        if not p.name.startswith((".", "_")) and (p.is_dir() or p.suffix == ".py"))
-        if not inside:
-            raise KataError(f"{path} holds no submission: no .py file, no folder.",
-                            "Give kata grade workspaces, folders of NN_name.py files, or single .py files.")
-        found.extend(inside)
-    return _labelled(found)
-
-
-def _labelled(paths: list[Path]) -> list[Submission]:
-    stems = [p.stem if p.is_file() else Path(os.path.abspath(p)).name for p in paths]  # `.` is its folder
-    labels = []
-    for path, stem in zip(paths, stems):
-        labels.append(stem if stems.count(stem) == 1 else str(path))
-    seen: set[Path] = set()
-    unique = []
-    for path, label in zip(paths, labels):
-        if Path(os.path.abspath(path)) not in seen:
-            seen.add(Path(os.path.abspath(path)))
-            unique.append(Submission(label, Path(os.path.abspath(path))))  # never through a symlink
-    return unique
-
-
-def missing_result(ex: Exercise, label: str) -> CheckResult:
-    steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message="not run: no file for this exercise",
-                        cause=Cause.NOT_RUN)
-             for i, (n, t) in enumerate(step_names(ex.checks), start=1)]
-    return CheckResult(id=ex.id, name=ex.name, target=label, status=ERROR, steps=steps,
-                       message=f"no file for {ex.id} {ex.name} (looked for {ex.filename})")
-
-
-def refused_result(ex: Exercise, label: str, why: str, isolation: str = "not run: the file was refused") -> CheckResult:
-    steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message=f"not run: {why}", cause=Cause.NOT_RUN)
-             for i, (n, t) in enumerate(step_names(ex.checks), start=1)]
-    return CheckResult(id=ex.id, name=ex.name, target=label, status=ERROR, steps=steps, message=why,
-                       isolation=isolation)
-
-
-class BrokenFiles:
-    """Files already found not to import, so a one-file submission that hangs at import costs one
-    time-out, not one per exercise. Shared by the pool's threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._why: dict[Path, str] = {}
-
-    def why(self, path: Path) -> str | None:
-        with self._lock:
-            return self._why.get(path)
-
-    def note(self, path: Path, result: CheckResult) -> None:
-        first = result.steps[0] if result.steps else None
-        if first is not None and first.cause == Cause.DOES_NOT_IMPORT:
-            with self._lock:
-                self._why.setdefault(path, f"{path.name} does not import (see {result.id} {result.name}): "
-                                           f"{first.message.splitlines()[0] if first.message else first.outcome}")
-
-
-def grade_one(engine: Engine, sub: Submission, ex: Exercise, judged: bool = True,
-              require_sandbox: bool = False, broken: BrokenFiles | None = None) -> CheckResult:
-    target = sub.file_for(ex)
-    if target is None:
-        return missing_result(ex, sub.label)
-    label = f"{sub.label}: {target.name}"
-    try:
-        check_entry(target, sub.path if not sub.is_file else sub.path.parent)
-    except Refused as exc:
-        return refused_result(ex, label, str(exc))
-    known = broken.why(target) if broken is not None else None
-    if known is not None:
-        return refused_result(ex, label, known, isolation="not run: judged once for all its exercises")
-    result = engine.check(CheckRequest(ex, target, label, judged=judged, require_sandbox=require_sandbox))
-    if broken is not None:
-        broken.note(target, result)
-    return result
-
-
 def checks_digest(exercises: list[Exercise]) -> str:
     """One digest of every check module graded with (and the checks' conftest.py), to compare after."""
     sha = hashlib.sha256()
@@ -242,7 +106,7 @@ def grade(course: Course, submissions: list[Submission], exercises: list[Exercis
     for row in rows:
         row.missing = {ex.name for ex in chosen if row.submission.file_for(ex) is None}
     if scheduler:
-        from kata.dev.cluster import grade_rows  # dask is imported only here
+        from kata.dev.cluster.grader import grade_rows  # dask is imported only here
 
         before = checks_digest(chosen)
         out = grade_rows(scheduler, course, chosen, rows, on_row, judged, require_sandbox)

@@ -1,0 +1,72 @@
+"""Grading one submission against one exercise: the unit of work of `kata grade`, wherever it runs.
+
+The local pool (`kata.dev.grade`) and each Dask worker (`kata.dev.cluster.worker`) both grade
+through `grade_one`: the submission's file read through the intake's refusals, then one isolated
+check run (judged mode by default). A file with no exercise, a refused file and a one-file
+submission already found not to import get a result without a run.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from kata.course import Exercise, step_names
+from kata.dev.submissions import Submission
+from kata.engine import CheckRequest, Engine
+from kata.judge.intake import Refused, check_entry
+from kata.results import ERROR, Cause, CheckResult, StepResult
+
+
+def missing_result(ex: Exercise, label: str) -> CheckResult:
+    steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message="not run: no file for this exercise",
+                        cause=Cause.NOT_RUN)
+             for i, (n, t) in enumerate(step_names(ex.checks), start=1)]
+    return CheckResult(id=ex.id, name=ex.name, target=label, status=ERROR, steps=steps,
+                       message=f"no file for {ex.id} {ex.name} (looked for {ex.filename})")
+
+
+def refused_result(ex: Exercise, label: str, why: str, isolation: str = "not run: the file was refused") -> CheckResult:
+    steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message=f"not run: {why}", cause=Cause.NOT_RUN)
+             for i, (n, t) in enumerate(step_names(ex.checks), start=1)]
+    return CheckResult(id=ex.id, name=ex.name, target=label, status=ERROR, steps=steps, message=why,
+                       isolation=isolation)
+
+
+class BrokenFiles:
+    """Files already found not to import, so a one-file submission that hangs at import costs one
+    time-out, not one per exercise. Shared by the pool's threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._why: dict[Path, str] = {}
+
+    def why(self, path: Path) -> str | None:
+        with self._lock:
+            return self._why.get(path)
+
+    def note(self, path: Path, result: CheckResult) -> None:
+        first = result.steps[0] if result.steps else None
+        if first is not None and first.cause == Cause.DOES_NOT_IMPORT:
+            with self._lock:
+                self._why.setdefault(path, f"{path.name} does not import (see {result.id} {result.name}): "
+                                           f"{first.message.splitlines()[0] if first.message else first.outcome}")
+
+
+def grade_one(engine: Engine, sub: Submission, ex: Exercise, judged: bool = True,
+              require_sandbox: bool = False, broken: BrokenFiles | None = None) -> CheckResult:
+    target = sub.file_for(ex)
+    if target is None:
+        return missing_result(ex, sub.label)
+    label = f"{sub.label}: {target.name}"
+    try:
+        check_entry(target, sub.path if not sub.is_file else sub.path.parent)
+    except Refused as exc:
+        return refused_result(ex, label, str(exc))
+    known = broken.why(target) if broken is not None else None
+    if known is not None:
+        return refused_result(ex, label, known, isolation="not run: judged once for all its exercises")
+    result = engine.check(CheckRequest(ex, target, label, judged=judged, require_sandbox=require_sandbox))
+    if broken is not None:
+        broken.note(target, result)
+    return result

@@ -1,0 +1,95 @@
+"""What a submission is, and finding them among the paths given to `kata grade`.
+
+A submission is a workspace, a folder of `NN_name.py` (or `.ipynb`) files, or one single-file
+module holding every exercise. A folder that is none of these but holds submissions is opened
+one level down, so `kata grade submissions/` works. Each gets a label: its name, or its path
+where two names are the same.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kata.course import Course, Exercise
+from kata.errors import KataError
+
+STATE_DIR = ".kata"
+
+
+@dataclass(frozen=True)
+class Submission:
+    label: str
+    path: Path
+
+    @property
+    def is_file(self) -> bool:
+        return self.path.is_file()
+
+    def file_for(self, ex: Exercise) -> Path | None:
+        """The submission's file for `ex`: itself if it is one file, else its NN_name.py (any number)
+        or NN_name.ipynb; of a notebook and its `.py` (a jupytext pair), the one saved last."""
+        if self.is_file:
+            return self.path
+        for folder in (self.path / "exercises", self.path):
+            found = [p for suffix in (".ipynb", ".py") if (p := self._find(folder, ex, suffix)) is not None]
+            if found:
+                return max(found, key=_mtime_ns)  # on a tie, the notebook
+        return None
+
+    @staticmethod
+    def _find(folder: Path, ex: Exercise, suffix: str) -> Path | None:
+        exact = folder / Path(ex.filename).with_suffix(suffix)
+        if exact.is_file():
+            return exact
+        moved = sorted(folder.glob(f"[0-9][0-9]_{ex.name}{suffix}")) + [folder / f"{ex.name}{suffix}"]
+        return next((p for p in moved if p.is_file()), None)
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _is_submission(folder: Path, course: Course) -> bool:
+    if (folder / STATE_DIR).is_dir() or (folder / "exercises").is_dir():
+        return True
+    names = {ex.name for ex in course.exercises}
+    pattern = re.compile(r"^(?:\d\d_)?([a-z][a-z0-9_]*)\.py$")
+    return any((m := pattern.match(p.name)) and m.group(1) in names for p in folder.glob("*.py"))
+
+
+def find_submissions(paths: list[Path], course: Course) -> list[Submission]:
+    """Submissions from the command line: files and submission folders as they are, others opened."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise KataError(f"{path} does not exist.", "Give kata grade submission folders or .py files.")
+        if path.is_file() or _is_submission(path, course):
+            found.append(path)
+            continue
+        inside = sorted(p for p in path.iterdir()
+                        if not p.name.startswith((".", "_")) and (p.is_dir() or p.suffix == ".py"))
+        if not inside:
+            raise KataError(f"{path} holds no submission: no .py file, no folder.",
+                            "Give kata grade workspaces, folders of NN_name.py files, or single .py files.")
+        found.extend(inside)
+    return _labelled(found)
+
+
+def _labelled(paths: list[Path]) -> list[Submission]:
+    stems = [p.stem if p.is_file() else Path(os.path.abspath(p)).name for p in paths]  # `.` is its folder
+    labels = []
+    for path, stem in zip(paths, stems):
+        labels.append(stem if stems.count(stem) == 1 else str(path))
+    seen: set[Path] = set()
+    unique = []
+    for path, label in zip(paths, labels):
+        if Path(os.path.abspath(path)) not in seen:
+            seen.add(Path(os.path.abspath(path)))
+            unique.append(Submission(label, Path(os.path.abspath(path))))  # never through a symlink
+    return unique
