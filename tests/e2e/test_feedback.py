@@ -11,7 +11,7 @@ import pytest
 
 from kata.course import load_course
 from kata.engine import CheckRequest, Engine
-from kata.dev.mistakes import catalogue, verify_mistakes, wrong_source
+from kata.dev.mistakes.catalogue import catalogue, verify_mistakes, wrong_source
 
 from tests.conftest import REPO
 

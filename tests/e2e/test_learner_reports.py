@@ -10,7 +10,7 @@ import pytest
 
 from kata import report
 from kata.course import load_course
-from kata.dev.mistakes import catalogue
+from kata.dev.mistakes.catalogue import catalogue
 from kata.engine import CheckRequest, Engine
 
 from tests.conftest import REPO

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from kata.course import Exercise
-from kata.dev.mistakes import catalogue, read_expects, verify_mistakes
+from kata.dev.mistakes.catalogue import catalogue, read_expects, verify_mistakes
 from kata.results import FAILED, PASSED, CheckResult, StepResult
 
 
@@ -84,7 +84,7 @@ def test_problems_name_each_mistake_not_caught_as_declared(tmp_path):
 
 import pytest
 
-from kata.dev.mistakes import PatchError, apply_patch, diff_blocks, format_blocks, parse_patch
+from kata.dev.mistakes.patch import PatchError, apply_patch, diff_blocks, format_blocks, parse_patch
 
 SOLUTION = '''def relu(x: float) -> float:
     """ReLU."""

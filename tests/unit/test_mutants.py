@@ -1,6 +1,7 @@
 """Mutants of a solution, made with `ast`: what gets mutated, how, and what a change that cannot apply leaves."""
 
-from kata.dev.mutants import applied, generate, returning_todos, todo_assignments
+from kata.dev.mutants import applied, generate
+from kata.dev.mutants.learner import returning_todos, todo_assignments
 
 STUB = '''
 import math
