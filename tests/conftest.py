@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,26 @@ def fixture_ws(tmp_path: Path, kata: Kata) -> Path:
     proc = kata("init", str(ws), "--course", str(FIXTURE_COURSE))
     assert proc.returncode == 0, proc.stderr
     return ws
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_engines():
+    """`kata check` in these tests uses the real shared engine (engine/daemon.py), in a runtime
+    folder of this session's own and with a short idle time; no daemon outlives the session."""
+    folder = tempfile.mkdtemp(prefix="kata-rt-")  # 0700, and short: a socket path holds ~100 bytes
+    saved = {name: os.environ.get(name) for name in ("KATA_RUNTIME_DIR", "KATA_ENGINE_IDLE_S")}
+    os.environ["KATA_RUNTIME_DIR"] = folder
+    os.environ.setdefault("KATA_ENGINE_IDLE_S", "15")
+    try:
+        yield Path(folder)
+    finally:
+        from kata.engine.shared import stop_shared_engine
+
+        os.environ["KATA_RUNTIME_DIR"] = folder
+        stop_shared_engine()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(folder, ignore_errors=True)

@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from kata.contract import Event, EventKind, RunRequest
 from kata.engine.client import Engine
@@ -37,6 +38,7 @@ IDLE_S = 600.0
 TICK_S = 0.5  # how often the daemon looks at its idle time, its socket and (every 10 ticks) its code
 BUSY_WAIT_S = 3.0  # how long a check waits for the one in flight before its command goes fresh
 REQUEST_WAIT_S = 10.0  # for the request line after the hello
+HEARTBEAT_S = 1.0  # while a check waits or runs, so that its client can tell a hung daemon (shared.SILENCE_S)
 SEND_TIMEOUT_S = 30.0  # a client that reads nothing for this long has gone: its run ends
 STALE_S = 60.0  # another key's files, unlocked for this long, are a dead engine's: removed
 
@@ -218,43 +220,57 @@ class Daemon:
                 self.last_active = time.monotonic()
 
     def check(self, conn: socket.socket, wire: RunRequest) -> None:
-        if self.stopping.is_set() or not self.run_lock.acquire(timeout=BUSY_WAIT_S):
-            send(conn, {"daemon": "busy"})
-            return
+        conn.settimeout(SEND_TIMEOUT_S)
+        sending = threading.Lock()  # the run's events and the heartbeats share the connection
+
+        def say(message: dict) -> None:
+            with sending:
+                send(conn, message)
+
+        done = threading.Event()
+        threading.Thread(target=self.watch, args=(conn, wire.run_id, done, say), daemon=True).start()
         try:
-            with self.state:
-                self.running = wire.run_id
-            conn.settimeout(SEND_TIMEOUT_S)
-            threading.Thread(target=self.watch, args=(conn, wire.run_id), daemon=True).start()
-
-            def forward(event: Event) -> None:
-                try:
-                    send(conn, event.to_wire())
-                except OSError:
-                    self.interrupt(wire.run_id)
-
-            result = self.engine.run(wire, forward)
-            with self.state:
-                self.running = ""
-                self.runs += 1
-            send(conn, Event(EventKind.RESULT, result=result).stamped(wire).to_wire())
-        finally:
-            with self.state:
-                self.running = ""
-            self.run_lock.release()
-
-    def watch(self, conn: socket.socket, run_id: str) -> None:
-        """End the run if its client goes away (Ctrl-C, a timeout on its side)."""
-        while True:
-            with self.state:
-                if self.running != run_id:
-                    return
+            if self.stopping.is_set() or not self.run_lock.acquire(timeout=BUSY_WAIT_S):
+                say({"daemon": "busy"})
+                return
             try:
+                with self.state:
+                    self.running = wire.run_id
+
+                def forward(event: Event) -> None:
+                    try:
+                        say(event.to_wire())
+                    except OSError:
+                        self.interrupt(wire.run_id)
+
+                result = self.engine.run(wire, forward)
+                with self.state:
+                    self.running = ""
+                    self.runs += 1
+                say(Event(EventKind.RESULT, result=result).stamped(wire).to_wire())
+            finally:
+                with self.state:
+                    self.running = ""
+                self.run_lock.release()
+        finally:
+            done.set()
+
+    def watch(self, conn: socket.socket, run_id: str, done: threading.Event, say: Callable[[dict], None]) -> None:
+        """Say `alive` every HEARTBEAT_S (a client takes silence for a hung daemon), and end the run
+        if its client goes away (Ctrl-C, a deadline on its side)."""
+        beat = time.monotonic()
+        try:
+            while not done.is_set():
                 readable, _, _ = select.select([conn], [], [], TICK_S)
                 if readable and not conn.recv(1 << 12):
                     break
-            except (OSError, ValueError):
-                break
+                if time.monotonic() - beat >= HEARTBEAT_S and not done.is_set():
+                    say({"daemon": "alive"})
+                    beat = time.monotonic()
+            else:
+                return
+        except (OSError, ValueError):
+            pass
         self.interrupt(run_id)
 
     def interrupt(self, run_id: str) -> None:

@@ -37,7 +37,8 @@ HELLO_S = 2.0  # the daemon says hello as soon as it accepts
 SPAWN_WAIT_S = 10.0  # a daemon just started: how long to wait for its socket (a busy machine is slow)
 BUSY_WAIT_S = 3.0  # the daemon lets a check wait this long for the one in flight (daemon.BUSY_WAIT_S)
 START_MARGIN_S = 60.0  # a daemon without a warm worker starts one inside the run (imports torch)
-RESULT_MARGIN_S = 15.0  # past the run's own limit: the worker kills and reaps, then answers
+RESULT_MARGIN_S = 15.0
+SILENCE_S = 5.0  # the daemon says `alive` every second of a run: this much silence is a hung daemon  # past the run's own limit: the worker kills and reaps, then answers
 MODES = ("shared", "fresh")
 
 _daemons: list[subprocess.Popen] = []  # the daemons this process started, kept from the garbage collector
@@ -138,7 +139,9 @@ class SharedEngine:
             deadline = (time.monotonic() + BUSY_WAIT_S + wire.run_timeout + RESULT_MARGIN_S
                         + (0 if warm else START_MARGIN_S))
             while True:
-                line = lines.read(deadline)
+                line = lines.read(min(deadline, time.monotonic() + SILENCE_S))
+                if line == {"daemon": "alive"}:
+                    continue
                 if isinstance(line, dict) and "daemon" in line:
                     raise Unusable(f"the shared engine answered {str(line['daemon'])[:40]}")
                 event = Event.from_wire(line)
@@ -226,7 +229,7 @@ def _engines(folder: Path) -> list[tuple[Path, socket.socket, dict, Lines]]:
 def shared_engine_status() -> dict[str, Any]:
     """The mode, the runtime folder (or why it is refused) and each shared engine running there.
 
-    Each engine: its socket, pid, worker pid (0: no worker yet), runs served, idle seconds, idle
+    Each engine: its socket, key, pid, worker pid (0: no worker yet), runs served, idle seconds, idle
     limit, folder (its cwd), and `current`: whether a `kata check` here would use it. Never raises.
     """
     status: dict[str, Any] = {"mode": "", "runtime_dir": "", "refused": "", "engines": []}
@@ -244,7 +247,7 @@ def shared_engine_status() -> dict[str, Any]:
     for path, sock, hello, _lines in _engines(folder):
         sock.close()
         status["engines"].append({
-            "socket": str(path), "current": path == current, "pid": hello.get("pid", 0),
+            "socket": str(path), "current": path == current, "key": hello.get("key", ""), "pid": hello.get("pid", 0),
             "worker_pid": hello.get("worker_pid", 0), "runs": hello.get("runs", 0),
             "busy": hello.get("busy", False), "idle_s": hello.get("idle_s", 0.0),
             "idle_limit_s": hello.get("idle_limit_s", 0.0), "cwd": hello.get("cwd", ""),
