@@ -20,7 +20,7 @@ For every exercise:
 
 And for the course: no stray files. Returns findings; never prints.
 
-The parts: `verdicts` (what it finds), `authoring`, `solution`, `stub`, `mutation` and `judged`
+The parts: `verdicts` (what it finds), `authoring`, `solution`, `stub`, `mutant_runs` and `judged`
 (one concern each); this module runs them in order, exercise by exercise, over a pool of warm
 engines.
 """
@@ -32,11 +32,11 @@ import time
 from typing import Callable
 
 from kata.course import Course, Exercise
-from kata.dev import mutants as mutation
+from kata.dev.mutants import MAX_MUTANTS
 from kata.dev.mistakes.catalogue import judge, run_mistakes
 from kata.dev.verify.authoring import authoring_problems, manifest_problems
 from kata.dev.verify.judged import judged_problems
-from kata.dev.verify.mutation import run_mutants, unfailable_problems
+from kata.dev.verify.mutant_runs import run_mutants, unfailable_problems
 from kata.dev.verify.solution import determinism_problems, solution_problems
 from kata.dev.verify.stub import stub_problems
 from kata.dev.verify.verdicts import DEFAULT_SEEDS, CourseVerdict, ExerciseVerdict
@@ -71,7 +71,7 @@ def warmed(ex: Exercise) -> Exercise:
 
 
 def verify_exercise(engine: Engine, ex: Exercise, seeds: int = DEFAULT_SEEDS,
-                    mutants: int = mutation.MAX_MUTANTS, strict: bool = False, judged: bool = False) -> ExerciseVerdict:
+                    mutants: int = MAX_MUTANTS, strict: bool = False, judged: bool = False) -> ExerciseVerdict:
     started = time.monotonic()
     ex = warmed(ex)
     verdict = ExerciseVerdict(ex)
@@ -105,7 +105,7 @@ def verify_exercise(engine: Engine, ex: Exercise, seeds: int = DEFAULT_SEEDS,
 def verify_course(course: Course, exercises: list[Exercise] | None = None, seeds: int = DEFAULT_SEEDS,
                   jobs: int | None = None,
                   on_verdict: Callable[[ExerciseVerdict], None] | None = None,
-                  mutants: int = mutation.MAX_MUTANTS, strict: bool = False, judged: bool = False) -> CourseVerdict:
+                  mutants: int = MAX_MUTANTS, strict: bool = False, judged: bool = False) -> CourseVerdict:
     """Verify `exercises` (default: all) over `jobs` warm engines; `on_verdict` sees them in course order."""
     started = time.monotonic()
     result = CourseVerdict(course, course_problems=manifest_problems(course), seeds=seeds)
