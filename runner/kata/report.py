@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
+from kata.course import Course
 from kata.feedback import picture
+from kata.progress import Progress, counts
 from kata.results import FAILED, NOT_RUN_CAUSES, PASSED, SKIPPED, TIMEOUT, CheckResult, StepResult
 
 MARKS = {PASSED: "✓", SKIPPED: "·"}
@@ -154,5 +157,45 @@ def progress_bar(done: int, total: int, width: int = 30, skipped: int = 0) -> st
     return f"{bar} {done}/{total} exercises done"
 
 
+def course_progress(course: Course, progress: Progress) -> str:
+    """The progress bar of a course: the one place done and skipped exercises are counted for it."""
+    done, skipped = counts(course, progress)
+    return progress_bar(done, len(course.exercises), skipped=skipped)
+
+
 def to_json_line(result: CheckResult) -> str:
     return json.dumps(result.to_json(), ensure_ascii=False)
+
+
+# A location in a failure message: `path:line` (`:col`), or a notebook's `path, cell N, line M`.
+_AT = re.compile(r"^(?::(?P<line>\d+)(?::(?P<col>\d+))?|, cell (?P<cell>\d+), line (?P<cline>\d+)(?:, column (?P<ccol>\d+))?)")
+
+
+def gcc_lines(result: CheckResult, learner: Path, shown: str) -> list[str]:
+    """`path:line:col: error: message`, one per failing step (none for a pass), at the deepest line of
+    the learner's file the failure names (else line 1). A notebook's lines are counted in the cell
+    the message names, so the message says which cell."""
+    lines = []
+    for step in result.steps:
+        if step.outcome in (PASSED, SKIPPED) or step.cause in NOT_RUN_CAUSES or result.status == "locked":
+            continue
+        line, col, cell, said = 1, 1, "", []
+        for text in step.message.splitlines():
+            found = _AT.match(text[len(str(learner)):]) if text.startswith(str(learner)) else None
+            if found:
+                line = int(found["line"] or 1) if not found["cell"] else 1
+                col = int(found["col"] or found["ccol"] or 1)
+                cell = f"cell {found['cell']}, line {found['cline']}: " if found["cell"] else ""
+                rest = text[len(str(learner)) + found.end():]
+                if rest.startswith(": "):  # `path:3:5: SyntaxError: …`, `path:2: your function add`
+                    said.append(rest[2:].strip())
+            elif text.strip() and not text.startswith((" ", "\t")) and not re.match(r"^\S+:\d+ in ", text):
+                said.append(text.strip())
+        message = " ".join(said) or step.outcome
+        lines.append(f"{shown}:{line}:{col}: error: {cell}step {step.index} ({step.title}): {message[:400]}")
+    if not result.passed and not lines:
+        why = (result.message or result.status).strip().splitlines()
+        first = why[0] if why else ""
+        told = first if result.status == "locked" and why else f"{result.id} {result.name} {result.status}: {first}"
+        lines.append(f"{shown}:1:1: error: {told}")
+    return lines

@@ -17,12 +17,12 @@ from pathlib import Path
 from kata import notebook
 from kata.course import MANIFEST, Course, Exercise, load_course
 from kata.errors import KataError
+from kata.messages import NOT_IN_WORKSPACE_FIX
 from kata.progress import ProgressStore
 
 STATE_DIR = ".kata"
 SETTINGS = "settings.json"
 NOTEBOOK_MODES = ("paired", "alone")
-NOT_IN_WORKSPACE_FIX = "Start one with `kata init DIR` (then `cd DIR`), or run this inside a workspace."
 
 
 def bundled_course_dir() -> Path:
@@ -234,7 +234,8 @@ def init_workspace(target: Path, course_dir: Path | None = None, course_given: b
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, settings)
     (state / ".gitignore").write_text("*\n", encoding="utf-8")
-    created, kept = [], []
+    created: list[Path] = []
+    kept: list[Path] = []
     ws = Workspace(target, course)
     mode = ws.notebooks
     for ex in course.exercises:
@@ -284,59 +285,3 @@ def _copy_new(src: Path, dest: Path, overwrite: bool = False) -> bool:
     except FileExistsError:
         return False
     return True
-
-
-# Pylance's checks that a stub's deliberate gaps set off (`W = None  # TODO`, then `W @ x`; an
-# argument a `raise NotImplementedError` body never reads), turned down so Problems shows real ones.
-_QUIET_DIAGNOSTICS = {
-    "reportOptionalOperand": "none", "reportOptionalMemberAccess": "none", "reportOptionalSubscript": "none",
-    "reportOptionalCall": "none", "reportOptionalIterable": "none", "reportReturnType": "none",
-    "reportAttributeAccessIssue": "none", "reportUnusedVariable": "none", "reportUnusedExpression": "none",
-}
-
-
-def write_editor_config(ws: Workspace, python: str) -> tuple[list[Path], list[Path]]:
-    """`.vscode/settings.json` (the interpreter kata runs in, so Pylance finds torch; the stubs'
-    TODOs kept out of Problems) and `.vscode/tasks.json` ("kata watch" in the terminal panel, and
-    "kata check" whose `path:line:col: error:` lines a problem matcher underlines).
-    A file already there is the learner's: kept as it is. Returns (created, kept)."""
-    folder = ws.root / ".vscode"
-    settings = {
-        "python.defaultInterpreterPath": python,
-        "python.terminal.activateEnvironment": True,
-        "python.analysis.diagnosticSeverityOverrides": _QUIET_DIAGNOSTICS,
-        "pylint.args": ["--disable=unused-argument,unused-variable,unreachable,fixme"],
-        "flake8.args": ["--extend-ignore=F841,F811"],
-        "files.exclude": {"**/__pycache__": True, ".kata": True},
-    }
-    kata = [python, "-m", "kata"]
-    matcher = {
-        "owner": "kata", "source": "kata", "fileLocation": ["autoDetect", "${workspaceFolder}"],
-        "pattern": {"regexp": r"^(.+?):(\d+):(\d+): (error|warning): (.*)$",
-                    "file": 1, "line": 2, "column": 3, "severity": 4, "message": 5},
-    }
-    tasks = {
-        "version": "2.0.0",
-        "tasks": [
-            {"label": "kata watch", "type": "process", "command": kata[0], "args": kata[1:] + ["watch"],
-             "options": {"cwd": "${workspaceFolder}"}, "isBackground": True, "problemMatcher": [],
-             "presentation": {"reveal": "always", "panel": "dedicated", "focus": True, "clear": True}},
-            {"label": "kata check", "type": "process", "command": kata[0],
-             "args": kata[1:] + ["check", "--format", "gcc"], "options": {"cwd": "${workspaceFolder}"},
-             "problemMatcher": matcher, "group": {"kind": "test", "isDefault": True},
-             "presentation": {"reveal": "silent", "panel": "shared"}},
-        ],
-    }
-    created, kept = [], []
-    folder.mkdir(exist_ok=True)
-    for name, data in (("settings.json", settings), ("tasks.json", tasks)):
-        path = folder / name
-        text = json.dumps(data, indent=2) + "\n"
-        try:
-            with open(path, "x", encoding="utf-8") as handle:
-                handle.write(text)
-        except FileExistsError:
-            kept.append(path)
-            continue
-        created.append(path)
-    return created, kept

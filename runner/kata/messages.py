@@ -1,0 +1,114 @@
+"""What kata says to a learner, in one place, so each thing is said one way.
+
+Every message ends in the next step the learner can take. Pure strings: the CLI, watch and
+the IPython extension decide where they go. Wording here is what the e2e tests read.
+"""
+
+from __future__ import annotations
+
+from kata.course import Exercise
+
+ALL_FINISHED = "Every exercise is done or skipped."
+LAST_EXERCISE = "That was the last exercise of the course. Congratulations! `kata list` shows any you skipped."
+NOT_IN_WORKSPACE_FIX = "Start one with `kata init DIR` (then `cd DIR`), or run this inside a workspace."
+
+
+def name(ex: Exercise) -> str:
+    return f"{ex.id} {ex.name}"
+
+
+# ---- where the learner is ----
+
+def all_finished(next_step: str = "`kata check ID` re-checks one; `kata list` shows where you are.") -> str:
+    return f"{ALL_FINISHED} {next_step}"
+
+
+def unlocked(ex: Exercise, path: str) -> str:
+    """`kata check`'s line when a pass unlocks the next exercise."""
+    return f"Unlocked: {ex.id} {ex.title} → {path}"
+
+
+def unlocked_on_screen(ex: Exercise, path: str, keys: bool) -> str:
+    return f"✓ Done! Unlocked {ex.id} {ex.title} → {path}" + ("  (press n to go on)" if keys else "")
+
+
+def done_on_screen(keys: bool, last: bool) -> str:
+    if last:
+        return f"✓ Done! {LAST_EXERCISE}"
+    return "✓ Done!" + ("  (press n to go on)" if keys else "")
+
+
+def locked(ex: Exercise, first: Exercise) -> str:
+    return f"{name(ex)} is locked: finish {name(first)} first (or `kata skip {first.id}`)."
+
+
+def finish_first(ex: Exercise) -> str:
+    return f"Finish {name(ex)} first, or run `kata skip {ex.id}`."
+
+
+def missing(label: str, ex: Exercise) -> str:
+    return f"{label} is missing. Run `kata reset {ex.id}` to get the stub back."
+
+
+# ---- skip ----
+
+NOTHING_TO_SKIP = f"{ALL_FINISHED} There is nothing to skip."
+NOTHING_TO_SKIP_FIX = "`kata list` shows where you are; `kata check ID` re-checks one."
+
+
+def cannot_skip_locked(ex: Exercise, first: Exercise) -> tuple[str, str]:
+    return (f"{name(ex)} is locked ({name(first)} is not finished), so it cannot be skipped yet.",
+            f"Finish {first.id} first, or skip it with `kata skip {first.id}`.")
+
+
+def already(ex: Exercise, status: str) -> str:
+    return f"{name(ex)} is already {status}; nothing changed. `kata list` shows where you are."
+
+
+def skipped(ex: Exercise, following: Exercise | None, path: str) -> str:
+    if following is None:
+        return f"Skipped {name(ex)}. {all_finished()}"
+    return f"Skipped {name(ex)}. Next: {following.id} {following.title} → {path}"
+
+
+# ---- hints and solutions ----
+
+def no_hints(ex: Exercise) -> str:
+    return f"{name(ex)} has no hints. `kata solution {ex.id}` shows the solution."
+
+
+def hint(ex: Exercise, number: int) -> str:
+    return f"Hint {number}/{len(ex.hints)} for {name(ex)}: {ex.hints[number - 1]}"
+
+
+def hint_on_screen(ex: Exercise, number: int) -> str:
+    return f"Hint {number}/{len(ex.hints)}: {ex.hints[number - 1]}"
+
+
+def last_hint(ex: Exercise) -> str:
+    return f"That was the last hint. `kata solution {ex.id}` shows the solution."
+
+
+def solution_held(ex: Exercise) -> tuple[str, str, str]:
+    """The question, and the refusal and its fix where there is no terminal to ask in."""
+    return (f"{name(ex)} is not done yet. Show the solution anyway?",
+            f"{name(ex)} is not done yet, so its solution is held back.",
+            f"Finish it first, or run `kata solution {ex.id} --yes` to see it anyway.")
+
+
+KEPT_HIDDEN = "Kept hidden. `kata hint` gives a nudge instead."
+NOTHING_CHANGED = "Nothing changed. `kata list` shows where you are."
+
+
+# ---- saving progress ----
+
+def unsaved(why: str, where: object) -> str:
+    return (f"warning: your progress could not be saved ({why}), so the verdicts above are not recorded. "
+            f"Make {where} writable to keep your progress.")
+
+
+def goodbye(unsaved_why: str | None) -> str:
+    if unsaved_why is None:
+        return "Bye! Your progress is saved."
+    return (f"Bye! Your progress could not be saved ({unsaved_why}): the verdicts above are not recorded. "
+            "Make the workspace's .kata folder writable to keep them next time.")
