@@ -14,7 +14,7 @@ class KeyReader:
 
     def __init__(self, on_key: Callable[[str], None]) -> None:
         self.on_key = on_key
-        self._saved = None
+        self._saved: list | None = None  # the terminal's settings before cbreak, to restore
         self._stop = threading.Event()
         self.active = False
 

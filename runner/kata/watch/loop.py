@@ -1,8 +1,10 @@
 """The watch loop: saves and keys arrive on one queue; checks run one at a time.
 
-No debounce sits between a save and its check. Saves that arrive while a check
-runs wait in the queue and are coalesced into one more run per file, so a save
-is never lost and never costs more than one extra run.
+No debounce sits between a save and its check. Saves that arrive while a check runs wait in
+the queue; the loop then takes everything queued at once, so each file saved meanwhile is
+checked once more (never lost, never more than one extra run), and only when its content
+differs from what was last checked. Every learner rule (what is current, what unlocks, what a
+verdict records) is the session's; this module draws and dispatches.
 """
 
 from __future__ import annotations
@@ -18,12 +20,11 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from kata.checking import check_unsaved, record_verdict
+from kata import messages, notebook
 from kata.course import Exercise
 from kata.engine import Engine
-from kata import notebook
-from kata.progress import Progress, blocker, first_unfinished, next_after
 from kata.results import CheckResult
+from kata.session import Session, Source
 from kata.watch import screen
 from kata.watch.editor import Opener, editor_command, hyperlinks, supports_hyperlinks
 from kata.watch.keys import KeyReader
@@ -36,6 +37,7 @@ class Watch:
                  open_editor: bool = False) -> None:
         self.ws = ws
         self.course = ws.course
+        self.session = Session(ws)
         self.events_file = events_file
         self.out = out
         self.tty = out.isatty()
@@ -46,9 +48,7 @@ class Watch:
         self.watcher = SaveWatcher(ws.root / "exercises", set(self.files),
                                    on_save=lambda path: self.queue.put(("save", path)), force_poll=poll)
         self.keys = KeyReader(on_key=lambda key: self.queue.put(("key", key)))
-        self.progress = Progress()
         self.current: Exercise = self.course.exercises[0]
-        self.last: CheckResult | None = None
         self.notices: list[str] = []  # warnings and the polling notice, for the next screen
         # The content last checked, per exercise. One save can reach us as two events (vim's new file
         # is `created`, then `closed`; a Jupyter save with jupytext writes the notebook, then its .py);
@@ -59,7 +59,7 @@ class Watch:
         if problem:
             self.notices.append(problem)
         self.links = self.tty and supports_hyperlinks(os.environ)
-        self.unsaved: str | None = None  # why the last verdict could not be saved (a read-only workspace)
+        self.unsaved: str | None = None  # why the last save of progress failed (a read-only workspace)
 
     # ---- output ----
     def say(self, text: str, clear: bool = False) -> None:
@@ -88,26 +88,23 @@ class Watch:
             handle.write(json.dumps(line) + "\n")
 
     # ---- actions ----
-    def check(self, ex: Exercise, trigger: str) -> None:
+    def check(self, ex: Exercise, trigger: str, source: Source | None = None) -> None:
         self.current = ex
         if self.tty:
             self.out.write(f"\rChecking {ex.id} {ex.name}…")
             self.out.flush()
-        self.progress = self.load_progress()  # another terminal may have skipped or passed one
-        following = next_after(self.course, ex)
-        was_locked = following is not None and blocker(self.course, self.progress, following) is not None
-        result, self.progress, digest = check_unsaved(self.engine, self.ws, ex, self.progress)
-        if digest is not None:
-            self.checked[ex.name] = digest
-        self.last = result
-        # Only news is announced: re-checking an exercise already done unlocks nothing new.
-        unlocked = following if (result.passed and was_locked
-                                 and blocker(self.course, self.progress, following) is None) else None
+        self.refresh()  # another terminal may have skipped or passed one
+        verdict = self.session.check(self.engine, ex, source)
+        result = verdict.result
+        if verdict.ran:
+            self.checked[ex.name] = verdict.source.digest
+        unlocked = verdict.unlocked
         width, _ = self.size()
         text = screen.verdict_screen(
-            self.course, self.progress, ex, result, self.rel(ex), unlocked,
-            self.rel(unlocked) if unlocked else "", color=self.tty, keys=self.keys.active, width=width)
-        note = notebook.left_out_note(self.ws.source_of(ex)) if result.status != "locked" else None
+            self.course, self.session.progress, ex, result, self.session.path(ex), unlocked,
+            self.session.path(unlocked) if unlocked else "", color=self.tty, keys=self.keys.active, width=width)
+        path = verdict.source.path
+        note = notebook.left_out_note(path) if result.status != "locked" and notebook.is_notebook(path) else None
         if note:
             text = f"{text}\n{screen.wrap(note, width) if width else note}"
         if self.links:
@@ -115,41 +112,33 @@ class Watch:
         notices, self.notices = self.notices, []  # shown on top, so a redraw cannot hide them
         self.say("\n".join(notices + [text]) if notices else text, clear=True)
         self.record_event(result, trigger)
-        if digest is not None:
-            self.progress = record_verdict(self.ws, result, digest)
+        if verdict.ran:  # saved after the screen: the disk stays off the path from save to verdict
+            self.session.save()
             self.warn_if_unsaved()
 
     def warn_if_unsaved(self) -> None:
         """After a save: say at once when it failed (a read-only workspace), and remember why."""
-        store = self.ws.progress
-        self.unsaved = store.unsaved
-        if store.unsaved:
-            self.say(f"warning: your progress could not be saved ({store.unsaved}): this verdict is not recorded.")
-            store.warnings.clear()  # said here; the next screen need not repeat it on top
+        self.unsaved = self.session.unsaved
+        if self.unsaved:
+            self.say(messages.unsaved(self.unsaved, self.ws.state_dir))
+            self.session.take_warnings()  # said here; the next screen need not repeat it on top
 
-    def load_progress(self) -> Progress:
+    def refresh(self) -> None:
         """Progress as it is on disk now; a warning (a corrupt file set aside) is shown once."""
-        store = self.ws.progress
-        progress = store.load()
-        self.notices += [f"warning: {warning}" for warning in store.warnings]
-        store.warnings.clear()
-        return progress
-
-    def rel(self, ex: Exercise) -> str:
-        return str(self.ws.file_of(ex).relative_to(self.ws.root))
+        self.session.refresh()
+        self.notices += [f"warning: {warning}" for warning in self.session.take_warnings()]
 
     def next_exercise(self) -> None:
-        if not self.progress.is_finished(self.current.name):
-            self.say(f"Finish {self.current.id} {self.current.name} first, or run `kata skip {self.current.id}`.")
+        self.refresh()
+        if not self.session.is_finished(self.current):
+            self.say(messages.finish_first(self.current))
             return
-        later = [e for e in self.course.exercises if e.number > self.current.number]
-        if not later:
-            self.say("That was the last exercise. Congratulations!")
+        following = self.session.go_on_from(self.current)
+        if following is None:
+            self.say(messages.LAST_EXERCISE)
             return
-        # the next one still to do, past any already done or skipped; else simply the next one
-        todo = [e for e in later if not self.progress.is_finished(e.name)]
-        self.open_in_editor((todo or later)[0])
-        self.check((todo or later)[0], trigger="key")
+        self.open_in_editor(following)
+        self.check(following, trigger="key")
 
     def open_in_editor(self, ex: Exercise) -> None:
         problem = self.opener.open(self.ws.file_of(ex))
@@ -159,15 +148,11 @@ class Watch:
     def hint(self) -> None:
         ex = self.current
         if not ex.hints:
-            self.say(f"{ex.id} {ex.name} has no hints.")
+            self.say(messages.no_hints(ex))
             return
-        with self.ws.progress.update() as progress:
-            entry = progress.entry(ex.name)
-            entry.hints_shown = min(entry.hints_shown + 1, len(ex.hints))
-            shown = entry.hints_shown
-        self.progress = progress
+        shown = self.session.show_hint(ex)
         width, _ = self.size()
-        text = f"Hint {shown}/{len(ex.hints)} for {ex.id} {ex.name}: {ex.hints[shown - 1]}"
+        text = messages.hint(ex, shown)
         self.say(screen.wrap(text, width) if width else text)
         self.warn_if_unsaved()
 
@@ -184,14 +169,14 @@ class Watch:
             self.hint()
         elif key == "l":  # a screen of its own: appended below the verdict, it pushed the header off
             width, height = self.size()
-            self.say(screen.list_screen(self.course, self.progress, current=self.current, height=height,
+            self.say(screen.list_screen(self.course, self.session.progress, current=self.current, height=height,
                                         keys=self.keys.active, width=width), clear=True)
         return True
 
     # ---- the loop ----
     def run(self) -> int:
         _quit_on_sigterm()
-        self.progress = self.load_progress()
+        self.refresh()
         starter = threading.Thread(target=self._start_engine, daemon=True)
         starter.start()  # torch loads while the file-event probe runs
         self.watcher.start()
@@ -200,7 +185,7 @@ class Watch:
         try:
             if self.watcher.reason:
                 self.notices.append(f"Polling for changes: {self.watcher.reason}.")
-            current = first_unfinished(self.course, self.progress) or self.course.exercises[-1]
+            current = self.session.current() or self.course.exercises[-1]
             self.open_in_editor(current)
             self.check(current, trigger="start")
             while True:
@@ -219,16 +204,16 @@ class Watch:
                     if kind == "key" and not self.handle_key(key):
                         return 0
                 for ex in saved:
-                    if self.ws.digest_of(ex) != self.checked.get(ex.name):
-                        self.check(ex, trigger="save")
+                    source = self.session.source(ex)  # the file read once: its digest decides and is recorded
+                    if source.digest != self.checked.get(ex.name):
+                        self.check(ex, trigger="save", source=source)
         except KeyboardInterrupt:
             return 0
         finally:
             self.keys.stop()
             self.watcher.stop()
             self.engine.close()
-            self.say("Bye! Your progress is saved." if self.unsaved is None else
-                     f"Bye! Your progress could not be saved ({self.unsaved}): the verdicts above are not recorded.")
+            self.say(messages.goodbye(self.unsaved))
 
     def _start_engine(self) -> None:
         try:
@@ -239,7 +224,7 @@ class Watch:
 
 def _quit_on_sigterm() -> None:
     """A terminated watch shuts down like a quit: terminal restored, worker stopped."""
-    def handler(signum, frame):
+    def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     try:

@@ -15,6 +15,7 @@ from typing import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from kata.watch.saves import saved_file
@@ -63,7 +64,7 @@ class SaveWatcher:
         self.on_save = on_save
         self.polling = force_poll
         self.reason = "--poll was given" if force_poll else ""
-        self._observer = None
+        self._observer: BaseObserver | None = None
 
     def start(self) -> None:
         if not self.polling and not self._start_and_probe(polling=False):

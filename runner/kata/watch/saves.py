@@ -42,24 +42,3 @@ def saved_file(event_type: str, src: str, dest: str | None, is_directory: bool,
         return None
     return path
 
-
-class Coalescer:
-    """Saves that arrive while a check runs become exactly one more run, never zero.
-
-    No debounce: the first save starts a run at once; later saves only mark the
-    file dirty, and the loop runs again for each dirty file when the check ends.
-    """
-
-    def __init__(self) -> None:
-        self._dirty: list[str] = []
-
-    def add(self, path: str) -> None:
-        if path not in self._dirty:
-            self._dirty.append(path)
-
-    def take(self) -> list[str]:
-        dirty, self._dirty = self._dirty, []
-        return dirty
-
-    def __bool__(self) -> bool:
-        return bool(self._dirty)

@@ -6,10 +6,10 @@ import re
 import shutil
 import textwrap
 
-from kata import report
+from kata import messages, report
 from kata.feedback import picture
 from kata.course import Course, Exercise
-from kata.progress import Progress, counts, state_of
+from kata.progress import Progress, next_after, state_of
 from kata.results import CheckResult
 
 CLEAR = "\x1b[2J\x1b[H"
@@ -18,8 +18,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def header(course: Course, progress: Progress) -> str:
-    done, skipped = counts(course, progress)
-    return report.progress_bar(done, len(course.exercises), skipped=skipped)
+    return report.course_progress(course, progress)
 
 
 def verdict_screen(course: Course, progress: Progress, ex: Exercise, result: CheckResult, path: str,
@@ -56,16 +55,12 @@ def _verdict_screen(course: Course, progress: Progress, ex: Exercise, result: Ch
     lines.append("")
     if result.passed:
         if unlocked is not None:
-            lines.append(f"✓ Done! Unlocked {unlocked.id} {unlocked.title} → {unlocked_path}"
-                         + ("  (press n to go on)" if keys else ""))
-        elif ex == course.exercises[-1]:
-            lines.append("✓ Done! That was the last exercise of the course. Congratulations!")
+            lines.append(messages.unlocked_on_screen(unlocked, unlocked_path, keys))
         else:
-            lines.append("✓ Done!" + ("  (press n to go on)" if keys else ""))
+            lines.append(messages.done_on_screen(keys, last=next_after(course, ex) is None))
     else:
-        shown = progress.get(ex.name).hints_shown
-        for number, hint in enumerate(ex.hints[:shown], start=1):
-            lines.append(f"Hint {number}/{len(ex.hints)}: {hint}")
+        shown = min(progress.get(ex.name).hints_shown, len(ex.hints))
+        lines.extend(messages.hint_on_screen(ex, number) for number in range(1, shown + 1))
         lines.append(f"Save {path} to check again.")
     if keys:
         lines.append(KEYS)
