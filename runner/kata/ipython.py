@@ -19,12 +19,18 @@ import os
 import re
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
 
-from kata import notebook, report
+from kata import messages, notebook, report
 from kata.errors import KataError
+
+if TYPE_CHECKING:
+    from kata.session import Session, Verdict
+
+T = TypeVar("T")
 
 USAGE = ("Usage: `%kata check` (this notebook, or the current exercise), `%kata check ID`, "
          "or a cell starting with `%%kata ID` to check that cell's code.")
@@ -95,32 +101,30 @@ class KataMagics(Magics):
         return find_workspace(here.parent if here is not None else Path.cwd()), here
 
     def _check(self, ident: str | None) -> None:
-        from kata.checking import check_in_workspace, unlock_news
-        from kata.progress import first_unfinished
+        from kata.session import Session
 
         ws, here = self._workspace()
-        progress = _load_progress(ws)
+        session = Session(ws)
+        _show_warnings(session)
         if ident:
             ex = ws.course.find(ident)
         else:
-            ex = next((e for e in ws.course.exercises
-                       if here is not None and here in {p.resolve() for p in ws.files_of(e)}), None)
-            ex = ex or first_unfinished(ws.course, progress)
+            found = next((e for e in ws.course.exercises
+                          if here is not None and here in {p.resolve() for p in ws.files_of(e)}), None)
+            ex = found or session.current()
             if ex is None:
-                _show_text("Every exercise is done. Well done! `%kata check ID` re-checks one.")
+                _show_text(messages.all_finished("`%kata check ID` re-checks one."))
                 return
-        checked = ws.source_of(ex)
-        news = unlock_news(ws, progress, ex)
-        outcome = _interruptible(lambda: check_in_workspace(_get_engine(), ws, ex, progress))
-        if outcome is None:
+        verdict = _interruptible(lambda: session.check(_get_engine(), ex))
+        if verdict is None:
             return
-        result, progress = outcome
-        extra = [line for line in (news(progress) if result.passed else None,
-                                   notebook.left_out_note(checked) if result.status != "locked" else None) if line]
-        _show_verdict(ws, result, progress, extra)
+        session.save()
+        path = verdict.source.path
+        note = notebook.left_out_note(path) if verdict.result.status != "locked" and notebook.is_notebook(path) else None
+        _show_verdict(session, verdict, [line for line in (_news(session, verdict), note) if line])
 
     def _check_cell(self, ident: str, cell: str) -> None:
-        from kata.checking import check_unsaved, record_verdict, unlock_news
+        from kata.session import Session
 
         ws, _ = self._workspace()
         ex = ws.course.find(ident)
@@ -134,35 +138,38 @@ class KataMagics(Magics):
         tmp = target.with_name(f".{target.name}.kata-tmp")
         tmp.write_text(head + code.source, encoding="utf-8")
         os.replace(tmp, target)
-        progress = _load_progress(ws)
-        news = unlock_news(ws, progress, ex)
-        label = f"your %%kata {ex.id} cell"
-        outcome = _interruptible(lambda: check_unsaved(_get_engine(), ws, ex, progress, target=target, label=label))
-        if outcome is None:
+        session = Session(ws)
+        _show_warnings(session)
+        source = session.source(ex, target=target, label=f"your %%kata {ex.id} cell")
+        verdict = _interruptible(lambda: session.check(_get_engine(), ex, source))
+        if verdict is None:
             return
-        result, progress, digest = outcome
-        if digest is not None:
-            progress = record_verdict(ws, result, digest)
-        _in_cell(result, target, offset)
+        session.save()
+        _in_cell(verdict.result, target, offset)
         left = [f"line {line} `{text[:40]}`" for _, line, text in code.left_out]
         extra = [line for line in (
-            news(progress) if result.passed else None,
+            _news(session, verdict),
             f"note: {', '.join(left)} left out of the check (IPython magics and shell escapes run only in "
             "Jupyter)." if left else None,
             "The cell was checked, not run: remove its `%%kata` line to run it in the kernel.") if line]
-        _show_verdict(ws, result, progress, extra)
+        _show_verdict(session, verdict, extra)
 
 
-def _load_progress(ws):
-    store = ws.progress
-    progress = store.load()
-    for warning in store.warnings:
+def _news(session: Session, verdict: Verdict) -> str | None:
+    if not verdict.result.passed:
+        return None
+    if verdict.unlocked is not None:
+        return messages.unlocked(verdict.unlocked, session.path(verdict.unlocked))
+    return messages.LAST_EXERCISE if verdict.finished_course else None
+
+
+def _show_warnings(session: Session) -> None:
+    session.progress  # noqa: B018 - loading is what may warn
+    for warning in session.take_warnings():
         _show_text(f"warning: {warning}")
-    store.warnings.clear()
-    return progress
 
 
-def _interruptible(run):
+def _interruptible(run: Callable[[], T]) -> T | None:
     """Run a check; an interrupt (the kernel's stop button) stops the engine's run, not the kernel."""
     try:
         return run()
@@ -193,11 +200,9 @@ def _show_text(text: str) -> None:
     display({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}, raw=True)
 
 
-def _show_verdict(ws, result, progress, extra: list[str]) -> None:
-    from kata.progress import counts
-
-    done, skipped = counts(ws.course, progress)
-    bar = report.progress_bar(done, len(ws.course.exercises), skipped=skipped)
+def _show_verdict(session: Session, verdict: Verdict, extra: list[str]) -> None:
+    result = verdict.result
+    bar = report.course_progress(session.course, session.progress)
     text = "\n".join([report.render_result(result), *extra, bar])
     display({"text/plain": text, "text/html": _html(result, extra, bar)}, raw=True)
 

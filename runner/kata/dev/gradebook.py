@@ -193,11 +193,11 @@ def to_junit_xml(book: Gradebook) -> str:
                 node = ET.SubElement(case, tag, message=headline(message, kind), type=kind)
                 node.text = message
         suite.set("time", f"{row.duration_s:.3f}")
-        for key, value in counts.items():
-            suite.set(key, str(value))
-            totals[key] += value
+        for key, count in counts.items():
+            suite.set(key, str(count))
+            totals[key] += count
     suites.set("time", f"{book.duration_s:.3f}")
-    for key, value in totals.items():
-        suites.set(key, str(value))
+    for key, count in totals.items():
+        suites.set(key, str(count))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

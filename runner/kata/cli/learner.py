@@ -1,0 +1,132 @@
+"""The learner's everyday commands: list, hint, solution, reset, skip, watch.
+
+Each is a thin shell over the learner's session (`kata.session`), where the rules live.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kata import messages, report
+from kata.cli.common import confirmed, echo_warnings
+from kata.progress import STARTED
+from kata.session import Session
+from kata.workspace import find_workspace
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def list_cmd(as_json: bool) -> None:
+    """Every exercise with its state: locked, ready, k/n steps pass, done or skipped."""
+    ws = find_workspace()
+    session = Session(ws)
+    echo_warnings(session)
+    if as_json:
+        click.echo(json.dumps([{
+            "id": ex.id, "name": ex.name, "title": ex.title, "path": session.path(ex),
+            "status": session.state(ex), "steps_passed": session.progress.get(ex.name).steps_passed,
+            "steps_total": session.progress.get(ex.name).steps_total,
+        } for ex in ws.course.exercises], indent=2))
+        return
+    click.echo(report.course_progress(ws.course, session.progress))
+    for ex in ws.course.exercises:
+        state, entry = session.state(ex), session.progress.get(ex.name)
+        shown = f"{entry.steps_passed}/{entry.steps_total} steps pass" if state == STARTED else state
+        note = "  (changed since it passed)" if session.changed_since_done(ex) else ""
+        click.echo(f"  {ex.id}  {shown:<12} {ex.title}  [{session.path(ex)}]{note}")
+
+
+@click.command("hint")
+@click.argument("ident", required=False)
+def hint_cmd(ident: str | None) -> None:
+    """Show the next hint for an exercise (default: the current one), one more each time."""
+    session = Session(find_workspace())
+    ex = session.exercise(ident, "hint")
+    if not ex.hints:
+        click.echo(messages.no_hints(ex))
+        return
+    shown = session.show_hint(ex)
+    echo_warnings(session)
+    for number in range(1, shown + 1):
+        click.echo(messages.hint(ex, number))
+    if shown == len(ex.hints):
+        click.echo(messages.last_hint(ex))
+
+
+@click.command("solution")
+@click.argument("ident")
+@click.option("--yes", "-y", is_flag=True, help="Show it without asking, even if the exercise is not done.")
+def solution_cmd(ident: str, yes: bool) -> None:
+    """Show the solution: freely once the exercise is done; before that, only if you confirm."""
+    ws = find_workspace()
+    ex = ws.course.find(ident)
+    if not ws.course.ships_solutions:
+        raise ws.course.no_solutions(ex)
+    session = Session(ws)
+    echo_warnings(session)
+    if not session.is_done(ex) and not yes and not confirmed(*messages.solution_held(ex)):
+        click.echo(messages.KEPT_HIDDEN)
+        return
+    session.view_solution(ex)
+    click.echo(f"# solutions/{ex.filename}")
+    click.echo(ex.solution.read_text(encoding="utf-8"))
+
+
+@click.command("reset")
+@click.argument("ident")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask first.")
+def reset_cmd(ident: str, yes: bool) -> None:
+    """Restore an exercise's stub; your current file is backed up to .kata/backups/ first."""
+    ws = find_workspace()
+    ex = ws.course.find(ident)
+    path = ws.file_of(ex)
+    shown = path.relative_to(ws.root)
+    if not yes and path.exists():
+        if not confirmed(f"Replace {shown} with the original stub? (a backup is kept)",
+                         f"Resetting {shown} replaces your work (after a backup).",
+                         f"Run `kata reset {ex.id} --yes` to do it."):
+            click.echo(messages.NOTHING_CHANGED)
+            return
+    backup = ws.restore_stub(ex)
+    if backup is not None:
+        click.echo(f"Your file was saved to {backup.relative_to(ws.root)}")
+    click.echo(f"{shown} is the original stub again. `kata check {ex.id}` checks it.")
+
+
+@click.command("skip")
+@click.argument("ident", required=False)
+def skip_cmd(ident: str | None) -> None:
+    """Skip an exercise (default: the current one): the next one unlocks. Checking it later can
+    still make it done. A locked exercise cannot be skipped: skip the one that locks it first."""
+    session = Session(find_workspace())
+    try:
+        outcome = session.skip(ident)
+    finally:
+        echo_warnings(session)
+    ex, following = outcome.exercise, outcome.following
+    if outcome.already:
+        click.echo(messages.already(ex, outcome.already))
+        return
+    click.echo(messages.skipped(ex, following, session.path(following) if following else ""))
+
+
+@click.command("watch")
+@click.option("--poll", is_flag=True, help="Poll for changes instead of using file events.")
+@click.option("--events", "events_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append one JSON line per verdict to this file.")
+@click.option("--open", "open_editor", is_flag=True,
+              help="Open the current exercise with $VISUAL or $EDITOR at start and on `n` "
+                   "(in VS Code's terminal, `code -r` does this without --open).")
+def watch_cmd(poll: bool = False, events_file: Path | None = None, open_editor: bool = False) -> None:
+    """Re-run the current exercise's checks on every save (bare `kata` does this)."""
+    from kata.watch import run_watch
+
+    ws = find_workspace()
+    sys.exit(run_watch(ws, poll=poll, events_file=events_file, open_editor=open_editor))
+
+
+COMMANDS = (list_cmd, hint_cmd, solution_cmd, reset_cmd, skip_cmd, watch_cmd)
