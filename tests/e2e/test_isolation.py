@@ -184,7 +184,8 @@ def test_a_fork_bomb_gets_a_clear_verdict(engine):
     assert "more than 64 processes" in result.first_failure().message, result.to_json()
     assert result.cause in ("process_limit", "")
     assert engine.worker_pid == pid
-    assert not os.popen(f"pgrep -P {pid}").read().split()
+    left = os.popen(f"pgrep -P {pid}").read().split()  # at most the next run's child, forked ahead
+    assert len(left) <= 1 and all(Path(f"/proc/{p}/comm").read_text().strip() == "kata-standby" for p in left), left
     assert_honest_checks_still_work(engine)
 
 

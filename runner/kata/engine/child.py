@@ -1,67 +1,93 @@
-"""What runs inside a check child: resource limits, then pytest with the kata plugin.
+"""What runs inside a check child: its fds and sandbox, resource limits, then pytest with the kata plugin.
 
 The child is disposable: it may be killed, crash or exit at any point, and the
 supervisor turns that into a verdict. It must never return into the worker's loop.
+A child is forked either for a run (`run`) or ahead of one (`standby`): the standby
+joins the sandbox, drops the worker's fds and collects the check module it expects,
+then waits for its request; what it does from there on is what `run` does.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
+import resource
 import signal
 import stat
 import sys
 from pathlib import Path
-
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable
 
 from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest
+from kata.engine.preload import PRELOADABLE, preload
+from kata.engine.procs import PR_SET_PDEATHSIG, name_process, prctl
+from kata.engine.rlimits import SANDBOX_FAILED, Limits
+from kata.engine.trace import mark
 
 if TYPE_CHECKING:
     from _pytest.main import Session
 
-INI = Path(__file__).with_name("pytest.ini")
+    from kata.engine.rlimits import Sandbox
+
+__all__ = ["PRELOADABLE", "preload", "run", "standby", "after_fork", "mentioned_libraries", "limit_memory"]
 
 
-# pytest's built-in plugins that checks never use. Each registered plugin costs every
-# run its fixture scan at session start, so fewer plugins is a faster check (~8 ms of ~40).
-# Kept: capture (capsys), tmpdir (tmp_path), monkeypatch, skipping, faulthandler, terminal.
-UNUSED_PLUGINS = (
-    "cacheprovider", "stepwise", "pastebin", "legacypath", "doctest", "junitxml", "unittest",
-    "setuponly", "setupplan", "debugging", "logging", "warnings", "recwarn", "python_path",
-    "threadexception", "unraisableexception",
-)
+def _max_fd() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    known = [n for n in (soft, hard, os.sysconf("SC_OPEN_MAX")) if n not in (resource.RLIM_INFINITY, -1)]
+    return max(known + [65536])
 
 
-def pytest_args(request: RunRequest, events_fd: int, judge_fd: int | None = None) -> list[str]:
-    return [
-        request.checks,
-        *([f"--kata-judge-fd={judge_fd}"] if judge_fd is not None else []),
-        f"--kata-file={request.target}",
-        f"--kata-events-fd={events_fd}",
-        "-p", "kata.plugin",
-        "-p", "pytest_timeout",
-        f"--timeout={request.step_timeout}",
-        "--timeout-method=signal",
-        *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
-        "--import-mode=importlib",
-        "-c", str(INI),
-        f"--rootdir={request.rootdir or Path(request.checks).parent}",
-        "-q", "--no-header", "-rN", "--tb=no",
-        "-W", "ignore::DeprecationWarning",
-        f"--maxfail={request.maxfail}",
-    ]
+MAX_FD = _max_fd()
+
+
+def keep_only(*fds: int) -> None:
+    """Close every file descriptor above 2 except `fds` (close_range(2) where the kernel has it)."""
+    low = 3
+    for fd in sorted(fds):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, MAX_FD)
+
+
+def die_with(parent: int) -> None:
+    """Have the kernel kill this child when the worker dies (Linux), so none is ever orphaned.
+
+    The child has its own process group, so a Ctrl-C that ends `kata` and its
+    worker would otherwise leave a learner's endless loop running on its own.
+    """
+    if not prctl(PR_SET_PDEATHSIG, signal.SIGKILL):
+        return
+    if os.getppid() != parent:  # the worker died before prctl took effect
+        os._exit(1)
+
+
+def after_fork(sandbox: "Sandbox", worker: int, output_w: int, keep: tuple[int, ...], restrict: bool = True) -> None:
+    """First thing in a fresh fork: join the sandbox (or exit with SANDBOX_FAILED), take a process
+    group of its own, die with the worker, send fds 1 and 2 to the output pipe, read /dev/null,
+    and keep no other fd than `keep`: nothing of the worker's (its protocol pipes above all) is
+    left for learner code to reach. `restrict=False` leaves the rlimits for when the run is known."""
+    try:
+        sandbox.join()
+        if restrict:
+            sandbox.restrict()
+    except OSError:
+        os._exit(SANDBOX_FAILED)
+    os.setpgid(0, 0)
+    die_with(worker)
+    os.dup2(output_w, 1)
+    os.dup2(output_w, 2)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)  # input() gets EOF instead of hanging; the request pipe is gone
+    keep_only(*keep)
 
 
 def limit_memory(extra_mb: int) -> None:
     """Cap the address space `extra_mb` above what is mapped now, so a memory bomb is a MemoryError.
 
     Per process; the run's total is the cgroup's (see `kata.engine.sandbox`), where there is one."""
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - not POSIX
-        return
     try:
         with open("/proc/self/status") as handle:
             vm_kb = next(int(line.split()[1]) for line in handle if line.startswith("VmSize:"))
@@ -72,33 +98,6 @@ def limit_memory(extra_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError):
         pass
-
-
-# Heavy libraries a warm worker may import before forking: importing is fork-safe,
-# computing is not, and none of these computes at import.
-PRELOADABLE = ("numpy", "torch", "einops", "jaxtyping", "torchvision", "tqdm", "sklearn", "hypothesis")
-# Libraries that kata's own helpers pull in beside one of the above (kata.expect checks
-# jaxtyping annotations with beartype, whose import alone costs ~0.2 s per child).
-# numpy 2 loads numpy.random lazily, on the first seeding; einops loads its torch backend on
-# first use. Loaded in the worker, they cost the children nothing (~10 ms a run otherwise).
-COMPANIONS = {
-    "jaxtyping": ("beartype", "kata.feedback.shapecheck"),
-    "numpy": ("numpy.random",),
-    "einops": ("einops._torch_specific",),
-    "hypothesis": ("hypothesis.extra.numpy",),  # the second course's property-based checks: ~half of each run
-}
-
-
-def preload(names: Iterable[str]) -> None:
-    """Import the heavy libraries a check will use, so each child starts with them loaded."""
-    wanted = [n for name in names if name in PRELOADABLE for n in (name, *COMPANIONS.get(name, ()))]
-    for name in wanted:
-        if name in sys.modules:
-            continue
-        try:
-            __import__(name)
-        except Exception:  # a missing or broken library shows up in the check itself
-            pass
 
 
 _IMPORT_LINE = re.compile(rb"^[ \t]*(?:import[ \t]+([^\n#;]+)|from[ \t]+([\w.]+)[ \t]+import\b)", re.M)
@@ -142,6 +141,48 @@ def _emit(events_fd: int, event: Event) -> None:
         pass
 
 
+def _become_child() -> None:
+    """What every check child sets before pytest: no plugin autoload, Ctrl-C for learner code, no .pyc."""
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the worker ignores it; learner code may not
+    sys.dont_write_bytecode = True
+    sys.stdout = open(os.devnull, "w")  # pytest's own report: fd 1 stays the capped output pipe
+    _one_thread()
+
+
+def _one_thread() -> None:
+    if "torch" in sys.modules:
+        # Checks use tiny tensors: on a 2-core machine a second thread only adds contention,
+        # and timings stay steady when the machine is busy. Safe here, after the fork.
+        sys.modules["torch"].set_num_threads(1)
+
+
+def _take_run(request: RunRequest, events_fd: int, address_space_mb: int) -> None:
+    """The last steps before learner code: libraries its target names, the seed, the memory cap."""
+    os.environ["KATA_SEED"] = str(request.seed)  # the plugin seeds every step from it
+    preload(request.preload)
+    mentioned = [name for name in mentioned_libraries(request.target) if name not in sys.modules]
+    if mentioned:  # not preloaded by the worker yet: load them here, and have it preload them from now on
+        _emit(events_fd, Event(EventKind.IMPORTS, names=mentioned))  # first: it also restarts the startup deadline
+        preload(mentioned)
+    _one_thread()
+    limit_memory(address_space_mb)
+
+
+def _profiled(request: RunRequest, finish: Callable[[], int]) -> int:
+    """`finish()`, under cProfile when KATA_PROFILE_DIR names a folder (one .prof file per run)."""
+    folder = os.environ.get("KATA_PROFILE_DIR")
+    if not folder:
+        return finish()
+    import cProfile
+
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(finish)
+    finally:
+        profile.dump_stats(os.path.join(folder, f"child-{request.id}-{os.getpid()}.prof"))
+
+
 def run(request: RunRequest, events_fd: int, prepared: "Session | None" = None,
         address_space_mb: int = DEFAULT_MEMORY_MB, judge_fd: int | None = None) -> int:
     """Run one check module against one target; step results stream to `events_fd`.
@@ -154,49 +195,60 @@ def run(request: RunRequest, events_fd: int, prepared: "Session | None" = None,
     run's options and goes straight to collection. Without one (the spawn
     fallback), a plain `pytest.main`.
     """
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # the worker ignores it; learner code may not
-    sys.dont_write_bytecode = True
-    os.environ["KATA_SEED"] = str(request.seed)  # the plugin seeds every step from it
+    _become_child()
     import pytest  # already imported in a warm worker
 
-    preload(request.preload)
-    mentioned = [name for name in mentioned_libraries(request.target) if name not in sys.modules]
-    if mentioned:  # not preloaded by the worker yet: load them here, and have it preload them from now on
-        _emit(events_fd, Event(EventKind.IMPORTS, names=mentioned))  # first: it also restarts the startup deadline
-        preload(mentioned)
-    if "torch" in sys.modules:
-        # Checks use tiny tensors: on a 2-core machine a second thread only adds contention,
-        # and timings stay steady when the machine is busy. Safe here, after the fork.
-        sys.modules["torch"].set_num_threads(1)
-    limit_memory(address_space_mb)
-    sys.stdout = open(os.devnull, "w")  # pytest's own report: fd 1 stays the capped output pipe
+    _take_run(request, events_fd, address_space_mb)
+    mark("child limited")
     if prepared is None:
+        from kata.engine.session import pytest_args
+
         args = pytest_args(request, events_fd, judge_fd)
         if "[" in request.checks:  # pytest reads "[" as a parametrization: name the module from its folder
             os.chdir(Path(request.checks).parent)
             args[0] = Path(request.checks).name
         return int(pytest.main(args))
-    from kata.engine import session
+    from kata.engine.session import ChildRun
 
-    return session.finish(prepared, request, events_fd, judge_fd)
+    child = ChildRun(prepared, request.checks, events_fd)
+    return _profiled(request, lambda: child.finish(request, judge_fd))
 
 
-def prepare_session(rootdir: str) -> "Session":
-    """A pytest session for checks under `rootdir`, started but with nothing collected, for forks.
+def standby(prepared: "Session", sandbox: "Sandbox", checks: str, events_fd: int, go_fd: int) -> int:
+    """A child forked ahead of its run: collect `checks`, then wait for the run on `go_fd`.
 
-    Output capture is `sys`, not `fd`: fd capture would share one temp file
-    between every child forked from it.
+    The worker writes one JSON object, {request, limits, address_space_mb}, and closes the pipe;
+    end of file with nothing written means the run went elsewhere: exit without running anything.
+    Until then this process has run only trusted code (kata, pytest, the course's checks).
     """
-    from kata.engine import session
+    name_process("kata-standby")
+    _become_child()
+    from kata.engine.session import ChildRun
 
-    # The placeholder path holds no conftest.py, and --confcutdir stops pytest looking above
-    # checks/: so the worker imports no course conftest (it might compute with torch, which
-    # must never happen before a fork). A checks/conftest.py still loads, in each child.
-    placeholder = RunRequest(run_id="", id="", name="", checks=str(INI.parent), target=rootdir,
-                             step_timeout=10, rootdir=rootdir)
-    return session.prepare(pytest_args(placeholder, events_fd=-1)
-                           + ["--capture=sys", f"--confcutdir={Path(rootdir) / 'checks'}"])
+    child = ChildRun(prepared, checks, events_fd)
+    child.collect()
+    message = b""
+    mark("standby collected")
+    while chunk := os.read(go_fd, 65536):
+        message += chunk
+    os.close(go_fd)
+    if not message:
+        return 0
+    name_process("kata-check")
+    mark("standby got its run")
+    data = json.loads(message)
+    request = RunRequest.from_wire(data["request"])
+    sandbox.limits = Limits(**data["limits"])
+    sandbox.restrict()
+    _take_run(request, events_fd, data["address_space_mb"])
+    mark("child limited")
+    return _profiled(request, lambda: child.finish(request))
+
+
+def go_message(request: RunRequest, limits: Limits, address_space_mb: int) -> bytes:
+    """What the worker sends a standby child to start its run (see `standby`)."""
+    return json.dumps({"request": request.to_wire(), "limits": dataclasses.asdict(limits),
+                       "address_space_mb": address_space_mb}).encode()
 
 
 def main(argv: list[str]) -> None:

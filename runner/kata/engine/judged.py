@@ -1,0 +1,61 @@
+"""The worker's side of a judged run (`kata grade`): the checks in a forked child as usual, the
+learner's code in the judge's sandbox, reached over a socket only that child holds.
+
+Its own module so the worker's loop stays about ordinary runs; see kata.judge for the rest.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import TYPE_CHECKING
+
+from kata.contract import ERROR, Cause, CheckResult, RunRequest
+from kata.engine.verdict import memory_verdict
+
+if TYPE_CHECKING:
+    from kata.engine.worker import Worker
+
+
+def sandbox_failure(request: RunRequest, why: str) -> CheckResult:
+    """A judged run that could not start its sandbox: an error that names the grader's next step."""
+    return CheckResult(id=request.id, name=request.name, target=request.label, status=ERROR,
+                       message=why, cause=Cause.PYTEST_BROKEN.value)
+
+
+def judged_run(worker: "Worker", request: RunRequest) -> CheckResult:
+    """Run `request` judged: start (or reuse) the judge's sandbox, open a run in it, supervise the check child."""
+    from kata.judge.sandbox import Sandbox as JudgeSandbox
+    from kata.judge.sandbox import SandboxError
+
+    if worker.judge is None or worker.judge.require_bwrap != request.require_sandbox:
+        if worker.judge is not None:
+            worker.judge.close()
+        worker.judge = JudgeSandbox(require_bwrap=request.require_sandbox)
+    judge = worker.judge
+    if "torch" not in sys.modules:  # the judge's side rebuilds tensors and runs remote autograd
+        worker.preload(("torch",))
+    try:
+        judge.preload(sorted(set(request.preload) | worker.learned))
+        worker.sandbox.spared = {judge.pid} if judge.pid else set()
+        sock = judge.open_run(request.memory_mb, math.ceil(request.run_timeout) + 5)
+    except SandboxError as exc:
+        judge.close()
+        return sandbox_failure(request, str(exc))
+    ooms = judge.oom_kills()
+    try:
+        result, _ = worker.run(request, judge_fd=sock.fileno(), before_supervise=sock.close)
+    finally:
+        sock.close()
+        try:
+            judge.end_run()
+        except SandboxError:
+            judge.close()
+    result.isolation = f"{judge.isolation}; {judge.limits_text}"
+    if judge.oom_kills() > ooms:  # a process of the learner's was killed for memory, maybe a helper
+        step = result.first_failure()
+        if step is not None:
+            step.message = f"{memory_verdict(request.memory_mb)}\n{step.message}"
+            step.cause = Cause.MEMORY_LIMIT.value
+        result.cause = Cause.MEMORY_LIMIT.value
+    return result

@@ -1,0 +1,155 @@
+"""The `exercise` fixture: the target module, freshly imported for each step, from the same seed.
+
+Locally the learner's file is compiled once per run and executed afresh for each step; in
+judged mode the fixture is a proxy to the learner's module in the sandboxed process.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import itertools
+import os
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from kata.contract import Cause, Event, EventKind
+from kata.feedback.failures import describe_exception
+from kata.plugin.state import State, state_of, target_for
+
+_counter = itertools.count()
+
+
+def _seed() -> None:
+    """Each step starts from the same random state, so checks never pass by luck.
+
+    Only libraries already loaded are seeded: one imported later starts from its
+    own fixed default seed, and importing torch here would cost every check 1.6 s.
+    """
+    seed = int(os.environ.get("KATA_SEED", "0"))  # `kata verify` varies it to find flaky steps
+    random.seed(seed)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(seed)
+    if "torch" in sys.modules:
+        # The CPU generator only: torch.manual_seed also queues CUDA seeding, ~5 ms a call.
+        sys.modules["torch"].default_generator.manual_seed(seed)
+
+
+@pytest.fixture
+def exercise(request: pytest.FixtureRequest):
+    """The target module, freshly imported under a unique name for this step."""
+    state = state_of(request.config)
+    target = target_for(Path(str(request.node.path)), state)
+    if state.timed_out:  # the rest would most likely hang too: answer fast instead
+        state.cause[request.node.nodeid] = Cause.EARLIER_TIMEOUT
+        pytest.skip("not run: an earlier step timed out")
+    if target in state.broken_imports:
+        state.cause[request.node.nodeid] = Cause.NOT_RUN
+        pytest.fail(f"not run: {state.broken_imports[target]}", pytrace=False)
+    if not target.is_file():
+        pytest.fail(f"{target} does not exist.", pytrace=False)
+    _seed()
+    try:
+        return _import_target(state, target)
+    except BaseException:
+        if target in state.broken_imports:  # this step found the file broken: say so, for graders
+            state.cause[request.node.nodeid] = Cause.DOES_NOT_IMPORT
+        raise
+
+
+def _import_target(state: State, target: Path):
+    module_name = f"kata_target_{target.stem}_{next(_counter)}"
+    if state.judge_fd is not None:
+        return _remote_exercise(state.judge_fd, state, target, module_name)
+    # An explicit loader, so a target not named .py (a grader's `answer.txt`) still imports as Python.
+    spec = importlib.util.spec_from_file_location(
+        module_name, target, loader=importlib.machinery.SourceFileLoader(module_name, str(target)))
+    assert spec is not None  # an explicit loader always gives a spec
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        exec(_compiled(state, target), module.__dict__)
+    except pytest.fail.Exception as exc:
+        if str(exc).startswith("Timeout"):
+            state.broken_imports[target] = "importing your file timed out (see the first step)"
+        raise
+    except BaseException as exc:  # the learner's file may raise anything, even SystemExit
+        sys.modules.pop(module_name, None)
+        why = _import_failure(exc, target)
+        state.broken_imports[target] = "your file does not import (see the first step)"
+        pytest.fail(why, pytrace=False)
+    _seed()
+    return module
+
+
+def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str):
+    """Judged mode: the learner's module runs in the sandbox; the check gets a proxy to it."""
+    from kata.judge import fixture
+    from kata.judge.remote import LearnerProcessGone
+
+    if fixture.channel(judge_fd, target).broken:
+        pytest.skip("not run: an earlier step ended the process running your code")
+    try:
+        module = fixture.load(judge_fd, target, module_name)
+    except pytest.fail.Exception as exc:
+        if str(exc).startswith("Timeout"):
+            state.broken_imports[target] = "importing your file timed out (see the first step)"
+        raise
+    except LearnerProcessGone as exc:
+        state.broken_imports[target] = "the process running your code is gone (see the first step)"
+        pytest.fail(str(exc), pytrace=False)
+    except BaseException as exc:  # rebuilt from the learner's process: never raised by their code here
+        state.broken_imports[target] = "your file does not import (see the first step)"
+        if isinstance(exc, SyntaxError):
+            pytest.fail(_import_failure(exc, target), pytrace=False)
+        if isinstance(exc, SystemExit):
+            code = (getattr(exc, "__kata_remote__", None) or {}).get("code")
+            pytest.fail(f"{target} called sys.exit({code}) while being imported.\n"
+                        "Remove it, or move it under `if __name__ == \"__main__\":`.", pytrace=False)
+        pytest.fail(f"{target} does not import:\n{fixture.describe_remote(exc)}", pytrace=False)
+    imported = [n for n in fixture.channel(judge_fd, target).imports if n not in state.reported]
+    if imported:  # the worker preloads them in the sandbox for the next run (it checks the names)
+        state.reported.update(imported)
+        state.emit(Event(EventKind.IMPORTS, names=sorted(imported)))
+    _seed()
+    return module
+
+
+def _compiled(state: State, target: Path):
+    """The target's code object, compiled once per run: each step still executes it afresh.
+
+    The first time, it also tells the engine which heavy libraries the target imports at
+    top level (the names its module code imports), so the warm worker preloads them for
+    the next run. Only here, in the limited child, is the learner's file ever parsed.
+    """
+    code = state.compiled.get(target)
+    if code is None:
+        source: bytes | str = target.read_bytes()
+        if target.suffix == ".ipynb":  # a notebook: its code cells, joined (kata.notebook)
+            from kata import notebook
+
+            source = notebook.to_python(source).source
+            notebook.register(target, source)
+            code = notebook.compile_joined(source, str(target))
+        else:
+            code = compile(source, str(target), "exec", dont_inherit=True)
+        state.compiled[target] = code
+        from kata.engine.preload import PRELOADABLE
+
+        imported = sorted({name.split(".")[0] for name in code.co_names} & set(PRELOADABLE))
+        if imported:
+            state.emit(Event(EventKind.IMPORTS, names=imported))
+    return code
+
+
+def _import_failure(exc: BaseException, target: Path) -> str:
+    if isinstance(exc, SystemExit):
+        return (f"{target} called sys.exit({exc.code!r}) while being imported.\n"
+                "Remove it, or move it under `if __name__ == \"__main__\":`.")
+    if isinstance(exc, KeyboardInterrupt):
+        return f"{target} raised KeyboardInterrupt while being imported."
+    head = f"{target} does not import:" if not isinstance(exc, SyntaxError) else f"{target} has a syntax error:"
+    return head + "\n" + describe_exception(exc, [target], learner_file=target)
