@@ -141,9 +141,6 @@ class Session:
     def is_finished(self, ex: Exercise) -> bool:
         return self.progress.is_finished(ex.name)
 
-    def is_last(self, ex: Exercise) -> bool:
-        return next_after(self.course, ex) is None
-
     def state(self, ex: Exercise) -> str:
         return state_of(self.course, self.progress, ex)
 
@@ -205,7 +202,7 @@ class Session:
         """Skip exercise `ident` (default: the current one), so the next one unlocks. A locked
         exercise cannot be skipped; one done or skipped already stays as it is."""
         with self._locked() as progress:
-            ex = self.course.find(ident) if ident else first_unfinished(self.course, progress)
+            ex = self.course.find(ident) if ident else self.current()
             if ex is None:
                 raise KataError(messages.NOTHING_TO_SKIP, messages.NOTHING_TO_SKIP_FIX)
             first = blocker(self.course, progress, ex)
