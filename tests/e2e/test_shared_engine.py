@@ -72,6 +72,12 @@ class Runtime:
         assert proc.stdout.strip(), proc.stderr
         return json.loads(proc.stdout)
 
+    def popen(self, *args: str, **extra: str) -> subprocess.Popen:
+        """`kata check ARGS --json` left running, its verdict on stdout."""
+        return subprocess.Popen([sys.executable, "-m", "kata", "check", *args, "--json"], cwd=self.ws,
+                                stdout=subprocess.PIPE, text=True,
+                                env=dict(os.environ, KATA_RUNTIME_DIR=str(self.folder), KATA_DEBUG="1", **extra))
+
     def engines(self) -> list[dict]:
         from kata.engine.shared import shared_engine_status
 
@@ -112,6 +118,15 @@ def gone(pid: int, within: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def told(mark: Path) -> tuple[int, int]:
+    """The pids of the check child running SPINS_AND_TELLS and of its worker, once it has started."""
+    deadline = time.monotonic() + 90
+    while not mark.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child, worker = map(int, mark.read_text().split())
+    return child, worker
 
 
 def failed_as_the_stub_is(verdict: dict) -> None:
@@ -289,13 +304,8 @@ def test_a_worker_killed_mid_run_gives_a_clear_verdict_and_the_next_check_works(
     mark = tmp_path / "mark"
     rt.verdict("01", KATA_TEST_MARK=str(mark))  # warm, so the run starts at once
     [before] = rt.engines()
-    with subprocess.Popen([sys.executable, "-m", "kata", "check", "01", "--file", str(spinner), "--json"],
-                          cwd=rt.ws, stdout=subprocess.PIPE, text=True,
-                          env=dict(os.environ, KATA_RUNTIME_DIR=str(rt.folder), KATA_TEST_MARK=str(mark), KATA_DEBUG="1")) as proc:
-        deadline = time.monotonic() + 60
-        while not mark.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        child, worker = map(int, mark.read_text().split())
+    with rt.popen("01", "--file", str(spinner), KATA_TEST_MARK=str(mark)) as proc:
+        child, worker = told(mark)
         assert worker == before["worker_pid"]
         os.kill(worker, signal.SIGKILL)
         out, _ = proc.communicate(timeout=60)
@@ -311,15 +321,10 @@ def test_a_command_that_goes_away_mid_run_ends_its_run(rt: Runtime, tmp_path: Pa
     spinner = tmp_path / "spins.py"
     spinner.write_text(SPINS_AND_TELLS)
     mark = tmp_path / "mark"
-    proc = subprocess.Popen([sys.executable, "-m", "kata", "check", "01", "--file", str(spinner), "--json"],
-                            cwd=rt.ws, stdout=subprocess.DEVNULL,
-                            env=dict(os.environ, KATA_RUNTIME_DIR=str(rt.folder), KATA_TEST_MARK=str(mark), KATA_DEBUG="1"))
-    deadline = time.monotonic() + 90
-    while not mark.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    child, _worker = map(int, mark.read_text().split())
+    proc = rt.popen("01", "--file", str(spinner), KATA_TEST_MARK=str(mark))
+    child, _worker = told(mark)
     proc.kill()  # as a closed terminal would
-    proc.wait()
+    proc.communicate()
     assert gone(child), "the learner's code kept running after its command went away"
     assert rt.verdict("01", KATA_TEST_MARK=str(mark))["status"] == "passed"
     assert len(rt.engines()) == 1
@@ -338,3 +343,23 @@ def test_a_hostile_file_through_the_daemon_still_gets_its_verdict(rt: Runtime) -
     verdict = rt.verdict("01", "--file", str(HOSTILE / "forge_result.py"))
     assert verdict["status"] == "failed", verdict
     assert rt.engines()[0]["runs"] == 1
+
+
+def test_a_check_that_finds_the_engine_busy_gets_its_verdict_from_a_fresh_one(rt: Runtime, tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, course)
+    manifest = course / "kata.toml"
+    manifest.write_text(manifest.read_text().replace("timeout = 2", "timeout = 20", 1))  # add's steps: 20 s
+    spinner = tmp_path / "spins.py"
+    spinner.write_text(SPINS_AND_TELLS)
+    mark = tmp_path / "mark"
+    with rt.popen("01", "--file", str(spinner), "--course", str(course), KATA_TEST_MARK=str(mark)) as busy:
+        told(mark)
+        proc = rt.check(*DOUBLE, "--json", KATA_TEST_MARK=str(mark))  # the same key: it finds the spinner running
+        busy.kill()
+    failed_as_the_stub_is(json.loads(proc.stdout))
+    assert "answered busy" in proc.stderr, proc.stderr
+    [before] = rt.engines()
+    failed_as_the_stub_is(rt.verdict(*DOUBLE, KATA_TEST_MARK=str(mark)))  # free again once the spinner's run ended
+    [after] = rt.engines()
+    assert after["pid"] == before["pid"]

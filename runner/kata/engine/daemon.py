@@ -32,7 +32,7 @@ from typing import Callable
 
 from kata.contract import Event, EventKind, RunRequest
 from kata.engine.client import Engine
-from kata.engine.daemon_wire import PROTOCOL, Lines, Unusable, code_digest, peer_uid, runtime_dir, send
+from kata.engine.daemon_wire import PROTOCOL, Lines, Unusable, code_digest, cwd_identity, peer_uid, runtime_dir, send
 
 IDLE_S = 600.0
 TICK_S = 0.5  # how often the daemon looks at its idle time, its socket and (every 10 ticks) its code
@@ -48,10 +48,8 @@ def log(message: str) -> None:
 
 
 def idle_limit() -> float:
-    try:
-        return max(0.1, float(os.environ.get("KATA_ENGINE_IDLE_S", IDLE_S)))
-    except ValueError:
-        return IDLE_S
+    value = os.environ.get("KATA_ENGINE_IDLE_S", "")
+    return max(0.1, float(value)) if value.replace(".", "", 1).isdigit() else IDLE_S
 
 
 class Daemon:
@@ -68,6 +66,7 @@ class Daemon:
         self.started = time.time()
         self.stopping = threading.Event()
         self.inode = 0
+        self.cwd = cwd_identity()
 
     # --- start and stop ----------------------------------------------------------------------
 
@@ -84,11 +83,8 @@ class Daemon:
     def bind(self) -> socket.socket:
         """Listen on a fresh name, then rename it over the socket path: clients never see a socket that
         is bound but not listening, and a dead daemon's file is replaced in one step."""
-        fresh = self.path.with_name(f"{self.path.name}.{os.getpid()}")
-        try:
-            fresh.unlink()
-        except FileNotFoundError:
-            pass
+        fresh = self.path.with_suffix(f".{os.getpid()}")
+        fresh.unlink(missing_ok=True)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(str(fresh))
         os.chmod(fresh, 0o600)
@@ -128,14 +124,15 @@ class Daemon:
         with self.state:
             idle = self.connections == 0 and self.running == ""
             idle_for = time.monotonic() - self.last_active
-        if self.stopping.is_set():
-            return "asked to stop"
-        if not self.ours():
-            return "its socket was removed or replaced"
+        if self.stopping.is_set() or not self.ours():
+            return "asked to stop" if self.stopping.is_set() else "its socket was removed or replaced"
         if idle and idle_for >= self.idle_s:
             return f"idle for {idle_for:.0f} s"
-        if idle and tick % 10 == 0 and code_digest() != self.digest:
-            return "kata's code changed"
+        try:
+            if idle and tick % 10 == 0 and (code_digest() != self.digest or cwd_identity() != self.cwd):
+                return "kata's code or this engine's folder changed"
+        except OSError:
+            return "this engine's folder is gone"
         return ""
 
     def serve(self) -> int:
@@ -148,6 +145,10 @@ class Daemon:
         if code_digest() != self.digest:
             log("kata's code changed before the engine started: not serving")
             return 0
+        try:
+            os.ftruncate(sys.stderr.fileno(), 0)  # the log (opened to append) holds this daemon's life only
+        except (OSError, ValueError):
+            pass
         self.sweep()
         listener = self.bind()
         log(f"serving {self.path} (idle limit {self.idle_s:g} s)")
@@ -263,15 +264,12 @@ class Daemon:
             while not done.is_set():
                 readable, _, _ = select.select([conn], [], [], TICK_S)
                 if readable and not conn.recv(1 << 12):
-                    break
+                    return self.interrupt(run_id)
                 if time.monotonic() - beat >= HEARTBEAT_S and not done.is_set():
                     say({"daemon": "alive"})
                     beat = time.monotonic()
-            else:
-                return
         except (OSError, ValueError):
-            pass
-        self.interrupt(run_id)
+            self.interrupt(run_id)
 
     def interrupt(self, run_id: str) -> None:
         with self.state:
@@ -281,8 +279,7 @@ class Daemon:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
-        print("usage: python -m kata.engine.daemon SOCKET KEY DIGEST (kata starts it; see docs/warm-engine.md)",
-              file=sys.stderr)
+        print("usage: python -m kata.engine.daemon SOCKET KEY DIGEST (kata starts it)", file=sys.stderr)
         return 2
     os.umask(0o077)
     daemon = Daemon(Path(argv[0]), argv[1], argv[2])

@@ -99,6 +99,14 @@ def _umask() -> int:
     return mask
 
 
+def cwd_identity() -> list:
+    """The folder checks run in (the worker's, so the learner's relative paths): a folder deleted and
+    made again at the same path is another folder to a running worker."""
+    cwd = os.getcwd()
+    info = os.stat(cwd)
+    return [cwd, info.st_dev, info.st_ino]
+
+
 def engine_key(digest: str | None = None) -> str:
     """Everything that must match for a warm engine to run this command's checks as a fresh one would."""
     env = sorted((k, v) for k, v in os.environ.items()
@@ -110,9 +118,10 @@ def engine_key(digest: str | None = None) -> str:
         except OSError:
             paths.append((entry, 0))
     facts = {
-        "protocol": PROTOCOL, "uid": os.getuid(), "executable": sys.executable,
+        # `python` and `python3` of one venv are one interpreter: its file, and the folder that picks the venv.
+        "protocol": PROTOCOL, "uid": os.getuid(), "bin": os.path.dirname(sys.executable), "prefix": sys.prefix,
         "realexe": os.path.realpath(sys.executable), "version": sys.version, "package": str(PACKAGE),
-        "code": digest or code_digest(), "cwd": os.getcwd(), "umask": _umask(), "env": env, "path": paths,
+        "code": digest or code_digest(), "cwd": cwd_identity(), "umask": _umask(), "env": env, "path": paths,
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 

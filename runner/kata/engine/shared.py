@@ -37,8 +37,8 @@ HELLO_S = 2.0  # the daemon says hello as soon as it accepts
 SPAWN_WAIT_S = 10.0  # a daemon just started: how long to wait for its socket (a busy machine is slow)
 BUSY_WAIT_S = 3.0  # the daemon lets a check wait this long for the one in flight (daemon.BUSY_WAIT_S)
 START_MARGIN_S = 60.0  # a daemon without a warm worker starts one inside the run (imports torch)
-RESULT_MARGIN_S = 15.0
-SILENCE_S = 5.0  # the daemon says `alive` every second of a run: this much silence is a hung daemon  # past the run's own limit: the worker kills and reaps, then answers
+RESULT_MARGIN_S = 15.0  # past the run's own limit: the worker kills and reaps, then answers
+SILENCE_S = 5.0  # the daemon says `alive` every second of a run: this much silence is a hung daemon
 MODES = ("shared", "fresh")
 
 _daemons: list[subprocess.Popen] = []  # the daemons this process started, kept from the garbage collector
@@ -98,7 +98,7 @@ class SharedEngine:
         self.worker_pid = 0
         self._digest = ""
         self._key = ""
-        self._spawned = False
+        self._daemon: subprocess.Popen | None = None  # the daemon this engine started, if it did
 
     def __enter__(self) -> "SharedEngine":
         return self
@@ -175,6 +175,10 @@ class SharedEngine:
                 break
             except (FileNotFoundError, ConnectionRefusedError):  # none yet, or a dead one's socket file
                 self._spawn(path)
+                code = self._daemon.poll() if self._daemon is not None else None
+                if code:  # 0: it found another daemon serving this key, whose socket is coming
+                    raise Unusable(f"the shared engine could not start (exit {code}; see "
+                                   f"{path.with_suffix('.log')})") from None
                 if time.monotonic() > deadline:
                     raise Unusable(f"the shared engine did not start within {SPAWN_WAIT_S:g} s "
                                    f"(see {path.with_suffix('.log')})") from None
@@ -194,17 +198,17 @@ class SharedEngine:
 
     def _spawn(self, path: Path) -> None:
         """Start this key's daemon, detached; it exits at once if one already serves the key."""
-        if self._spawned:
+        if self._daemon is not None:
             return
-        self._spawned = True
         env = dict(os.environ)
         runner = str(PACKAGE.parent)
         env["PYTHONPATH"] = runner + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         with open(path.with_suffix(".log"), "ab") as log:
-            _daemons.append(subprocess.Popen(
+            self._daemon = subprocess.Popen(
                 [sys.executable, "-m", "kata.engine.daemon", str(path), self._key, self._digest],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True,
-            ))
+            )
+        _daemons.append(self._daemon)
 
 
 # --- kata engine status | stop ---------------------------------------------------------------
