@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from kata.contract import Event, EventKind, RunRequest
-from kata.engine.client import Engine
+from kata.engine.client import Engine, _not_dumpable
 from kata.engine.daemon_wire import PROTOCOL, Lines, Unusable, code_digest, cwd_identity, peer_uid, runtime_dir, send
 
 IDLE_S = 600.0
@@ -149,6 +149,7 @@ class Daemon:
             os.ftruncate(sys.stderr.fileno(), 0)  # the log (opened to append) holds this daemon's life only
         except (OSError, ValueError):
             pass
+        _not_dumpable()  # learner code (the same user) may not read this process's memory or sockets
         self.sweep()
         listener = self.bind()
         log(f"serving {self.path} (idle limit {self.idle_s:g} s)")
