@@ -1,16 +1,17 @@
-"""Save-to-verdict latency of `kata watch`, against plain pytest in the same run.
+"""Save-to-verdict latency of `kata watch`, per exercise of each bundled course, against plain pytest.
 
-Starts `kata watch --events FILE` on a fresh workspace of the bundled course,
-then saves right and wrong answers in turn by atomic replace (as VS Code
-does) and times each save until its verdict line appears. The baseline is a
-new `pytest` process on the same check module and answer, measured here too.
+For each course, starts `kata watch --events FILE` on a fresh workspace, then saves right and
+wrong answers in turn by atomic replace (as VS Code does) and times each save until its verdict
+line appears. Between a verdict and the next save it waits `--pause` seconds, as a learner
+reading the verdict does (0: the next save lands at once). The baseline is a new `pytest`
+process on the same check module and answer, measured in the same run, after the saves.
 
-    python bench/latency.py [--saves 10] [--exercises relu,tensor_relu,...]
+    python bench/latency.py [--course PATH|NAME ...] [--saves 10] [--pause 0.3] [--exercises relu,...]
 
-By default it covers every exercise that does not train (training ones: see TRAINING).
-
-Prints medians, 95th percentiles, the ratio to the baseline, the time to the
-first verdict and the warm worker's resident memory. Nothing here asserts a time.
+By default it covers both bundled courses, every exercise that does not train (see TRAINING).
+Prints one table per course: median and 95th percentile per exercise, the child's own run time
+(the verdict's duration), the baseline and the ratio, then the warm worker's resident memory (the
+largest of its processes, measured after the runs). Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -24,17 +25,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "runner"))
 
-from kata.course import load_course  # noqa: E402
+from kata.course import Course, Exercise, load_course  # noqa: E402
+from kata.errors import KataError  # noqa: E402
 
-
-# These run training steps on purpose (one full-size update at least), so the ≤ 100 ms
-# save-to-verdict target does not apply to them.
-TRAINING = {"tune_weights_once", "train", "mnist_training", "nn_module"}
+COURSES = {"nn-from-scratch": REPO, "pytorch-from-scratch": REPO / "courses" / "pytorch-from-scratch"}
+# These run training steps on purpose (one full-size update at least, or epochs on a data set), so the
+# save-to-verdict target does not apply to them. The second course trains only in its finale (18 trains
+# a 6-8-5-3 net for 5 epochs on 10 points: a check of the loop, not training, and stays in).
+TRAINING = {
+    "nn-from-scratch": {"tune_weights_once", "train", "mnist_training", "nn_module"},
+    "pytorch-from-scratch": {"digits"},
+}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -74,8 +81,17 @@ def rss_mb(pid: int) -> float:
 
 
 def worker_pids(watch_pid: int) -> list[int]:
+    """The warm worker processes of a `kata watch` (its children running kata.engine.worker)."""
     out = subprocess.run(["pgrep", "-P", str(watch_pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+    pids = [int(p) for p in out.split()]
+    return [pid for pid in pids if b"kata.engine.worker" in _cmdline(pid)] or pids
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def baseline(check: Path, answer: Path, runs: int) -> list[float]:
@@ -88,98 +104,130 @@ def baseline(check: Path, answer: Path, runs: int) -> list[float]:
     return times
 
 
-def time_first_verdict(tmp: Path, skip: int) -> float:
-    """Seconds from starting `kata watch` on a fresh workspace until its first verdict."""
-    ws = tmp / f"first-{skip}"
-    kata("init", str(ws), cwd=tmp)
-    course = load_course(REPO)
-    for ex in course.exercises[:skip]:
-        kata("skip", ex.id, cwd=ws)
+@dataclass
+class Row:
+    exercise: Exercise
+    latencies: list[float] = field(default_factory=list)
+    runs: list[float] = field(default_factory=list)  # the verdicts' own durations (the child's run)
+    statuses: list[str] = field(default_factory=list)
+    base: list[float] = field(default_factory=list)
+
+
+@dataclass
+class CourseBench:
+    course: Course
+    rows: list[Row]
+    first_verdict_s: float
+    memory_mb: float
+
+
+def chosen_exercises(course: Course, names: str) -> list[Exercise]:
+    if names:
+        found = []
+        for name in names.split(","):
+            try:
+                found.append(course.find(name))
+            except KataError:  # an exercise of another course
+                continue
+        return found
+    return [ex for ex in course.exercises if ex.name not in TRAINING.get(course.name, set())]
+
+
+def bench_course(path: Path, opts: argparse.Namespace, tmp: Path) -> CourseBench | None:
+    course = load_course(path)
+    chosen = chosen_exercises(course, opts.exercises)
+    if not chosen:
+        return None
+    ws = tmp / f"ws-{course.name}"
+    kata("init", str(ws), "--course", str(path), "--no-editor-config", cwd=tmp)
     events = ws / "events.jsonl"
+    for ex in course.exercises[: max(e.number for e in chosen) - 1]:
+        kata("skip", ex.id, cwd=ws)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "kata", "watch", "--events", str(events)], cwd=ws,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows = [Row(ex) for ex in chosen]
     try:
         wait_for(events, 1)
-        return time.perf_counter() - started
+        first_verdict_s = time.perf_counter() - started
+        for row in rows:
+            ex = row.exercise
+            target = ws / "exercises" / ex.filename
+            right, wrong = ex.solution.read_text(), ex.stub.read_text()  # the untouched stub: every check fails
+            for i in range(opts.saves):
+                time.sleep(opts.pause)
+                count = len(read_events(events))
+                tmp_file = target.with_name(f".{target.name}.bench")
+                tmp_file.write_text(right if i % 2 == 0 else wrong)
+                saved_at = time.time()
+                os.replace(tmp_file, target)
+                verdict = wait_for(events, count + 1)[-1]
+                row.latencies.append(verdict["timestamp"] - saved_at)
+                row.runs.append(verdict["duration_s"])
+                row.statuses.append(verdict["status"])
+        memory = max((rss_mb(pid) for pid in worker_pids(proc.pid)), default=float("nan"))
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    for row in rows:
+        row.base = baseline(row.exercise.checks, row.exercise.solution, opts.baseline_runs)
+    return CourseBench(course, rows, first_verdict_s, memory)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}ms"
+
+
+def report(bench: CourseBench, opts: argparse.Namespace) -> None:
+    course = bench.course
+    print(f"\n{course.name} ({course.title}): kata watch save→verdict, {opts.saves} saves per exercise by atomic "
+          f"replace, right and wrong in turn, {opts.pause:g} s between a verdict and the next save")
+    print(f"{'exercise':<26}{'median':>10}{'p95':>10}{'child run':>11}{'pytest':>10}{'ratio':>8}  verdicts")
+    for row in bench.rows:
+        ex = row.exercise
+        med, p95, base = statistics.median(row.latencies), percentile(row.latencies, 0.95), statistics.median(row.base)
+        kinds = ",".join(sorted(set(row.statuses)))
+        print(f"{ex.id} {ex.name:<23}{ms(med):>10}{ms(p95):>10}{ms(statistics.median(row.runs)):>11}"
+              f"{base * 1000:>8.0f}ms{med / base:>8.2f}  {kinds}")
+    every = [x for row in bench.rows for x in row.latencies]
+    base_all = statistics.median([statistics.median(row.base) for row in bench.rows])
+    med_all = statistics.median(every)
+    runs_all = statistics.median([x for row in bench.rows for x in row.runs])
+    print(f"{'all':<26}{ms(med_all):>10}{ms(percentile(every, 0.95)):>10}{ms(runs_all):>11}"
+          f"{base_all * 1000:>8.0f}ms{med_all / base_all:>8.2f}")
+    worst_med = max(bench.rows, key=lambda r: statistics.median(r.latencies))
+    worst_p95 = max(bench.rows, key=lambda r: percentile(r.latencies, 0.95))
+    print(f"slowest median: {worst_med.exercise.id} {worst_med.exercise.name} "
+          f"{ms(statistics.median(worst_med.latencies))}; slowest p95: {worst_p95.exercise.id} "
+          f"{worst_p95.exercise.name} {ms(percentile(worst_p95.latencies, 0.95))}")
+    print(f"first verdict after starting kata watch: {bench.first_verdict_s:.2f} s; "
+          f"warm worker resident memory: {bench.memory_mb:.0f} MB")
+
+
+def course_paths(names: list[str]) -> list[Path]:
+    if not names:
+        return list(COURSES.values())
+    return [COURSES.get(name, Path(name).resolve()) for name in names]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--course", action="append", default=[], metavar="PATH|NAME",
+                        help="a course folder or a bundled course's name; repeat for several (default: both bundled)")
     parser.add_argument("--saves", type=int, default=10, help="saves per exercise (alternating right and wrong)")
+    parser.add_argument("--pause", type=float, default=0.3, help="seconds between a verdict and the next save")
     parser.add_argument("--exercises", default="", help="comma-separated ids or names (default: all that do not train)")
     parser.add_argument("--baseline-runs", type=int, default=3)
     opts = parser.parse_args()
-    course = load_course(REPO)
-    if opts.exercises:
-        chosen = [course.find(name) for name in opts.exercises.split(",")]
-    else:
-        chosen = [ex for ex in course.exercises if ex.name not in TRAINING]
-
     tmp = Path(tempfile.mkdtemp(prefix="kata-bench-"))
     try:
-        ws = tmp / "ws"
-        kata("init", str(ws), cwd=tmp)
-        events = ws / "events.jsonl"
-        for ex in course.exercises[: max(e.number for e in chosen) - 1]:
-            kata("skip", ex.id, cwd=ws)
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "kata", "watch", "--events", str(events)], cwd=ws,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_for(events, 1)
-            first_verdict_s = time.perf_counter() - started
-            rows = []
-            all_latencies: list[float] = []
-            for ex in chosen:
-                target = ws / "exercises" / ex.filename
-                right = ex.solution.read_text()
-                wrong = ex.stub.read_text()  # the untouched stub: every check fails
-                latencies = []
-                statuses = []
-                runs = []
-                for i in range(opts.saves):
-                    text = right if i % 2 == 0 else wrong
-                    count = len(read_events(events))
-                    tmp_file = target.with_name(f".{target.name}.bench")
-                    tmp_file.write_text(text)
-                    saved_at = time.time()
-                    os.replace(tmp_file, target)
-                    verdict = wait_for(events, count + 1)[-1]
-                    latencies.append(verdict["timestamp"] - saved_at)
-                    runs.append(verdict["duration_s"])
-                    statuses.append(verdict["status"])
-                base = baseline(ex.checks, ex.solution, opts.baseline_runs)
-                rows.append((ex, latencies, base, statuses, runs))
-                all_latencies += latencies
-            workers = worker_pids(proc.pid)
-            memory = max((rss_mb(pid) for pid in workers), default=float("nan"))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-        first_plain = time_first_verdict(tmp, skip=0)
-        first_torch = time_first_verdict(tmp, skip=4)
+        benches = [b for path in course_paths(opts.course) if (b := bench_course(path, opts, tmp)) is not None]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-    print(f"kata watch save→verdict, {opts.saves} saves per exercise by atomic replace, right and wrong in turn")
-    print(f"{'exercise':<24}{'median':>10}{'p95':>10}{'child run':>11}{'pytest median':>16}{'speed-up':>10}  verdicts")
-    for ex, latencies, base, statuses, runs in rows:
-        med, p95, base_med = statistics.median(latencies), percentile(latencies, 0.95), statistics.median(base)
-        kinds = ",".join(sorted(set(statuses)))
-        print(f"{ex.id} {ex.name:<21}{med * 1000:>8.1f}ms{p95 * 1000:>8.1f}ms{statistics.median(runs) * 1000:>9.1f}ms"
-              f"{base_med * 1000:>14.0f}ms{base_med / med:>9.1f}x  {kinds}")
-    med, p95 = statistics.median(all_latencies), percentile(all_latencies, 0.95)
-    base_all = statistics.median([statistics.median(row[2]) for row in rows])
-    print(f"{'all':<24}{med * 1000:>8.1f}ms{p95 * 1000:>8.1f}ms{base_all * 1000:>14.0f}ms{base_all / med:>9.1f}x")
-    print(f"first verdict after starting kata watch: {first_verdict_s:.2f} s "
-          f"(workspace opening on {course.exercises[max(e.number for e in chosen) - 1].id}); "
-          f"on a fresh workspace (01, plain Python): {first_plain:.2f} s; "
-          f"opening on 05 (torch): {first_torch:.2f} s")
-    print(f"warm worker resident memory: {memory:.0f} MB")
+    for bench in benches:
+        report(bench, opts)
+    if len(benches) > 1:
+        print(f"\nwarm worker resident memory, largest of all: {max(b.memory_mb for b in benches):.0f} MB")
 
 
 if __name__ == "__main__":

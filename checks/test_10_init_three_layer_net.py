@@ -1,6 +1,7 @@
 """Checks for 10 init_three_layer_net: six random leaf tensors, 784 -> 2000 -> 400 -> 10."""
 
 import math
+import types
 
 import torch
 
@@ -18,6 +19,27 @@ SHAPES = {
 }
 
 
+_BUILT: dict[object, tuple] = {}  # the learner's file -> (its first net, the random state right after building it)
+
+
+def _shared_net(exercise):
+    """The net of this run's first successful call, for the steps that only look at it.
+
+    Every step starts from the same seed in a fresh import of the learner's file, so each would
+    build this very net again (3.2 million random numbers, ~20 ms): it is built once per run. A
+    step that draws random numbers after it restores the random state that followed the build,
+    so it sees what it would have seen building its own. Graded (`kata grade`), the learner's
+    objects live only as long as their step: each step builds its own there.
+    """
+    if type(exercise) is not types.ModuleType:  # judged mode's proxy: nothing outlives the step
+        return _net(exercise), torch.get_rng_state()
+    key = exercise.__file__
+    if key not in _BUILT:
+        net = _net(exercise)
+        _BUILT[key] = (net, torch.get_rng_state())
+    return _BUILT[key]
+
+
 def _net(exercise):
     net = exercise.initialize_new_three_layer_net()
     if net is None:
@@ -32,12 +54,12 @@ def _net(exercise):
 
 def test_returns_a_three_layer_net(exercise):
     """it returns a ThreeLayerNeuralNet whose six fields are tensors"""
-    _net(exercise)
+    _shared_net(exercise)
 
 
 def test_seed_shapes(exercise):
     """layer_1 is (400, 2000) and layer_2 is (10, 400)"""
-    net = _net(exercise)
+    net, _ = _shared_net(exercise)
     assert_shape(net.layer_1, (400, 2000), what="net.layer_1")
     assert_shape(net.layer_2, (10, 400), what="net.layer_2")
     assert tuple(net.layer_1.shape) == (400, 2000), f"Expected: (400, 2000) Actual: {tuple(net.layer_1.shape)}"
@@ -46,7 +68,7 @@ def test_seed_shapes(exercise):
 
 def test_every_shape(exercise):
     """all six shapes: weights are (d_output, d_input), biases are (d_output,)"""
-    net = _net(exercise)
+    net, _ = _shared_net(exercise)
     for name, shape in SHAPES.items():
         actual = tuple(getattr(net, name).shape)
         if len(shape) == 2 and actual == shape[::-1]:
@@ -57,7 +79,7 @@ def test_every_shape(exercise):
 
 def test_float32(exercise):
     """every tensor is float32"""
-    net = _net(exercise)
+    net, _ = _shared_net(exercise)
     for name in SHAPES:
         dtype = getattr(net, name).dtype
         assert dtype == torch.float32, f"net.{name} has dtype {dtype}; it should be torch.float32 (the default)."
@@ -65,14 +87,14 @@ def test_float32(exercise):
 
 def test_leaves_that_require_grad(exercise):
     """all six are leaf tensors that require grad, so training can fill their .grad"""
-    net = _net(exercise)
+    net, _ = _shared_net(exercise)
     for name in SHAPES:
         assert_leaf_requiring_grad(getattr(net, name), what=f"net.{name}")
 
 
 def test_values_within_bounds(exercise):
     """every value lies within -1/20 and 1/20"""
-    net = _net(exercise)
+    net, _ = _shared_net(exercise)
     for name in SHAPES:
         values = getattr(net, name).detach()
         low, high = float(values.min()), float(values.max())
@@ -83,7 +105,7 @@ def test_values_within_bounds(exercise):
 
 def test_values_are_random_not_zero(exercise):
     """no tensor is all zeros or all one value: the weights start random"""
-    net = _net(exercise)
+    net, _ = _shared_net(exercise)
     for name in SHAPES:
         values = getattr(net, name).detach()
         if bool((values == 0).all()):
@@ -95,7 +117,7 @@ def test_values_are_random_not_zero(exercise):
 
 def test_uniform_over_the_whole_range(exercise):
     """values spread over both signs of ±1/20, with the spread of a uniform distribution"""
-    net = _net(exercise)
+    net, _ = _shared_net(exercise)
     for name in SHAPES:
         values = getattr(net, name).detach()
         if values.numel() < 400:
@@ -114,7 +136,8 @@ def test_uniform_over_the_whole_range(exercise):
 
 def test_two_calls_give_different_nets(exercise):
     """two calls give two different random nets, not the same tensors"""
-    first = _net(exercise)
+    first, after_first = _shared_net(exercise)
+    torch.set_rng_state(after_first)  # the second call draws what it would right after a first
     second = _net(exercise)
     for name in SHAPES:
         a, b = getattr(first, name), getattr(second, name)
@@ -127,7 +150,8 @@ def test_two_calls_give_different_nets(exercise):
 
 def test_gradients_reach_every_tensor(exercise):
     """a loss computed from the net fills .grad on all six tensors"""
-    net = _net(exercise)
+    net, after_build = _shared_net(exercise)  # the last step: its backward() may fill the shared net's .grad
+    torch.set_rng_state(after_build)
     x = torch.rand(2, 784)
     hidden_0 = torch.relu(x @ net.layer_0.T + net.layer_0_bias)
     hidden_1 = torch.relu(hidden_0 @ net.layer_1.T + net.layer_1_bias)

@@ -19,6 +19,7 @@ import gc
 import json
 import math
 import os
+import select
 import signal
 import sys
 import tempfile
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 from kata.contract import (DEFAULT_CPU_CORES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_MB, DEFAULT_RUN_TIMEOUT_S,
                            CheckResult, Event, EventKind, RunRequest)
+from kata.engine import hugepages
 from kata.engine import sandbox as sandbox_mod
 from kata.engine import session as session_mod
 from kata.engine.judged import judged_run
@@ -84,6 +86,14 @@ def warm_up() -> None:
     gc.freeze()
 
 
+def _pending() -> bool:
+    """Whether the client has written again (a request, or closed our stdin): idle work must yield."""
+    try:
+        return bool(select.select([0], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
 def limits_for(request: RunRequest | None) -> Limits:
     """The sandbox limits of a run (the contract's defaults without a request)."""
     if request is None:
@@ -104,6 +114,7 @@ class Worker:
         self.sessions: dict[str, "Session | None"] = {}  # course folder -> its started pytest session
         self.generation = 0  # bumped whenever a fork would inherit something new (libraries, a session)
         self.standby = Standby()
+        self.huge_pages = os.environ.get("KATA_NO_HUGE_PAGES") != "1"  # False once the kernel says it cannot
 
     def prepared_session(self, request: RunRequest) -> "Session | None":
         """The started pytest session for this request's course, prepared once per course."""
@@ -174,14 +185,19 @@ class Worker:
         return result, handle
 
     def idle(self, request: RunRequest) -> None:
-        """After a run's verdict went out: get the next run like it ready (a standby child)."""
-        if not CAN_FORK or request.judged:
+        """After a run's verdict went out, unless the next request is already here: get the next run
+        like it ready. Memory into huge pages (cheaper forks and exits), then a standby child."""
+        if not CAN_FORK or request.judged or _pending():
             return
         prepared = self.sessions.get(request.rootdir or str(Path(request.checks).parent))
         if prepared is None:
             return
         self.preload(request.preload)  # what the run just learned, before the fork and not after
-        self.standby.fork(request, prepared, self.sandbox, (self.generation,))
+        if self.huge_pages:  # again each time: the run's writes split some (a few ms once done)
+            self.huge_pages = hugepages.collapse(stop=_pending)
+            mark("huge pages")
+        if not _pending():
+            self.standby.fork(request, prepared, self.sandbox, (self.generation,))
 
     def serve(self, requests) -> None:
         for line in requests:
