@@ -363,3 +363,24 @@ def test_a_check_that_finds_the_engine_busy_gets_its_verdict_from_a_fresh_one(rt
     failed_as_the_stub_is(rt.verdict(*DOUBLE, KATA_TEST_MARK=str(mark)))  # free again once the spinner's run ended
     [after] = rt.engines()
     assert after["pid"] == before["pid"]
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "hung"])
+def test_a_daemon_that_dies_or_hangs_mid_run_still_gives_the_true_verdict(rt: Runtime, tmp_path: Path,
+                                                                           how: signal.Signals) -> None:
+    spinner = tmp_path / "spins.py"
+    spinner.write_text(SPINS_AND_TELLS)
+    mark = tmp_path / "mark"
+    rt.verdict("01", KATA_TEST_MARK=str(mark))
+    [engine] = rt.engines()
+    try:
+        with rt.popen("01", "--file", str(spinner), KATA_TEST_MARK=str(mark)) as proc:
+            told(mark)
+            mark.unlink()
+            os.kill(engine["pid"], how)
+            out, _ = proc.communicate(timeout=120)  # the fresh engine runs it again: its step times out
+        assert json.loads(out)["status"] == "timeout", out
+        assert mark.exists()  # it ran again, in the fresh engine
+    finally:
+        if how == signal.SIGSTOP:
+            os.kill(engine["pid"], signal.SIGCONT)
