@@ -30,11 +30,9 @@ def _args(server, request: dict, blobs: list[bytes]) -> tuple[list, dict]:
 
 
 def op_load(server, request: dict, blobs: list[bytes]) -> Any:
-    from kata.judge.server import load
-
     if request.get("reset"):
         server.forget()
-    return load(server, str(request["source"]), str(request["path"]), str(request["name"]))
+    return server.load(str(request["source"]), str(request["path"]), str(request["name"]))
 
 
 def op_getattr(server, request: dict, blobs: list[bytes]) -> Any:

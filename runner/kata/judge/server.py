@@ -53,6 +53,10 @@ class Server(LearnerValues):
         self.rng_seen: tuple | None = None  # the generators' state as the judge last knows it
         self.imports: list[str] = []  # heavy libraries the learner's file imports (for the worker to preload)
 
+    def load(self, source: str, path: str, name: str) -> types.ModuleType:
+        """Import the learner's source as module `name` (ops call this, so they need not import us)."""
+        return load(self, source, path, name)
+
     # -- the loop -------------------------------------------------------------
     def serve(self) -> None:
         while True:
