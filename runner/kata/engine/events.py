@@ -47,11 +47,12 @@ class Lines:
         return lines
 
 
-def drain(selector: selectors.BaseSelector, run: RunState, reader: Lines) -> None:
-    """Read what a dead child left in its pipes, without waiting on a grandchild."""
+def drain(selector: selectors.BaseSelector, run: RunState, reader: Lines, wait_s: float = 0.05) -> None:
+    """Read what a dead (or finished) child left in its pipes, without waiting on a grandchild
+    longer than `wait_s` for more."""
     deadline = time.monotonic() + 1.0
     while time.monotonic() < deadline:
-        ready = [(key, mask) for key, mask in selector.select(timeout=0.05) if key.data != "abort"]
+        ready = [(key, mask) for key, mask in selector.select(timeout=wait_s) if key.data != "abort"]
         if not ready:
             return
         for key, _ in ready:

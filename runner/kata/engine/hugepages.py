@@ -31,7 +31,7 @@ def _madvise() -> Callable[[int, int, int], int] | None:
 
 def anonymous_ranges() -> list[tuple[int, int]]:
     """This process's private writable anonymous mappings (and its heap), cut to whole huge pages."""
-    found = []
+    found: list[tuple[int, int]] = []
     try:
         with open("/proc/self/maps") as handle:
             lines = handle.read().splitlines()

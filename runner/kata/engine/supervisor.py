@@ -27,6 +27,7 @@ __all__ = ["Child", "supervise", "death_verdict", "memory_verdict", "checks_coul
 
 GRACE_S = 3.0  # pytest-timeout fires inside the child first; this is the parent's backstop
 STARTUP_S = 30.0  # collecting the check module, before the first step starts
+PROFILING = bool(os.environ.get("KATA_PROFILE_DIR"))  # the child writes its profile after its last event
 
 
 def supervise(child: Child, events_fd: int, output_fd: int, request: RunRequest,
@@ -83,6 +84,11 @@ def supervise(child: Child, events_fd: int, output_fd: int, request: RunRequest,
                     mark(f"event {event.kind.value}")
                     if on_event is not None:
                         on_event(event)
+            if run.ended and not PROFILING:
+                # The child's last word: all it wrote before is in the pipes already. It is killed
+                # now, rather than waited for through pytest's unconfigure and its own exit.
+                drain(selector, run, reader, wait_s=0)
+                break
             if open_fds and child.poll() is not None:
                 # The child is gone but something (a grandchild) may hold the pipes open.
                 drain(selector, run, reader)
