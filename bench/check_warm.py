@@ -3,7 +3,7 @@
 Makes a workspace of the bundled course (earlier exercises skipped, so ID is unlocked), warms the
 shared engine with one check, then times whole `kata check ID` processes, alternating between the
 shared engine and `KATA_ENGINE=fresh` so both see the same machine load. Also times the `kata`
-console script on the shared engine, and two floors: a bare `python -c pass` and `import kata.cli`.
+console script on the shared engine, and two floors: a bare `python -c pass` and `import kata.cli`, all interleaved.
 The daemons live in a runtime folder of this run's own and are stopped at the end.
 
     python bench/check_warm.py [ID] [--runs 7]
@@ -70,15 +70,19 @@ def main() -> None:
         check = ["check", target.id]
         first = timed([*kata, *check], ws, env)  # starts the shared engine
         timed([*kata, *check], ws, env)  # one warm call more before timing
-        shared, fresh, console = [], [], []
+        shared: list[float] = []
+        fresh: list[float] = []
+        console: list[float] = []
+        bare: list[float] = []
+        cli: list[float] = []
         fresh_env = dict(env, KATA_ENGINE="fresh")
-        for _ in range(args.runs):
+        for _ in range(args.runs):  # interleaved, so that every kind sees the same machine load
             shared.append(timed([*kata, *check], ws, env))
             fresh.append(timed([*kata, *check], ws, fresh_env))
             if script.exists():
                 console.append(timed([str(script), *check], ws, env))
-        bare = [timed([sys.executable, "-c", "pass"], ws, env) for _ in range(args.runs)]
-        cli = [timed([sys.executable, "-c", "import kata.cli"], ws, env) for _ in range(args.runs)]
+            bare.append(timed([sys.executable, "-c", "pass"], ws, env))
+            cli.append(timed([sys.executable, "-c", "import kata.cli"], ws, env))
         print(f"kata check {target.id} ({target.name}), {os.cpu_count()} cores")
         print(f"  {'first call (starts the engine)':<34} {first * 1000:14.0f} ms")
         print(line("shared engine (python -m kata)", shared))
