@@ -384,3 +384,15 @@ def test_a_daemon_that_dies_or_hangs_mid_run_still_gives_the_true_verdict(rt: Ru
     finally:
         if how == signal.SIGSTOP:
             os.kill(engine["pid"], signal.SIGCONT)
+
+
+def test_the_kata_script_and_python_m_kata_share_one_engine(rt: Runtime) -> None:
+    script = Path(sys.executable).with_name("kata")
+    if not script.exists():
+        pytest.skip("no `kata` script beside this Python")
+    assert rt.verdict("01")["status"] == "passed"
+    proc = subprocess.run([str(script), "check", "01", "--json"], cwd=rt.ws, capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, KATA_RUNTIME_DIR=str(rt.folder), KATA_DEBUG="1"))
+    assert json.loads(proc.stdout)["status"] == "passed", proc.stderr
+    [engine] = rt.engines()
+    assert engine["runs"] == 2, "the script (its shebang names python3, not python) found another engine"

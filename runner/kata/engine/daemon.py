@@ -188,8 +188,9 @@ class Daemon:
     def hello(self) -> dict:
         with self.state:
             busy, runs, idle_for = bool(self.running), self.runs, time.monotonic() - self.last_active
+        proc = self.engine._proc  # read once: a run in another thread may be replacing it
         return {"kata_engine": PROTOCOL, "key": self.key, "pid": os.getpid(),
-                "worker_pid": self.engine.worker_pid or 0, "limits": self.engine.limits, "busy": busy,
+                "worker_pid": proc.pid if proc else 0, "limits": self.engine.limits, "busy": busy,
                 "runs": runs, "idle_s": round(idle_for, 1), "idle_limit_s": self.idle_s, "started": self.started,
                 "cwd": os.getcwd()}
 
