@@ -192,7 +192,8 @@ class Worker:
         prepared = self.sessions.get(request.rootdir or str(Path(request.checks).parent))
         if prepared is None:
             return
-        self.preload(request.preload)  # what the run just learned, before the fork and not after
+        if any(name in PRELOADABLE and name not in sys.modules for name in {*request.preload, *self.learned}):
+            return  # a library to import first (seconds, for torch): left to the next request, never idle time
         if self.huge_pages:  # again each time: the run's writes split some (a few ms once done)
             self.huge_pages = hugepages.collapse(stop=_pending)
             mark("huge pages")
