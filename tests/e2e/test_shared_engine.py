@@ -150,6 +150,22 @@ def test_another_key_gets_another_daemon_and_stop_ends_them_all(rt: Runtime) -> 
     assert not rt.sockets() and not rt.engines()
 
 
+
+def test_kata_engine_status_and_stop_tell_the_learner_what_runs(rt: Runtime) -> None:
+    quiet = rt.kata("engine", "status", cwd=rt.ws)
+    assert quiet.returncode == 0 and "No warm engine is running" in quiet.stdout, quiet.stderr
+    assert rt.verdict("01")["status"] == "passed"
+    [engine] = rt.engines()
+    listed = rt.kata("engine", "status", cwd=rt.ws)
+    assert f"pid {engine['pid']}" in listed.stdout and "1 checks" in listed.stdout, listed.stdout
+    as_json = json.loads(rt.kata("engine", "status", "--json", cwd=rt.ws).stdout)
+    assert [e["pid"] for e in as_json["engines"]] == [engine["pid"]]
+    stopped = rt.kata("engine", "stop", cwd=rt.ws)
+    assert "Stopped 1 warm engine" in stopped.stdout, stopped.stderr
+    assert gone(engine["pid"]) and gone(engine["worker_pid"]) and not rt.engines()
+    assert "No warm engine was running" in rt.kata("engine", "stop", cwd=rt.ws).stdout
+
+
 # --- impostors on the socket ----------------------------------------------------------------
 
 class Fake:

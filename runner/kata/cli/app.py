@@ -11,7 +11,6 @@ import sys
 
 import click
 
-from kata.cli import check, grader, instructor, learner, setup
 from kata.cli.group import AudienceGroup
 from kata.errors import KataError
 from kata.workspace import find_workspace
@@ -28,14 +27,19 @@ def cli(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is None:
         find_workspace()  # outside a workspace this says how to start one
-        ctx.invoke(learner.watch_cmd)
+        from kata.cli.learner import watch_cmd
+
+        ctx.invoke(watch_cmd)
 
 
 assert isinstance(cli, AudienceGroup)
-cli.add_for("learner", setup.init_cmd, learner.list_cmd, check.check_cmd, learner.watch_cmd, learner.hint_cmd,
-            learner.solution_cmd, learner.reset_cmd, learner.skip_cmd, setup.courses_cmd)
-cli.add_for("instructor", *instructor.COMMANDS)
-cli.add_for("grader", *grader.COMMANDS)
+_LEARNER, _SETUP = "kata.cli.learner", "kata.cli.setup"
+cli.add_for("learner", init=f"{_SETUP}:init_cmd", list=f"{_LEARNER}:list_cmd", check="kata.cli.check:check_cmd",
+            watch=f"{_LEARNER}:watch_cmd", hint=f"{_LEARNER}:hint_cmd", solution=f"{_LEARNER}:solution_cmd",
+            reset=f"{_LEARNER}:reset_cmd", skip=f"{_LEARNER}:skip_cmd", courses=f"{_SETUP}:courses_cmd",
+            engine="kata.cli.engine:engine_group")
+cli.add_for("instructor", verify="kata.cli.instructor:verify_cmd", new="kata.cli.instructor:new_cmd")
+cli.add_for("grader", grade="kata.cli.grader:grade_cmd")
 
 
 def main() -> None:

@@ -134,6 +134,3 @@ def _finish(book: Any, to_stdout: bool) -> None:
         click.echo("Fix the course (`kata verify` shows the whole error), then grade again.", err=True)
         sys.exit(2)
     sys.exit(0 if book.all_passed else 1)
-
-
-COMMANDS = (grade_cmd,)

@@ -163,6 +163,3 @@ def _record_mistake(wrong: Path, ident: str, name: str | None, course_dir: Path 
         click.echo(f"but verify would not accept it yet: {made.problem}")
         sys.exit(1)
     click.echo("Say in its comment what the learner did wrong; `kata verify` now checks the message stays.")
-
-
-COMMANDS = (verify_cmd, new_cmd)

@@ -127,6 +127,3 @@ def watch_cmd(poll: bool = False, events_file: Path | None = None, open_editor: 
 
     ws = find_workspace()
     sys.exit(run_watch(ws, poll=poll, events_file=events_file, open_editor=open_editor))
-
-
-COMMANDS = (list_cmd, hint_cmd, solution_cmd, reset_cmd, skip_cmd, watch_cmd)

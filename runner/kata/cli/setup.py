@@ -94,6 +94,3 @@ def courses_cmd(as_json: bool) -> None:
         else:
             click.echo(f"{c.name:<{width}}  unusable: {c.problem}  [{c.source}]")
     click.echo("Start one with `kata init DIR --course NAME` (either name works).")
-
-
-COMMANDS = (init_cmd, courses_cmd)
