@@ -151,7 +151,7 @@ def main(argv: list[str]) -> None:
             return
         op = request.get("op")
         if op == "preload":
-            from kata.engine.child import preload  # the same libraries, with the same companions
+            from kata.engine.preload import preload  # the same libraries, with the same companions
 
             preload([str(n) for n in request.get("names", [])])
             if "torch" in sys.modules:
