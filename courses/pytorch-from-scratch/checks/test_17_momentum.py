@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 import torch
-from hypothesis import HealthCheck, Phase, example, given, seed, settings
+from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from hypothesis.internal.conjecture import providers
@@ -28,14 +28,13 @@ gc.freeze()
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3)
 
 
-def _cases(n=15):
-    """A property-based step: n examples drawn by hypothesis from kata's seed (verify --seeds varies it), then the
-    smallest failing one, found by shrinking. No database, no deadline, no 'explain' phase (seconds per failure)."""
+def _cases(n=None):
+    """A property-based step: its @examples, then the random examples of conftest.py's hypothesis profile (or n),
+    drawn from kata's seed (verify --seeds varies it), then the smallest failing one, found by shrinking."""
 
     def wrap(test):
-        test = settings(max_examples=n, deadline=None, database=None, print_blob=False, report_multiple_bugs=False,
-                        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-                        suppress_health_check=list(HealthCheck))(test)
+        if n is not None:
+            test = settings(max_examples=n)(test)
         return seed(int(os.environ.get("KATA_SEED", "0")))(test)
 
     return wrap
@@ -165,7 +164,7 @@ def test_weight_decay(exercise):
     """weight decay adds weight_decay * p to the gradient, before the momentum buffer"""
     run = learner_side(exercise, _steps)
 
-    @_cases(n=10)
+    @_cases()
     @given(shapes=st.lists(SHAPES, min_size=1, max_size=2), steps=st.integers(1, 4),
            momentum=st.sampled_from([0.0, 0.9]), decay=st.sampled_from([0.1, 0.01]), values=st.integers(0, 2**16))
     @example(shapes=[(2,)], steps=2, momentum=0.0, decay=0.1, values=0)

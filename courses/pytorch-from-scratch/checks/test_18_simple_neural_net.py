@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 import torch
-from hypothesis import HealthCheck, Phase, example, given, seed, settings
+from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
 from torch.optim.sgd import sgd
@@ -26,14 +26,13 @@ gc.freeze()
 SEED_SHAPES = [(2000, 784), (2000,), (400, 2000), (400,), (10, 400), (10,)]
 
 
-def _cases(n=5):
-    """A property-based step: n examples drawn by hypothesis from kata's seed (verify --seeds varies it), then the
-    smallest failing one, found by shrinking. No database, no deadline, no 'explain' phase (seconds per failure)."""
+def _cases(n=None):
+    """A property-based step: its @examples, then the random examples of conftest.py's hypothesis profile (or n),
+    drawn from kata's seed (verify --seeds varies it), then the smallest failing one, found by shrinking."""
 
     def wrap(test):
-        test = settings(max_examples=n, deadline=None, database=None, print_blob=False, report_multiple_bugs=False,
-                        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-                        suppress_health_check=list(HealthCheck))(test)
+        if n is not None:
+            test = settings(max_examples=n)(test)
         return seed(int(os.environ.get("KATA_SEED", "0")))(test)
 
     return wrap

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 import torch
-from hypothesis import HealthCheck, Phase, example, given, seed, settings
+from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
 
@@ -25,14 +25,13 @@ providers._get_local_constants = lambda: providers._local_constants
 gc.freeze()
 
 
-def _cases(n=10):
-    """A property-based step: n examples drawn by hypothesis from kata's seed (verify --seeds varies it), then the
-    smallest failing one, found by shrinking. No database, no deadline, no 'explain' phase (seconds per failure)."""
+def _cases(n=None):
+    """A property-based step: its @examples, then the random examples of conftest.py's hypothesis profile (or n),
+    drawn from kata's seed (verify --seeds varies it), then the smallest failing one, found by shrinking."""
 
     def wrap(test):
-        test = settings(max_examples=n, deadline=None, database=None, print_blob=False, report_multiple_bugs=False,
-                        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-                        suppress_health_check=list(HealthCheck))(test)
+        if n is not None:
+            test = settings(max_examples=n)(test)
         return seed(int(os.environ.get("KATA_SEED", "0")))(test)
 
     return wrap
