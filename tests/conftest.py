@@ -76,3 +76,24 @@ def shared_engines():
             else:
                 os.environ[name] = value
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def left_behind(worker_pid: int, within: float = 10.0) -> list[str]:
+    """The worker's children other than the next run's, forked ahead (`kata-standby`). A child that
+    has just been forked names itself a moment later, so each is given `within` seconds to do so
+    (or to be gone): a process a run left behind never takes that name."""
+    import time
+
+    def name(pid: str) -> str | None:
+        try:
+            return Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            return None  # gone
+
+    deadline = time.monotonic() + within
+    while True:
+        children = subprocess.run(["pgrep", "-P", str(worker_pid)], capture_output=True, text=True).stdout.split()
+        others = [pid for pid in children if name(pid) not in (None, "kata-standby")]
+        if not others or time.monotonic() > deadline:
+            return others
+        time.sleep(0.05)
