@@ -15,7 +15,10 @@ learner), and one bug reported per step.
 
 import gc
 
-from hypothesis import HealthCheck, Phase, settings
+import numpy.random  # noqa: F401  (numpy loads it lazily, ~15 ms, on the first np.random use or hypothesis run)
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis import core
 from hypothesis.internal.conjecture import engine, providers
 
 EXAMPLES = 5  # random examples per property, after its @examples
@@ -32,4 +35,17 @@ engine.MAX_SHRINKS = MAX_SHRINKS
 # try (~0.3 s with torch loaded, cached in a .hypothesis/ folder in the learner's workspace), and it calls
 # gc.collect(), which walks all of torch's objects unless they were frozen first.
 providers._get_local_constants = lambda: providers._local_constants
+# And on every property run it hashes the property's source (inspect.getsource, tokenize: 2-5 ms) into the
+# key of its example database, which this profile does not have (database=None): a name does for a key.
+core.function_digest = lambda function: getattr(function, "__qualname__", "").encode()
+
+
+# hypothesis's first property run sets itself up (its PRNG handling, engine and provider state, ...); done
+# here, while the standby collects the checks, instead of in the learner's first step.
+@given(st.integers(0, 3), st.sampled_from([(1,), (2, 3)]), st.floats(-1, 1))
+def _first_run(n, shape, x):
+    pass
+
+
+_first_run()
 gc.freeze()

@@ -1,12 +1,14 @@
 """Checks for 05 broadcasting: unbroadcast, and +, * and / for any two broadcastable shapes, forward and backward.
 
-hypothesis draws pairs of broadcastable shapes (hypothesis.extra.numpy.mutually_broadcastable_shapes)
-and values; the operation runs next to the learner's code (`learner_side`) and on float64 torch
+hypothesis draws pairs of broadcastable shapes (from all of them, up to 3 dimensions of sides 1 to 3,
+smallest first) and values; the operation runs next to the learner's code (`learner_side`) and on float64 torch
 tensors, which give the expected values and gradients. A failure names the operand and the index of
 its gradient's first wrong entry, for the smallest failing shapes hypothesis finds.
 """
 
 import gc
+import itertools
+import math
 import os
 
 import numpy as np
@@ -24,7 +26,28 @@ from kata.expect import fail, learner_side
 providers._get_local_constants = lambda: providers._local_constants
 gc.freeze()
 
-PAIRS = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3)
+
+
+def _all_pairs():
+    """Every pair of shapes of up to 3 dimensions, sides 1 to 3, that broadcast together, smallest first (by the
+    result's size, then the operands'), so that shrinking ends on the smallest. What
+    hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3) draws, listed
+    once here: drawing from it costs ~1.5 ms per example, a sampled_from ~0.1 ms."""
+    shapes = [s for d in range(4) for s in itertools.product((1, 2, 3), repeat=d)]
+    pairs = []
+    for a, b in itertools.product(shapes, shapes):
+        try:
+            result = np.broadcast_shapes(a, b)
+        except ValueError:
+            continue
+        pairs.append(hnp.BroadcastableShapes(input_shapes=(a, b), result_shape=result))
+    size = math.prod
+    return sorted(pairs, key=lambda p: (size(p.result_shape), len(p.result_shape), size(p.input_shapes[0]) +
+                                        size(p.input_shapes[1]), len(p.input_shapes[0]) + len(p.input_shapes[1]),
+                                        p.input_shapes))
+
+
+PAIRS = st.sampled_from(_all_pairs())
 SEEDS = st.integers(0, 2**16)
 
 
@@ -218,6 +241,7 @@ def test_subtract_broadcasts(exercise):
 
     @_cases()
     @given(pair=PAIRS, values=SEEDS)
+    @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 3), (3,)), result_shape=(2, 3)), values=0)
     def prop(pair, values):
         _check(exercise, "-", *_arrays(pair, values, "-"), run)
 
