@@ -72,21 +72,41 @@ def _run(ex, spec, x, g):
 
 
 def _torch(spec, weights, x, g):
-    layers, params = [], iter(weights)
+    """What torch.nn.Sequential of the same layers gives, written with torch.nn.functional on leaf tensors
+    (building torch.nn modules for every example costs ~10 ms): the output, each parameter's gradient, in
+    the order Sequential.parameters() gives them (each Linear's weight, then its bias), and their shapes."""
+    params = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for w, b in weights for a in (w, b)]
+    out, i = torch.tensor(x), 0
     for kind, a, b in spec:
         if kind == "linear":
-            layer = torch.nn.Linear(a, b, dtype=torch.float64)
-            w, bias = next(params)
-            with torch.no_grad():
-                layer.weight.copy_(torch.tensor(w))
-                layer.bias.copy_(torch.tensor(bias))
-            layers.append(layer)
+            out = torch.nn.functional.linear(out, params[i], params[i + 1])
+            i += 2
         else:
-            layers.append(torch.nn.ReLU() if kind == "relu" else torch.nn.Softmax(dim=a))
-    model = torch.nn.Sequential(*layers)
-    out = model(torch.tensor(x))
+            out = torch.relu(out) if kind == "relu" else torch.softmax(out, dim=a)
     (out * torch.tensor(g)).sum().backward()  # out.backward(g) imports sympy on first use
-    return out.detach().numpy(), [p.grad.numpy() for p in model.parameters()], [tuple(p.shape) for p in model.parameters()]
+    shapes = [shape for kind, a, b in spec if kind == "linear" for shape in ((b, a), (b,))]
+    return out.detach().numpy(), [p.grad.numpy() for p in params], shapes
+
+
+@st.composite
+def _stacks(draw):
+    """A stack of 1 to 4 Linear, ReLU and Softmax layers whose widths fit (1 to 4), with at least one Linear."""
+    width = draw(st.integers(1, 4))
+    spec = []
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["linear", "linear", "relu", "softmax"]))
+        if kind == "linear":
+            new = draw(st.integers(1, 4))
+            spec.append(("linear", width, new))
+            width = new
+        else:
+            spec.append((kind, -1, 0))
+    if not any(k == "linear" for k, _, _ in spec):
+        spec.insert(0, ("linear", width, width))
+    return spec
+
+
+STACKS = _stacks()
 
 
 def _describe(spec):
@@ -127,24 +147,8 @@ def test_any_stack(exercise):
     """any stack of Linear, ReLU and Softmax layers matches torch.nn.Sequential, outputs and gradients"""
     run = learner_side(exercise, _run)
 
-    @st.composite
-    def stacks(draw):
-        width = draw(st.integers(1, 4))
-        spec = []
-        for _ in range(draw(st.integers(1, 4))):
-            kind = draw(st.sampled_from(["linear", "linear", "relu", "softmax"]))
-            if kind == "linear":
-                new = draw(st.integers(1, 4))
-                spec.append(("linear", width, new))
-                width = new
-            else:
-                spec.append((kind, -1, 0))
-        if not any(k == "linear" for k, _, _ in spec):
-            spec.insert(0, ("linear", width, width))
-        return spec
-
     @_cases()
-    @given(spec=stacks(), batch=st.integers(1, 3), values=st.integers(0, 2**16))
+    @given(spec=STACKS, batch=st.integers(1, 3), values=st.integers(0, 2**16))
     @example(spec=[("linear", 2, 3), ("relu", -1, 0), ("linear", 3, 3), ("softmax", -1, 0)], batch=2, values=0)
     def prop(spec, batch, values):
         _check(exercise, spec, batch, values, run)
