@@ -6,13 +6,14 @@ np.errstate(over="raise"), so an exp that overflows is caught even when the resu
 """
 
 import gc
+import itertools
+import math
 import os
 
 import numpy as np
 import torch
 from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from hypothesis.internal.conjecture import providers
 
 from kata.expect import fail, learner_side
@@ -23,7 +24,18 @@ from kata.expect import fail, learner_side
 providers._get_local_constants = lambda: providers._local_constants
 gc.freeze()
 
-SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+# Every shape of 1 to 3 dimensions with sides 1 to 4, smallest first: what
+# hypothesis.extra.numpy.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4) draws, listed once (a
+# sampled_from draws in ~0.1 ms, array_shapes in ~1 ms), so that shrinking still ends on the smallest.
+_ALL_SHAPES = sorted((s for d in (1, 2, 3) for s in itertools.product(range(1, 5), repeat=d)),
+                     key=lambda s: (math.prod(s), len(s), s))
+SHAPES = st.sampled_from(_ALL_SHAPES)
+
+# Softmax's cases: each shape with each of its dimensions (negative ones too), smallest first, and a seed for
+# the values.
+_SHAPE_DIMS = sorted(((s, d) for s in _ALL_SHAPES for d in range(-len(s), len(s))),
+                     key=lambda sd: (math.prod(sd[0]), len(sd[0]), sd[0], abs(sd[1]), sd[1] < 0))
+SOFTMAX_CASES = st.tuples(st.sampled_from(_SHAPE_DIMS), st.integers(0, 2**16)).map(lambda c: (*c[0], c[1]))
 
 
 def _cases(n=None):
@@ -139,14 +151,8 @@ def test_softmax_along_dim(exercise):
     """Softmax(dim) matches torch.softmax along any dimension, values and gradients"""
     run = learner_side(exercise, _apply)
 
-    @st.composite
-    def cases(draw):
-        shape = draw(SHAPES)
-        dim = draw(st.integers(-len(shape), len(shape) - 1))
-        return shape, dim, draw(st.integers(0, 2**16))
-
     @_cases()
-    @given(case=cases())
+    @given(case=SOFTMAX_CASES)
     @example(case=((2, 3), 0, 0))
     @example(case=((2, 3), -1, 0))
     def prop(case):
