@@ -6,13 +6,14 @@ which give the expected values and gradients.
 """
 
 import gc
+import itertools
+import math
 import os
 
 import numpy as np
 import torch
 from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from hypothesis.internal.conjecture import providers
 
 from kata.expect import fail, learner_side
@@ -23,7 +24,12 @@ from kata.expect import fail, learner_side
 providers._get_local_constants = lambda: providers._local_constants
 gc.freeze()
 
-SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+# Every shape of 1 to 3 dimensions with sides 1 to 4, smallest first: what
+# hypothesis.extra.numpy.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4) draws, listed once (a
+# sampled_from draws in ~0.1 ms, array_shapes in ~1 ms), so that shrinking still ends on the smallest.
+_ALL_SHAPES = sorted((s for d in (1, 2, 3) for s in itertools.product(range(1, 5), repeat=d)),
+                     key=lambda s: (math.prod(s), len(s), s))
+SHAPES = st.sampled_from(_ALL_SHAPES)
 
 
 def _cases(n=None):
@@ -131,6 +137,10 @@ def _reductions(draw, tuples=False):
     return np.random.default_rng(draw(st.integers(0, 2**16))).uniform(-2, 2, shape), dim, keepdim
 
 
+REDUCTIONS = _reductions()
+TUPLE_REDUCTIONS = _reductions(tuples=True)
+
+
 def test_sum_of_everything(exercise):
     """x.sum() adds up every entry into a Tensor of shape (), and passes its gradient to every entry"""
     _check(exercise, "sum", np.arange(6.0).reshape(2, 3), "all", None, 0, found="")
@@ -142,7 +152,7 @@ def test_sum_over_one_dimension(exercise):
     _check(exercise, "sum", np.arange(6.0).reshape(2, 3), 1, None, 0, run, found="")
 
     @_cases()
-    @given(case=_reductions())
+    @given(case=REDUCTIONS)
     @example(case=(np.arange(6.0).reshape(2, 3), 0, True))
     def prop(case):
         _check(exercise, "sum", *case, 0, run)
@@ -155,7 +165,7 @@ def test_sum_over_several_dimensions(exercise):
     run = learner_side(exercise, _reduce)
 
     @_cases()
-    @given(case=_reductions(tuples=True))
+    @given(case=TUPLE_REDUCTIONS)
     @example(case=(np.arange(24.0).reshape(2, 3, 4), (0, 2), False))
     def prop(case):
         _check(exercise, "sum", *case, 0, run)
@@ -169,7 +179,7 @@ def test_mean(exercise):
     _check(exercise, "mean", np.arange(6.0).reshape(2, 3), "all", None, 0, run, found="")
 
     @_cases()
-    @given(case=_reductions())
+    @given(case=REDUCTIONS)
     @example(case=(np.arange(6.0).reshape(2, 3), -1, True))
     def prop(case):
         _check(exercise, "mean", *case, 0, run)
@@ -182,7 +192,7 @@ def test_mean_over_several_dimensions(exercise):
     run = learner_side(exercise, _reduce)
 
     @_cases()
-    @given(case=_reductions(tuples=True))
+    @given(case=TUPLE_REDUCTIONS)
     @example(case=(np.arange(24.0).reshape(2, 3, 4), (-1, 0), True))
     def prop(case):
         _check(exercise, "mean", *case, 0, run)
