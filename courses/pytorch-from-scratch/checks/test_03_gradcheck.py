@@ -6,12 +6,13 @@ wrong gradient entry sits.
 """
 
 import gc
+import itertools
+import math
 import os
 
 import numpy as np
 from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from hypothesis.internal.conjecture import providers
 
 from kata.expect import fail, learner_side
@@ -22,7 +23,12 @@ from kata.expect import fail, learner_side
 providers._get_local_constants = lambda: providers._local_constants
 gc.freeze()
 
-SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+# Every shape of 0 to 3 dimensions with sides 1 to 3, smallest first: what
+# hypothesis.extra.numpy.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3) draws, listed once (a
+# sampled_from draws in ~0.1 ms, array_shapes in ~1 ms), so that shrinking still ends on the smallest.
+_ALL_SHAPES = sorted((s for d in range(0, 4) for s in itertools.product(range(1, 4), repeat=d)),
+                     key=lambda s: (math.prod(s), len(s), s))
+SHAPES = st.sampled_from(_ALL_SHAPES)
 
 
 def _cases(n=None):
