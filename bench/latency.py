@@ -200,14 +200,15 @@ def report(bench: CourseBench, opts: argparse.Namespace) -> None:
           f"replace, right and wrong in turn, {opts.pause:g} s between a verdict and the next save")
     print("first save: each exercise's first (cold) save, kept out of the rest; median, p95, child run and ratio: "
           f"the {max(opts.saves - 1, 0)} warm saves after it")
-    print(f"{'exercise':<26}{'first save':>11}{'median':>10}{'p95':>10}{'child run':>11}{'pytest':>10}{'ratio':>8}"
+    width = max([len(row.exercise.name) for row in bench.rows] + [23])  # the longest name keeps its columns
+    print(f"{'exercise':<{width + 3}}{'first save':>11}{'median':>10}{'p95':>10}{'child run':>11}{'pytest':>10}{'ratio':>8}"
           "  verdicts")
     for row in bench.rows:
         ex = row.exercise
         med, base = median(row.latencies), median(row.base)
         p95 = percentile(row.latencies, 0.95) if row.latencies else float("nan")
         kinds = ",".join(sorted(set(row.statuses)))
-        print(f"{ex.id} {ex.name:<23}{ms(row.first):>11}{ms(med):>10}{ms(p95):>10}{ms(median(row.runs)):>11}"
+        print(f"{ex.id} {ex.name:<{width}}{ms(row.first):>11}{ms(med):>10}{ms(p95):>10}{ms(median(row.runs)):>11}"
               f"{base * 1000:>8.0f}ms{med / base:>8.2f}  {kinds}")
     every = [x for row in bench.rows for x in row.latencies]
     firsts = [row.first for row in bench.rows]
@@ -215,7 +216,7 @@ def report(bench: CourseBench, opts: argparse.Namespace) -> None:
     med_all = median(every)
     runs_all = median([x for row in bench.rows for x in row.runs])
     p95_all = percentile(every, 0.95) if every else float("nan")
-    print(f"{'all':<26}{ms(median(firsts)):>11}{ms(med_all):>10}{ms(p95_all):>10}{ms(runs_all):>11}"
+    print(f"{'all':<{width + 3}}{ms(median(firsts)):>11}{ms(med_all):>10}{ms(p95_all):>10}{ms(runs_all):>11}"
           f"{base_all * 1000:>8.0f}ms{med_all / base_all:>8.2f}")
     warm = [row for row in bench.rows if row.latencies]
     if warm:
