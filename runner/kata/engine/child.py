@@ -18,7 +18,7 @@ import signal
 import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Any, TYPE_CHECKING, Callable
 
 from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest
 from kata.engine.preload import PRELOADABLE, preload
@@ -151,10 +151,33 @@ def _become_child() -> None:
 
 
 def _one_thread() -> None:
-    if "torch" in sys.modules:
+    torch = sys.modules.get("torch")
+    if torch is not None:
         # Checks use tiny tensors: on a 2-core machine a second thread only adds contention,
         # and timings stay steady when the machine is busy. Safe here, after the fork.
-        sys.modules["torch"].set_num_threads(1)
+        torch.set_num_threads(1)
+        _no_absent_device_seeding(torch)
+
+
+def _no_absent_device_seeding(torch: Any) -> None:
+    """`torch.manual_seed` also seeds CUDA, XPU and MTIA; for a backend not initialized it queues the
+    call with `traceback.format_stack()`, 0.5-6 ms deep in pytest, and the plugin and many learners
+    seed every step. Where the device is absent, seeding it does nothing, as torch documents: do
+    nothing at once. Asked here, after the fork, so the worker never touches a GPU driver."""
+    for name in ("cuda", "xpu", "mtia"):
+        backend = getattr(torch, name, None)
+        try:
+            absent = backend is not None and not backend.is_available()
+        except Exception:  # a backend that cannot even say: leave it as torch made it
+            continue
+        if absent:
+            for seeding in ("manual_seed", "manual_seed_all"):
+                if hasattr(backend, seeding):
+                    setattr(backend, seeding, _ignore_seed)
+
+
+def _ignore_seed(seed: int) -> None:
+    int(seed)  # the same TypeError/ValueError for a seed that is not a number
 
 
 def _take_run(request: RunRequest, events_fd: int, address_space_mb: int) -> None:
