@@ -23,6 +23,7 @@ import select
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -46,6 +47,7 @@ from kata.engine.supervisor import supervise
 from kata.engine.trace import mark
 
 CPU_SLACK_S = 5  # RLIMIT_CPU of a run's processes: its time limit plus this
+COLLAPSE_FIRST_S = 0.05  # idle time for huge pages before the standby is forked (see Worker.idle)
 
 WARMUP_CHECK = '''
 def test_warm(exercise):
@@ -194,11 +196,19 @@ class Worker:
             return
         if any(name in PRELOADABLE and name not in sys.modules for name in {*request.preload, *self.learned}):
             return  # a library to import first (seconds, for torch): left to the next request, never idle time
+        # Huge pages first (the standby's fork and exit are then cheap), but only for a moment: the
+        # first collapse after torch loads takes 0.4-1.8 s, and a save arriving before the standby
+        # exists would run cold. What is left is collapsed after the fork, for the next one.
         if self.huge_pages:  # again each time: the run's writes split some (a few ms once done)
-            self.huge_pages = hugepages.collapse(stop=_pending)
+            until = time.monotonic() + COLLAPSE_FIRST_S
+            self.huge_pages = hugepages.collapse(stop=lambda: _pending() or time.monotonic() > until)
             mark("huge pages")
-        if not _pending():
-            self.standby.fork(request, prepared, self.sandbox, (self.generation,))
+        if _pending():
+            return
+        self.standby.fork(request, prepared, self.sandbox, (self.generation,))
+        mark("standby forked")
+        if self.huge_pages:
+            hugepages.collapse(stop=_pending)
 
     def serve(self, requests) -> None:
         for line in requests:
@@ -228,7 +238,6 @@ class Worker:
             self.reply(Event(EventKind.RESULT, result=result).stamped(request))
             mark("verdict sent")
             self.idle(request)
-            mark("standby forked")
 
     def close(self) -> None:
         self.standby.discard()
