@@ -15,7 +15,7 @@ from typing import Callable
 
 MADV_HUGEPAGE, MADV_COLLAPSE = 14, 25
 HUGE = 2 * 1024 * 1024
-CHUNK = 16 * HUGE
+CHUNK = 2 * HUGE  # one MADV_COLLAPSE call cannot be interrupted: small, so a request waits little
 
 
 def _madvise() -> Callable[[int, int, int], int] | None:
