@@ -55,10 +55,6 @@ def mistake_runs(engine: Engine, ex: Exercise) -> tuple[list[tuple], list[str]]:
             [problem for mistake, result in runs if (problem := judge(mistake, result))])
 
 
-def mistake_problems(engine: Engine, ex: Exercise) -> list[str]:
-    return mistake_runs(engine, ex)[1]
-
-
 def warmed(ex: Exercise) -> Exercise:
     """`ex` with numpy added to what the warm worker preloads: kata's failure messages import it to
     diagnose a wrong answer, and verify fails many runs on purpose (stub, mistakes, mutants). Imported
