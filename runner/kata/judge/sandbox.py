@@ -1,15 +1,19 @@
 """Starting and driving the sandbox, from the trusted side (the warm worker).
 
-With bubblewrap installed, the zygote (`kata.judge.zygote`) runs in a fresh
-set of namespaces: no network, no other processes in view, no privileges, an
-empty private /tmp, and a file system that holds only the Python install and
-kata's own code, read-only, with every course's solutions/ and mistakes/
-masked. No submission, check or course folder is in view at all: the
-learner's source reaches the sandbox as data over the judge's socket.
+With bubblewrap installed, the zygote (`kata.judge.sandboxed.zygote`) runs in a fresh set of
+namespaces, as an unprivileged host user, on a read-only file system that holds only what
+Python needs with every course's data masked (`kata.judge.bwrap`). It forks each run into
+namespaces of the run's own (`kata.judge.sandboxed.isolation`), so one submission never
+reaches another. No submission, check or course folder is in view: the learner's source
+reaches the sandbox as data over the judge's socket.
 
-Without bubblewrap the zygote is a separate, rlimited process: the verdict is
-still judged outside the learner's code, but the learner's code can read what
-the grader's user can. `isolation` says which one a run got.
+Every wait on the zygote has a limit: a zygote that stops answering is killed and replaced,
+and the run that was waiting gets an error row. A replaced zygote must get the same limits as
+the first one (a cgroup), or the run is refused: a row's isolation never silently weakens.
+
+Without bubblewrap the zygote is a separate, rlimited process: the verdict is still judged
+outside the learner's code, but the learner's code can read what the grader's user can, and
+runs are not isolated from each other. `isolation` says which one a run got.
 """
 
 from __future__ import annotations
@@ -19,16 +23,21 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kata.judge import bwrap as bwrap_cmd
 from kata.judge import wire
 
 if TYPE_CHECKING:  # imported where it is used, in the worker, once the zygote's limits are made
     from kata.engine.sandbox import Sandbox as EngineSandbox
 
-BWRAP_ISOLATION = "bubblewrap sandbox (no network, read-only system, no course files, no privileges)"
+BWRAP_ISOLATION = ("bubblewrap sandbox, fresh for each run (no network, read-only system, no course files, "
+                   "no privileges)")
 PROCESS_ISOLATION = "separate process with rlimits (bubblewrap is not installed: it can read your files)"
+ASK_TIMEOUT_S = 30.0  # a run, an end: the zygote answers in milliseconds; 30 s means it is stopped or lost
+PRELOAD_TIMEOUT_S = 180.0  # importing torch and friends on a loaded machine
 
 
 class SandboxError(Exception):
@@ -42,65 +51,7 @@ def bwrap_path() -> str | None:
 
 
 def _runner_dir() -> Path:
-    """The folder that holds the `kata` package (site-packages, or runner/ in a checkout)."""
-    import kata
-
-    return Path(kata.__file__).resolve().parents[1]
-
-
-def _code_dirs() -> list[Path]:
-    """The folders the sandbox needs read-only: the Python install and kata's own package."""
-    dirs = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), _runner_dir()}
-    for entry in sys.path:
-        if entry and "site-packages" in entry and Path(entry).is_dir():
-            dirs.add(Path(entry).resolve())
-    executable = Path(sys.executable).resolve()
-    if not any(executable.is_relative_to(d) for d in dirs):
-        dirs.add(executable.parent)
-    return sorted(dirs)
-
-
-def _hidden_dirs(code_dirs: list[Path]) -> list[Path]:
-    """Every course's solutions/ and mistakes/ (and kata's bundled course) inside the bound folders."""
-    hidden: list[Path] = []
-    for base in code_dirs:
-        try:
-            entries = list(base.iterdir())
-        except OSError:
-            continue
-        for entry in entries:
-            for candidate in (entry, *(_children(entry))):
-                if (candidate / "kata.toml").is_file():
-                    hidden.extend(candidate / name for name in ("solutions", "mistakes") if (candidate / name).is_dir())
-        if (base / "kata" / "course").is_dir():
-            hidden.append(base / "kata" / "course")
-    return hidden
-
-
-def _children(folder: Path) -> list[Path]:
-    try:
-        return [p for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
-    except OSError:
-        return []
-
-
-def bwrap_command(bwrap: str, fd: int) -> list[str]:
-    code = _code_dirs()
-    cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--uid", "65534", "--gid", "65534",
-           "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
-           "--setenv", "PYTHONPATH", str(_runner_dir()),
-           "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1",
-           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        cmd += ["--setenv", name, "1"]
-    for system in ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/alternatives"):
-        cmd += ["--ro-bind-try", system, system]
-    for folder in code:
-        cmd += ["--ro-bind", str(folder), str(folder)]
-    for folder in _hidden_dirs(code):
-        cmd += ["--tmpfs", str(folder)]
-    cmd += ["--chdir", "/tmp", sys.executable, "-m", "kata.judge.zygote", str(fd)]
-    return cmd
+    return bwrap_cmd.runner_dir()
 
 
 ZYGOTE_MB = 1024  # the zygote's own memory (torch imported), on top of what a run may use
@@ -121,11 +72,13 @@ class Sandbox:
         self.memory_mb = memory_mb
         self.max_processes = max_processes
         self.limits: EngineSandbox | None = None  # kata.engine.sandbox's cgroup (or rlimits) for the zygote's tree
+        self.first_limits = ""  # the limits the first zygote got: a replacement must get the same
         self.proc: subprocess.Popen | None = None
         self.control: socket.socket | None = None
         self.isolation = ""
         self.preloaded: set[str] = set()
         self.cleaning = False  # an `end` was sent; its answer is read before the next request
+        self.stage_dir: str | None = None
 
     def start(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -137,32 +90,60 @@ class Sandbox:
                                "Install it (Debian/Ubuntu: apt-get install bubblewrap) and run kata grade again.")
         ours, theirs = socket.socketpair()
         fd = theirs.fileno()
+        join = self._limit_tree()
+        before_exec = join
         if bwrap:
-            cmd = bwrap_command(bwrap, fd)
+            sources: dict[Path, str] = {}
+            if os.geteuid() == 0:  # never root inside: bwrap runs as nobody, with the folders staged for it
+                self.stage_dir = tempfile.mkdtemp(prefix="kata-judge-stage-")
+                os.chmod(self.stage_dir, 0o755)
+                sources = bwrap_cmd.stage(bwrap_cmd.code_dirs(), self.stage_dir)
+                stage_dir, staged = self.stage_dir, dict(sources)
+
+                def before_exec() -> None:
+                    join()
+                    bwrap_cmd.drop_to_nobody(staged, stage_dir)
+
+            cmd = bwrap_cmd.command(bwrap, fd, sources)
             self.isolation = BWRAP_ISOLATION
         else:
-            cmd = [sys.executable, "-m", "kata.judge.zygote", str(fd)]
+            cmd = [sys.executable, "-m", "kata.judge.sandboxed.zygote", str(fd)]
             self.isolation = PROCESS_ISOLATION
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1",
-               "PYTHONPATH": str(_runner_dir()),
+               "PYTHONPATH": str(_runner_dir()), "PYTHONNOUSERSITE": "1",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         debug = os.environ.get("KATA_DEBUG")
-        join = self._limit_tree()
-        self.proc = subprocess.Popen(cmd, pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL,
-                                     stdout=None if debug else subprocess.DEVNULL,
-                                     stderr=None if debug else subprocess.DEVNULL, start_new_session=True,
-                                     preexec_fn=join)
+        try:
+            self.proc = subprocess.Popen(cmd, pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL, cwd="/",
+                                         stdout=None if debug else subprocess.DEVNULL,
+                                         stderr=None if debug else subprocess.DEVNULL, start_new_session=True,
+                                         preexec_fn=before_exec)
+        except (OSError, subprocess.SubprocessError) as exc:
+            ours.close()
+            theirs.close()
+            self.close()
+            raise SandboxError(f"the sandbox could not be started ({exc}). If bubblewrap cannot make user namespaces "
+                               "here, allow them (sysctl kernel.unprivileged_userns_clone=1) or grade where it can.") from None
         theirs.close()
         self.control = ours
         self.preloaded = set()
 
     def _limit_tree(self):
-        """Make the zygote's cgroup; returns what its process runs before exec to join it."""
+        """Make the zygote's cgroup; returns what its process runs before exec to join it.
+
+        A zygote that replaces a lost one must get the same kind of limits: if the cgroup cannot be
+        made again, the run is refused rather than graded under weaker ones.
+        """
         from kata.engine import sandbox as limits_mod
 
         if self.limits is None:
             self.limits = limits_mod.create(
                 limits_mod.Limits(self.memory_mb + ZYGOTE_MB, self.max_processes + ZYGOTE_TASKS, 1.0, 10**6), role="j")
+        if not self.first_limits:
+            self.first_limits = self.limits_text
+        elif self.limits_text != self.first_limits:
+            raise SandboxError(f"the sandbox was replaced but its limits could not be made again (now: {self.limits_text};"
+                               f" before: {self.first_limits}); this run was not graded. Grade the class again.")
         procs = list(getattr(self.limits, "procs_files", []))
 
         def join() -> None:  # in the forked child, before exec: the zygote and all it forks are inside
@@ -191,9 +172,12 @@ class Sandbox:
     def pid(self) -> int | None:
         return self.proc.pid if self.proc is not None else None
 
-    def _ask(self, header: dict, fds: list[int] | None = None, wait: bool = True) -> dict:
+    def _ask(self, header: dict, fds: list[int] | None = None, wait: bool = True,
+             timeout: float = ASK_TIMEOUT_S) -> dict:
+        """One request to the zygote and its answer, each within `timeout`; a zygote that misses it is killed."""
         assert self.control is not None
         try:
+            self.control.settimeout(timeout)
             if self.cleaning:  # the last run's cleanup must be over before anything else starts
                 self.cleaning = False
                 wire.recv(self.control)
@@ -206,14 +190,17 @@ class Sandbox:
             reply, _ = wire.recv(self.control)
         except (OSError, wire.WireError) as exc:
             self.close()
-            raise SandboxError(f"the sandbox stopped answering ({exc})") from None
+            why = "did not answer in time" if isinstance(exc, socket.timeout) else f"stopped answering ({exc})"
+            raise SandboxError(f"the sandbox {why}; it was replaced, and this run was not graded") from None
+        if reply.get("ok") is False:
+            raise SandboxError(f"the sandbox could not start this run: {reply.get('error', 'no reason given')}")
         return reply
 
     def preload(self, names: list[str]) -> None:
         wanted = sorted(set(names) - self.preloaded)
         if wanted:
             self.start()
-            self._ask({"op": "preload", "names": wanted})
+            self._ask({"op": "preload", "names": wanted}, timeout=PRELOAD_TIMEOUT_S)
             self.preloaded.update(wanted)
 
     def open_run(self, memory_mb: int, cpu_s: int) -> socket.socket:
@@ -222,6 +209,9 @@ class Sandbox:
         judge, learner = socket.socketpair()
         try:
             self._ask({"op": "run", "memory_mb": memory_mb, "cpu_s": cpu_s}, [learner.fileno()])
+        except SandboxError:
+            judge.close()
+            raise
         finally:
             learner.close()
         return judge
@@ -249,3 +239,9 @@ class Sandbox:
         limits, self.limits = self.limits, None
         if limits is not None:
             limits.close()  # kills whatever is left in the zygote's cgroup, and removes it
+        stage_dir, self.stage_dir = self.stage_dir, None
+        if stage_dir is not None:
+            try:
+                os.rmdir(stage_dir)  # empty outside: the staging mounts lived only in the zygote's namespace
+            except OSError:
+                pass

@@ -23,7 +23,7 @@ import types
 from typing import Any
 
 from kata.judge import wire
-from kata.judge.learner_values import LearnerValues
+from kata.judge.sandboxed.learner_values import LearnerValues
 
 MAX_OUT = 64 * 1024
 RUNS_CODE = {"load", "call", "iter", "backward", "getattr", "setattr", "typecheck", "typechecked", "define", "deepcopy"}
@@ -77,7 +77,8 @@ class Server(LearnerValues):
     def handle(self, request: dict, blobs: list[bytes], out_blobs: list[bytes]) -> dict:
         import contextlib
 
-        from kata.judge import ops, rng
+        from kata.judge import rng
+        from kata.judge.sandboxed import ops
 
         torch = sys.modules.get("torch")
 

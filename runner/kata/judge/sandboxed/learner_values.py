@@ -14,7 +14,7 @@ import types
 from typing import Any
 
 from kata.judge import wire
-from kata.judge.tensor_prints import _cheap, _fingerprint, _watch_untracked_writes
+from kata.judge.sandboxed.tensor_prints import _cheap, _fingerprint, _watch_untracked_writes
 
 MAX_DEPTH = 40
 

@@ -1,0 +1,111 @@
+"""Fresh namespaces for each learner process, so nothing crosses from one submission to the next.
+
+The zygote stays warm (torch imported once) and never runs learner code. For each run it
+forks a *leader*, which makes a new user, mount, PID, IPC and UTS namespace, covers every
+place the sandbox could write (`/tmp`, `/dev/shm`, …) with a new empty tmpfs, and forks the
+learner process as PID 1 of the new PID namespace. That process mounts a /proc of its own,
+drops every capability, sets no-new-privileges and installs the seccomp filter, then runs
+the learner's code. The leader reports the learner's PID to the zygote and exits.
+
+What this gives, whatever the learner's code does:
+- its files, wherever it writes them, live in tmpfs mounts no later run can see;
+- SysV IPC and POSIX message queues are its own (a new IPC namespace);
+- it cannot name, signal, trace or read the memory of the zygote or of any process of
+  another run: they are outside its PID namespace, and the zygote is not dumpable;
+- it holds no capability, in its namespace or any other, and cannot make new namespaces.
+
+`prepare(writable)` runs in the leader, `finish()` in the learner process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+RUN_TMPFS_OPTIONS = b"mode=1777,size=256m,nr_inodes=65536"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class IsolationError(OSError):
+    """A namespace, mount or filter could not be made: the run must not go on without it."""
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        code = ctypes.get_errno()
+        raise IsolationError(code, f"{what}: {os.strerror(code)}")
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def writable_mounts() -> list[str]:
+    """The sandbox's mount points where a process could leave a file, read once in the zygote.
+
+    Every writable tmpfs (bubblewrap's /tmp and, without bubblewrap, the host's), and the
+    usual scratch folders. Each run gets an empty tmpfs over each of them.
+    """
+    found: set[str] = set()
+    try:
+        with open("/proc/self/mountinfo") as handle:
+            for line in handle:
+                fields = line.split()
+                sep = fields.index("-")
+                point, options, fstype = fields[4], fields[5].split(","), fields[sep + 1]
+                if fstype == "tmpfs" and "rw" in options and not point.startswith(("/proc", "/sys")):
+                    found.add(point.replace("\\040", " "))
+    except (OSError, ValueError, IndexError):
+        pass
+    for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/shm", "/dev/mqueue"):
+        if os.path.isdir(folder) and not os.path.islink(folder):
+            found.add(folder)
+    found.discard("/dev")  # device nodes cannot be made again in a user namespace; bwrap mounts /dev read-only
+    return sorted(found)
+
+
+def prepare(writable: list[str]) -> None:
+    """In the leader: new namespaces, this uid mapped to itself, and an empty tmpfs on every writable place."""
+    uid, gid = os.getuid(), os.getgid()
+    _libc.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: the zygote is not; its leader must own its /proc files to map ids
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making mounts private")
+    for point in writable:
+        _check(_libc.mount(b"tmpfs", point.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, RUN_TMPFS_OPTIONS),
+               f"a fresh tmpfs on {point}")
+
+
+def finish() -> None:
+    """In the learner process (PID 1 of its namespace): its own /proc, no capabilities, the filter."""
+    from kata.judge.sandboxed import seccomp
+
+    _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mounting /proc")
+    drop_capabilities()
+    seccomp.install()
+
+
+def drop_capabilities() -> None:
+    """Empty the effective, permitted and inheritable sets, and the bounding set, of this process."""
+    for cap in range(64):  # PR_CAPBSET_DROP; EINVAL past the last capability this kernel knows
+        if _libc.prctl(24, cap, 0, 0, 0) != 0 and ctypes.get_errno() == 22:
+            break
+    _libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+
+    class _Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class _Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    header = _Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_Data * 2)()
+    _check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "dropping capabilities")
