@@ -6,9 +6,9 @@ worker sends `run` and passes the learner's end of a fresh socket pair. The zygo
 runs learner code and never imports anything after a run began from a place a run could
 write: its `sys.path` holds only read-only folders, and it works from `/`.
 
-Each run is forked into fresh namespaces (`kata.judge.sandboxed.isolation`): a leader makes
-them and forks the learner process as PID 1 of its own PID namespace, with its own /tmp,
-/dev/shm and IPC, no capabilities and a seccomp filter. So no code of one submission runs in
+Each run's learner process is forked ahead, after the last run ended, into fresh namespaces
+(`learner_process`, `isolation`): PID 1 of its own PID namespace, with its own /tmp, /dev/shm
+and IPC, no capabilities and a seccomp filter, used for one run only. So no code of one submission runs in
 a process another submission's code has run in, nothing one run writes is seen by the next,
 and the learner's code cannot see, signal or trace the zygote (which is also not dumpable).
 With `--isolate` (under bubblewrap) a run whose namespaces cannot be made does not start.
@@ -21,17 +21,14 @@ the zygote tells the judge how, on the learner's socket.
 from __future__ import annotations
 
 import os
-import select
 import signal
 import socket
-import struct
 import sys
 import threading
-from typing import Callable
 
 from kata.judge import wire
+from kata.judge.sandboxed import learner_process
 from kata.judge.sandboxed.processes import descendants, kill_all_below
-
 
 
 def _prctl(option: int, value: int) -> None:
@@ -41,133 +38,6 @@ def _prctl(option: int, value: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
     except (OSError, AttributeError):
         pass
-
-
-def limit(memory_mb: int, cpu_s: int) -> list[str]:
-    """Limits for the learner's process; returns what was applied, in words."""
-    import resource
-
-    applied = []
-    try:
-        with open("/proc/self/status") as handle:
-            vm_kb = next(int(line.split()[1]) for line in handle if line.startswith("VmSize:"))
-        cap = vm_kb * 1024 + memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        applied.append(f"address space +{memory_mb} MB")
-    except (OSError, StopIteration, ValueError):
-        pass
-    for name, value, words in ((resource.RLIMIT_CPU, cpu_s, f"{cpu_s} s CPU"),
-                               (resource.RLIMIT_FSIZE, 64 << 20, "64 MB files"),
-                               (resource.RLIMIT_NOFILE, 256, "256 open files"),
-                               (resource.RLIMIT_CORE, 0, "")):
-        try:
-            resource.setrlimit(name, (value, value))
-            if words:
-                applied.append(words)
-        except (OSError, ValueError):
-            pass
-    return applied
-
-
-def serve_run(conn: socket.socket, request: dict, tmp: str) -> int:
-    """The learner process: keep one socket, drop everything else, then answer the judge."""
-    keep = conn.fileno()
-    os.setsid()
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.closerange(3, keep)
-    os.closerange(keep + 1, 65536)
-    try:
-        with open("/proc/self/oom_score_adj", "w") as handle:
-            handle.write("1000")  # out of memory in the run's cgroup: the learner's processes go first
-    except OSError:
-        pass
-    os.environ.update(TMPDIR=tmp, HOME=tmp)
-    os.chdir(tmp)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    sys.dont_write_bytecode = True
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
-    from kata.judge.sandboxed.server import Server
-
-    server = Server(conn)
-    # The limits apply once the libraries the learner's file imports are loaded (see Server.prepare).
-    server.limit = lambda: limit(int(request.get("memory_mb", 3072)), int(request.get("cpu_s", 60)))
-    server.serve()
-    return 0
-
-
-ISOLATION_FAILED = 72  # the learner process's exit code when its namespaces could not be made
-
-
-def fork_learner(conn: socket.socket, control: socket.socket, request: dict, writable: list[str] | None) -> int:
-    """Fork the run's learner process; returns its pid, in our PID namespace.
-
-    With `writable` (the places to cover with a fresh tmpfs), a leader makes new namespaces and
-    forks the learner process into them, tells us its pid and exits: the learner process is then
-    our child (we are a subreaper). Without, the learner process is forked directly, with a
-    private temp folder (no bubblewrap: isolation between runs is best effort there).
-    """
-    if writable is None:
-        import tempfile
-
-        tmp = tempfile.mkdtemp(prefix="run-")
-
-        def unisolated() -> int:
-            control.close()
-            return serve_run(conn, request, tmp)
-
-        return _fork(unisolated)
-    read_end, write_end = os.pipe()
-
-    def leader() -> int:
-        from kata.judge.sandboxed import isolation
-
-        control.close()
-        os.close(read_end)
-        try:
-            isolation.prepare(writable)
-        except OSError as exc:
-            os.write(write_end, struct.pack("q", -1) + str(exc).encode()[:500])
-            return ISOLATION_FAILED
-
-        def learner() -> int:
-            os.close(write_end)
-            try:
-                isolation.finish()
-            except OSError:
-                return ISOLATION_FAILED
-            return serve_run(conn, request, "/tmp")
-
-        os.write(write_end, struct.pack("q", _fork(learner)))
-        return 0
-
-    pid = _fork(leader)
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], 30)
-        data = os.read(read_end, 512) if ready else b""
-    finally:
-        os.close(read_end)
-        os.waitpid(pid, 0)  # the leader exits at once; its child, the learner process, is now ours
-    if len(data) < 8:
-        raise OSError("the run's namespaces were not made in time")
-    learner_pid = struct.unpack("q", data[:8])[0]
-    if learner_pid < 0:
-        raise OSError(f"the run's namespaces could not be made ({data[8:].decode(errors='replace')})")
-    return learner_pid
-
-
-def _fork(body: Callable[[], int]) -> int:
-    pid = os.fork()
-    if pid == 0:
-        code = 70
-        try:
-            code = body()
-        finally:
-            os._exit(code)
-    return pid
 
 
 def _read_only_path(isolate: bool) -> None:
@@ -206,8 +76,9 @@ def main(argv: list[str]) -> None:
 
     from kata.feedback import failures  # noqa: F401
     from kata.judge import rng  # noqa: F401
-    from kata.judge.sandboxed import isolation, ops, seccomp, server  # noqa: F401
+    from kata.judge.sandboxed import isolation, learner_process, ops, seccomp, server  # noqa: F401
     writable = isolation.writable_mounts() if isolate else None
+    standby: learner_process.Standby | None = None
     while True:
         try:
             request, _ = wire.recv(control)
@@ -218,6 +89,9 @@ def main(argv: list[str]) -> None:
         if op == "preload":
             from kata.engine.preload import preload  # the same libraries, with the same companions
 
+            if standby is not None:  # forked before these imports: it would have to import them per run
+                kill_all_below(me)
+                standby = None
             preload([str(n) for n in request.get("names", [])])
             if "torch" in sys.modules:
                 # torch.autograd.grad(..., grad_outputs=...) (the judge's backward) imports sympy through
@@ -235,20 +109,40 @@ def main(argv: list[str]) -> None:
             _, fds, _, _ = socket.recv_fds(control, 1, 1)
             conn = socket.socket(fileno=fds[0])
             try:
-                pid = fork_learner(conn, control, request, writable)
-            except OSError as exc:
-                conn.close()
-                kill_all_below(me)
-                wire.send(control, {"ok": False, "error": str(exc)})
-                continue
-            threading.Thread(target=_report_death, args=(pid, conn), daemon=True).start()
+                pid = start_run(conn, request, standby or learner_process.fork_standby(control, writable))
+            except OSError:
+                try:  # the standby died unused, or its namespaces failed: one fresh try
+                    pid = start_run(conn, request, learner_process.fork_standby(control, writable))
+                except OSError as exc:
+                    conn.close()
+                    kill_all_below(me)
+                    wire.send(control, {"ok": False, "error": str(exc)})
+                    standby = None
+                    continue
+            standby = None
             wire.send(control, {"ok": True, "pid": pid, "isolated": writable is not None})
         elif op == "end":
             kill_all_below(me)
             wire.send(control, {"ok": True, "clean": not descendants(me)})
+            standby = _next_standby(control, writable)
         else:
             kill_all_below(me)
             return
+
+
+def start_run(conn: socket.socket, request: dict, standby: learner_process.Standby) -> int:
+    """Hand the run to `standby` and watch it; returns its pid."""
+    standby.start(conn, request)
+    threading.Thread(target=_report_death, args=(standby.pid, conn), daemon=True).start()
+    return standby.pid
+
+
+def _next_standby(control: socket.socket, writable: list[str] | None) -> learner_process.Standby | None:
+    """The next run's learner process, forked while the judge sends this run's verdict."""
+    try:
+        return learner_process.fork_standby(control, writable)
+    except OSError:
+        return None  # the next run tries again, and reports why if it fails too
 
 
 def _report_death(pid: int, conn: socket.socket) -> None:
