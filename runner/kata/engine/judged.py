@@ -17,10 +17,15 @@ if TYPE_CHECKING:
     from kata.engine.worker import Worker
 
 
-def sandbox_failure(request: RunRequest, why: str) -> CheckResult:
-    """A judged run that could not start its sandbox: an error that names the grader's next step."""
+def sandbox_failure(request: RunRequest, why: str, whole_grade: bool) -> CheckResult:
+    """A judged run whose sandbox failed: an error that names the grader's next step.
+
+    A sandbox that cannot start at all stops every run (the checks cannot run); one that failed
+    a single run (it stopped answering and was replaced) costs only that run its verdict.
+    """
+    cause = Cause.PYTEST_BROKEN if whole_grade else Cause.WORKER_CRASHED
     return CheckResult(id=request.id, name=request.name, target=request.label, status=ERROR,
-                       message=why, cause=Cause.PYTEST_BROKEN.value)
+                       message=why, cause=cause.value)
 
 
 def judged_run(worker: "Worker", request: RunRequest) -> CheckResult:
@@ -41,7 +46,7 @@ def judged_run(worker: "Worker", request: RunRequest) -> CheckResult:
         sock = judge.open_run(request.memory_mb, math.ceil(request.run_timeout) + 5)
     except SandboxError as exc:
         judge.close()
-        return sandbox_failure(request, str(exc))
+        return sandbox_failure(request, str(exc), exc.whole_grade)
     ooms = judge.oom_kills()
     try:
         result, _ = worker.run(request, judge_fd=sock.fileno(), before_supervise=sock.close)

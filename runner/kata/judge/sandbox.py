@@ -41,7 +41,11 @@ PRELOAD_TIMEOUT_S = 180.0  # importing torch and friends on a loaded machine
 
 
 class SandboxError(Exception):
-    """The sandbox could not be started or stopped answering."""
+    """The sandbox could not be started (`whole_grade`: no run can start) or failed one run."""
+
+    def __init__(self, message: str, whole_grade: bool = False) -> None:
+        super().__init__(message)
+        self.whole_grade = whole_grade
 
 
 def bwrap_path() -> str | None:
@@ -87,7 +91,7 @@ class Sandbox:
         bwrap = bwrap_path()
         if bwrap is None and self.require_bwrap:
             raise SandboxError("bubblewrap (bwrap) is not installed, and --require-sandbox was given. "
-                               "Install it (Debian/Ubuntu: apt-get install bubblewrap) and run kata grade again.")
+                               "Install it (Debian/Ubuntu: apt-get install bubblewrap) and run kata grade again.", whole_grade=True)
         ours, theirs = socket.socketpair()
         fd = theirs.fileno()
         join = self._limit_tree()
@@ -123,7 +127,8 @@ class Sandbox:
             theirs.close()
             self.close()
             raise SandboxError(f"the sandbox could not be started ({exc}). If bubblewrap cannot make user namespaces "
-                               "here, allow them (sysctl kernel.unprivileged_userns_clone=1) or grade where it can.") from None
+                               "here, allow them (sysctl kernel.unprivileged_userns_clone=1) or grade where it can.",
+                               whole_grade=True) from None
         theirs.close()
         self.control = ours
         self.preloaded = set()
@@ -143,7 +148,8 @@ class Sandbox:
             self.first_limits = self.limits_text
         elif self.limits_text != self.first_limits:
             raise SandboxError(f"the sandbox was replaced but its limits could not be made again (now: {self.limits_text};"
-                               f" before: {self.first_limits}); this run was not graded. Grade the class again.")
+                               f" before: {self.first_limits}); this run was not graded. Grade the class again.",
+                               whole_grade=True)
         procs = list(getattr(self.limits, "procs_files", []))
 
         def join() -> None:  # in the forked child, before exec: the zygote and all it forks are inside
