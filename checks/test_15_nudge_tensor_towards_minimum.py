@@ -2,7 +2,7 @@
 
 import torch
 
-from kata.expect import assert_close, attribute_assignments, fail
+from kata.expect import assert_close, attribute_assignments, fail, learner_line
 
 SEED_MESSAGE = ("It doesn't appear that nudge_tensor_towards_minimum actually modifies your tensor! "
                 "Make sure that you are using -= and not x = x - ...")
@@ -100,7 +100,7 @@ def test_same_object_and_memory(exercise):
     # `x.data = x.data - ...` gives the right values too, so read the function: it swaps x's memory for a new
     # tensor behind autograd's back, which PyTorch discourages (autograd cannot see or check the change).
     for line, code in attribute_assignments(exercise, "nudge_tensor_towards_minimum", "data")[:1]:
-        fail(f"{exercise.__file__}:{line}: {code:.80}\n"
+        fail(f"{learner_line(exercise, line)}: {code:.80}\n"
              "This gives x the right values, but `x.data = ...` replaces x's memory with a new tensor behind "
              "autograd's back: PyTorch discourages `.data`, because autograd can no longer see or check the "
              "change (a later backward() may silently use wrong values). Change x where it is instead: "

@@ -22,8 +22,8 @@ from kata.feedback.expectation import ExpectationFailed, describe, dtype_name, f
 __all__ = [
     "SMALL", "ExpectationFailed", "fail", "assert_close", "assert_floats_close", "assert_shape", "assert_dtype",
     "assert_leaf_requiring_grad", "assert_unchanged", "assert_updated_in_place", "assert_grad_fresh",
-    "learner_assignment", "assert_softmax_dim_named", "attribute_assignments", "progress_bars", "typechecked",
-    "typecheck_module", "learner_side",
+    "learner_assignment", "assert_softmax_dim_named", "attribute_assignments", "learner_line", "progress_bars",
+    "typechecked", "typecheck_module", "learner_side",
 ]
 
 
@@ -110,10 +110,10 @@ def assert_softmax_dim_named(module: Any, dim: str = "dim=-1") -> None:
     Without one, PyTorch guesses a dimension from the input's number of dimensions (deprecated): the
     guess is right for a batch of rows, so values alone cannot catch it. Read from the file with `ast`.
     """
-    from kata.feedback.source import softmax_calls_without_dim
+    from kata.feedback.source import softmax_calls_without_dim, where
 
     for line, code in softmax_calls_without_dim(module)[:1]:
-        fail(f"{module.__file__}:{line}: {code:.80}\n"
+        fail(f"{where(module, line)}: {code:.80}\n"
              "This softmax does not say over which dimension to normalise, so PyTorch guesses one from the "
              "input's number of dimensions (a deprecated guess, with a warning): each row for a batch, but the "
              f"batch itself for a 1-D or 3-D input. Name it: {dim}.")
@@ -126,6 +126,14 @@ def attribute_assignments(module: Any, function: str, attribute: str) -> list[tu
     from kata.feedback.source import attribute_assignments as find
 
     return find(module, function, attribute)
+
+
+def learner_line(module: Any, line: int) -> str:
+    """Where line `line` of the learner's file is, as the learner finds it: `path:line`, or for a
+    notebook `path, cell N, line M` (the lines the source helpers above report are the module's)."""
+    from kata.feedback.source import where
+
+    return where(module, line)
 
 
 _TQDM_BAR = None

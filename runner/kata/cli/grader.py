@@ -62,8 +62,9 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
               **chosen: Any) -> None:
     """For graders: check every exercise against each of SUBMISSIONS, in parallel.
 
-    A submission is a workspace, a folder of NN_name.py files, or one .py file
-    holding every exercise; a folder of submissions is opened one level down.
+    A submission is a workspace, a folder of NN_name.py (or .ipynb) files, or one
+    .py or .ipynb file holding every exercise; a folder of submissions is opened
+    one level down.
     Exit 0 when every submission passed everything, 1 otherwise.
     """
     from kata.dev.grade import find_submissions, grade

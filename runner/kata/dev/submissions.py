@@ -59,8 +59,8 @@ def _is_submission(folder: Path, course: Course) -> bool:
     if (folder / STATE_DIR).is_dir() or (folder / "exercises").is_dir():
         return True
     names = {ex.name for ex in course.exercises}
-    pattern = re.compile(r"^(?:\d\d_)?([a-z][a-z0-9_]*)\.py$")
-    return any((m := pattern.match(p.name)) and m.group(1) in names for p in folder.glob("*.py"))
+    pattern = re.compile(r"^(?:\d\d_)?([a-z][a-z0-9_]*)\.(?:py|ipynb)$")  # a folder of notebooks only is one too
+    return any((m := pattern.match(p.name)) and m.group(1) in names for p in folder.glob("*"))
 
 
 def find_submissions(paths: list[Path], course: Course) -> list[Submission]:
@@ -73,10 +73,10 @@ def find_submissions(paths: list[Path], course: Course) -> list[Submission]:
             found.append(path)
             continue
         inside = sorted(p for p in path.iterdir()
-                        if not p.name.startswith((".", "_")) and (p.is_dir() or p.suffix == ".py"))
+                        if not p.name.startswith((".", "_")) and (p.is_dir() or p.suffix in (".py", ".ipynb")))
         if not inside:
-            raise KataError(f"{path} holds no submission: no .py file, no folder.",
-                            "Give kata grade workspaces, folders of NN_name.py files, or single .py files.")
+            raise KataError(f"{path} holds no submission: no .py or .ipynb file, no folder.",
+                            "Give kata grade workspaces, folders of NN_name.py (or .ipynb) files, or single files.")
         found.extend(inside)
     return _labelled(found)
 

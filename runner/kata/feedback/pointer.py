@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from kata.feedback.frames import real_path
-from kata.notebook.lines import describe_location, is_notebook, joined_source
+from kata.learner_source import describe, learner_source
 
 
 def learner_definition(tb, keep_files: list[Path], learner_file: Path) -> str | None:
@@ -69,7 +69,7 @@ def _learner_definition(tb, keep_files: list[Path], learner_file: Path) -> str |
 
 def _pointer(learner_file: Path, lineno: int, name: str, kind: str) -> str:
     what = f"where your file sets {name}" if kind == "name" else f"your {'class' if kind == 'class' else 'function'} {name}"
-    return f"{describe_location(str(learner_file), lineno)}: {what}"
+    return f"{describe(str(learner_file), lineno)}: {what}"
 
 
 def _mtime(path: str) -> int:
@@ -80,9 +80,11 @@ def _mtime(path: str) -> int:
 
 
 def _text_of(path: str) -> str:
-    """A file's text; for a notebook, the module its code cells were joined into (kata.notebook)."""
-    joined = joined_source(path) if is_notebook(path) else None
-    return joined if joined is not None else Path(path).read_text(encoding="utf-8")
+    """The file's source as the checks see it (kata.learner_source): for a notebook, its code cells joined."""
+    text = learner_source(path)
+    if text is None:
+        raise OSError(f"{path} cannot be read as source")
+    return text
 
 
 @functools.lru_cache(maxsize=32)

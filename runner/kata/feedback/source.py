@@ -5,7 +5,9 @@ Some right-looking values are right by accident: `dc_da = 10.0` typed in after
 Comparing values cannot tell the two apart; the line that set the name can.
 
 Pure: reads a file, never imports or runs it, so it works on a module that
-another process imported (only the module's `__file__` is needed).
+another process imported (only the module's `__file__` is needed). The file is read as the
+checks see it (`kata.learner_source`): a notebook's code cells joined into the module that ran,
+never its JSON, and a line is told as the notebook's cell and line.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from kata.learner_source import describe, learner_source
 
 
 @dataclass(frozen=True)
@@ -25,13 +29,14 @@ class Assignment:
     code: str  # the statement's source, on one line
     reads: frozenset[str]  # every attribute read on the way, following names set earlier and module functions
     calls: frozenset[str]  # every function or method name called on the way
+    where: str = ""  # `path:line`, or for a notebook `path, cell N, line M`
+
+    def __post_init__(self) -> None:
+        if not self.where:
+            object.__setattr__(self, "where", f"{self.path}:{self.lineno}")
 
     def reads_attribute(self, attribute: str) -> bool:
         return attribute in self.reads
-
-    @property
-    def where(self) -> str:
-        return f"{self.path}:{self.lineno}"
 
 
 def module_path(module: Any) -> str | None:
@@ -39,18 +44,33 @@ def module_path(module: Any) -> str | None:
     return str(path) if isinstance(path, (str, Path)) else None
 
 
+def parsed(module: Any) -> tuple[str, str, ast.Module] | None:
+    """(path, source, tree) of `module`'s file as the checks see it, or None when it cannot be read or parsed."""
+    path = module_path(module)
+    if path is None:
+        return None
+    source = learner_source(path)
+    if source is None:
+        return None
+    try:
+        return path, source, ast.parse(source, filename=path)
+    except (ValueError, SyntaxError, RecursionError, MemoryError):
+        return None
+
+
+def where(module: Any, lineno: int) -> str:
+    """Line `lineno` of `module`'s file as the learner finds it: `path:line`, or a notebook's cell and line."""
+    return describe(module_path(module) or "<unknown>", lineno)
+
+
 def last_assignment(module: Any, name: str) -> Assignment | None:
     """The last statement at the top level of `module`'s file (not under `if __name__ ==
     "__main__":`, not in a function or class) that sets `name`, or None when none does or the
     file cannot be read or parsed."""
-    path = module_path(module)
-    if path is None:
+    read = parsed(module)
+    if read is None:
         return None
-    try:
-        source = Path(path).read_text(encoding="utf-8")
-        tree = ast.parse(source, filename=path)
-    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
-        return None
+    path, source, tree = read
     sets: dict[str, list[tuple[ast.stmt, ast.expr]]] = {}
     functions: dict[str, ast.AST] = {}
     for statement in _top_level(tree.body):
@@ -65,7 +85,8 @@ def last_assignment(module: Any, name: str) -> Assignment | None:
     calls: set[str] = set()
     _collect(value, sets, functions, reads, calls, seen={name})
     code = " ".join((ast.get_source_segment(source, statement) or "").split())
-    return Assignment(path, statement.lineno, code, frozenset(reads), frozenset(calls))
+    return Assignment(path, statement.lineno, code, frozenset(reads), frozenset(calls),
+                      describe(path, statement.lineno, source))
 
 
 def _top_level(body: list[ast.stmt]):
@@ -139,14 +160,10 @@ def softmax_calls_without_dim(module: Any) -> list[tuple[int, str]]:
     batch by luck, over the batch on other inputs. Functions take the dim as their second
     argument, methods and `nn.Softmax` as their first. Code under the main guard is left out.
     """
-    path = module_path(module)
-    if path is None:
+    read = parsed(module)
+    if read is None:
         return []
-    try:
-        source = Path(path).read_text(encoding="utf-8")
-        tree = ast.parse(source, filename=path)
-    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
-        return []
+    _, source, tree = read
     modules = _imported_module_names(tree)
     guarded = {id(node) for statement in tree.body if isinstance(statement, ast.If) and _is_main_guard(statement.test)
                for node in ast.walk(statement)}
@@ -204,14 +221,10 @@ def _is_module_chain(node: ast.expr, modules: dict[str, set[str]]) -> bool:
 def attribute_assignments(module: Any, function: str, attribute: str) -> list[tuple[int, str]]:
     """(line, code) of each `something.attribute = ...` (a plain `=`, not `-=`) in the learner's
     top-level function `function` (its last definition), e.g. `x.data = x.data - ...`."""
-    path = module_path(module)
-    if path is None:
+    read = parsed(module)
+    if read is None:
         return []
-    try:
-        source = Path(path).read_text(encoding="utf-8")
-        tree = ast.parse(source, filename=path)
-    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
-        return []
+    _, source, tree = read
     defs = [s for s in _top_level(tree.body) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
             and s.name == function]
     if not defs:

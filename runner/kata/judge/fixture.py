@@ -1,8 +1,10 @@
 """The plugin's `exercise` fixture in judged mode: the learner's module, loaded in the sandbox.
 
-The check process never imports the learner's file. It reads its bytes and
-sends them, as text, to the learner's process, which runs them; the check
-gets a `RemoteModule` back. A failure of the learner's code is rebuilt here as
+The check process never imports the learner's file. It reads it as the checks
+see it (`kata.learner_source`: for a notebook, its code cells joined) and sends
+that text to the learner's process, which runs it; the check gets a
+`RemoteModule` back, whose `__file__` is the file the judge read, so the
+checks' source helpers (`kata.feedback.source`) read the same module here. A failure of the learner's code is rebuilt here as
 data (class name, message, the learner's own frames) and shown like one in
 local mode.
 """
@@ -33,14 +35,10 @@ def load(fd: int, target: Path, module_name: str) -> RemoteModule:
     from kata.judge.intake import Refused, read_source
 
     chan = channel(fd, target)
-    try:
+    try:  # the learner's source as the checks see it: a notebook's code cells joined, nothing run here
         source = read_source(target)
     except Refused as exc:
         raise LearnerProcessGone(str(exc)) from None
-    if target.suffix == ".ipynb":  # a notebook: its code cells joined, nothing run here (kata.notebook)
-        from kata.notebook import to_python
-
-        source = to_python(source).source
     return chan.load(source, module_name)
 
 

@@ -49,7 +49,11 @@ def location(filename: str, lineno: int | None) -> tuple[int, int] | None:
     entry = linecache.cache.get(filename)
     if not entry or len(entry) != 4 or entry[1] is not None:  # not a joined module registered above
         return None
-    lines = entry[2]
+    return cell_line(entry[2], lineno)
+
+
+def cell_line(lines: list[str], lineno: int) -> tuple[int, int] | None:
+    """(cell, line in that cell) of line `lineno` of a joined module given as its lines, or None."""
     for index in range(min(lineno, len(lines)) - 1, -1, -1):
         found = _MARKER.match(lines[index].rstrip("\r\n"))
         if found:

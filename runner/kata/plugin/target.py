@@ -127,15 +127,15 @@ def _compiled(state: State, target: Path):
     """
     code = state.compiled.get(target)
     if code is None:
-        source: bytes | str = target.read_bytes()
-        if target.suffix == ".ipynb":  # a notebook: its code cells, joined (kata.notebook)
+        if target.suffix == ".ipynb":  # a notebook: its code cells joined, as the checks read it (kata.learner_source)
             from kata import notebook
+            from kata.learner_source import read_source
 
-            source = notebook.to_python(source).source
+            source = read_source(target)
             notebook.register(target, source)
             code = notebook.compile_joined(source, str(target))
-        else:
-            code = compile(source, str(target), "exec", dont_inherit=True)
+        else:  # the bytes, as Python compiles a source file (what learner_source decodes them as)
+            code = compile(target.read_bytes(), str(target), "exec", dont_inherit=True)
         state.compiled[target] = code
         from kata.engine.preload import PRELOADABLE
 

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from kata.course import Exercise
 from kata.dev.submissions import Submission
-from kata.judge.intake import Refused, check_entry, read_source
+from kata.judge.intake import Refused, check_entry, read_file
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def pack_submission(sub: Submission, exercises: list[Exercise]) -> Parcel:
             continue
         try:
             check_entry(target, root)
-            parcel.files[rel] = read_source(target)
+            parcel.files[rel] = read_file(target)  # as it is: a notebook stays one
         except Refused as exc:
             parcel.refused[ex.name] = (target.name, str(exc))
     return parcel
