@@ -111,13 +111,20 @@ def test_dataset_to_arrays(exercise):
 
 def test_one_hot(exercise):
     """one_hot gives a float64 row of zeros per label, with a 1 at the label"""
-    for labels, classes in (([3, 0, 9, 3], 10), ([2, 1], 3), ([0], 1)):
-        got = exercise.one_hot(np.array(labels), classes) if classes != 10 else exercise.one_hot(np.array(labels))
+    # The last cases give num_classes explicitly, beyond the largest label: the width cannot be guessed from the data.
+    for labels, classes, given in (([3, 0, 9, 3], 10, False), ([2, 1], 3, True), ([0], 1, True), ([1, 0], 4, True),
+                                   ([2, 5], 10, True), ([4, 1], 10, False)):
+        got = exercise.one_hot(np.array(labels), classes) if given else exercise.one_hot(np.array(labels))
         want = np.eye(classes)[labels]
         got = np.asarray(got)
-        call = f"one_hot({labels}" + (f", {classes})" if classes != 10 else ")")
+        call = f"one_hot({labels}" + (f", {classes})" if given else ")")
         if got.shape != want.shape:
-            fail(f"{call} has shape {got.shape}; it should be (len(labels), num_classes) = {want.shape}.")
+            hint = ""
+            if got.ndim == 2 and got.shape[0] == len(labels) and got.shape[1] == max(labels) + 1 != classes:
+                hint = (f" It has max(labels) + 1 = {max(labels) + 1} columns: the labels need not reach the last "
+                        f"class, so the width is num_classes ({classes}{'' if given else ', its default'}), never "
+                        f"guessed from the labels.")
+            fail(f"{call} has shape {got.shape}; it should be (len(labels), num_classes) = {want.shape}.{hint}")
         if got.dtype != np.float64:
             fail(f"{call} is {got.dtype}; it should be float64, the targets of mse_loss.")
         if not np.array_equal(got, want):
