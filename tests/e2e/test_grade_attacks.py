@@ -3,6 +3,13 @@
 The class also holds honest submissions (right, wrong, stub). The run must give
 no attack a single exercise, leave every honest verdict as it is alone, leave
 the checks as they were, and leave no process behind.
+
+Attacks on the students graded beside them (tests/hostile/grading/README.md): planters named
+`a_*` run before the honest rows and readers named `zz_*` after them (rows are graded in
+alphabetical order), so state that one run leaves for another (files, modules, IPC, a hijacked
+warm process) shows as an honest row that differs from grading it alone, or as a reader that
+passes. The grade runs under a wall-clock limit: an attack that stops the sandbox must not hang it.
+A course package installed in site-packages for the run holds solutions four folders deep.
 """
 
 from __future__ import annotations
@@ -10,17 +17,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import shutil
+import subprocess
+import sys
+import sysconfig
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import HOSTILE, TESTS, Kata
+from tests.conftest import HOSTILE, TESTS
 
 COURSE = TESTS / "grading_course"
 ATTACKS = HOSTILE / "grading"
 HONEST = {"right": 3, "wrong": 0, "stub": 0}
+GRADE_LIMIT_S = 150  # the whole class: ~40 s when nothing hangs (module timeout below)
+pytestmark = pytest.mark.timeout(GRADE_LIMIT_S + 90)  # the fixture grades twice, under its own limits
 needs_bwrap = pytest.mark.skipif(
     shutil.which("bwrap") is None and os.environ.get("KATA_TEST_REQUIRE_BWRAP") != "1",
     reason="bubblewrap is not installed (apt-get install bubblewrap); .ci/run installs it")
@@ -45,15 +59,87 @@ def _attack_processes() -> list[int]:
     return found
 
 
+def _grade(root: Path, *args: str, limit: float = GRADE_LIMIT_S) -> dict:
+    """`kata grade ... --json` in its own session, killed with everything it started after `limit` s;
+    the rows printed until then are kept."""
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="120")
+    proc = subprocess.Popen([sys.executable, "-m", "kata", "grade", *args, "--json", "--require-sandbox",
+                             "--timeout", "5"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    timed_out = False
+    try:
+        stdout, stderr = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+    finally:  # also when pytest-timeout interrupts: the grade and its workers must not outlive the test
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    rows = {}
+    for line in stdout.splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        rows[row["submission"]] = row
+    return {"returncode": proc.returncode, "stdout": stdout, "stderr": stderr, "rows": rows, "timed_out": timed_out}
+
+
+def _verdicts(row: dict) -> list[tuple]:
+    return [(r["name"], r["status"], r["steps_passed"], r["steps_total"]) for r in row["results"]]
+
+
+def _fake_course_package(tag: str) -> Path:
+    """A third-party package in the venv's site-packages with a course four folders down."""
+    package = Path(sysconfig.get_paths()["purelib"]) / f"kata_test_fake_course_{tag}"
+    course = package / "a" / "b" / "c"
+    (course / "solutions").mkdir(parents=True)
+    (course / "checks").mkdir()
+    (package / "__init__.py").write_text("")
+    (course / "kata.toml").write_text('format_version = 1\nname = "fake"\ntitle = "Fake"\n')
+    secret = f"# FAKE-COURSE-SECRET-{tag}\n"
+    for name, text in COURSE_SOLUTIONS.items():
+        (course / "solutions" / name).write_text(secret + text)
+        (course / "checks" / f"test_{name}").write_text(secret + "def test_it(exercise):\n    pass\n")
+    return package
+
+
+COURSE_SOLUTIONS = {
+    "01_scale.py": "def scale(x, k):\n    return x * k\n",
+    "02_mean.py": "def mean(values):\n    return sum(values) / len(values)\n",
+    "03_nudge.py": "import torch\n\n\ndef nudge(x, lr):\n    with torch.no_grad():\n        x -= lr * x.grad\n",
+}
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    if shutil.which("bwrap") is None and os.environ.get("KATA_TEST_REQUIRE_BWRAP") != "1":
+        pytest.skip("bubblewrap is not installed")
     root = tmp_path_factory.mktemp("attacks")
+    tag = uuid.uuid4().hex[:12]
+    package = _fake_course_package(tag)
+    try:
+        yield _graded(root, tag)
+    finally:
+        shutil.rmtree(package, ignore_errors=True)
+
+
+def _graded(root: Path, tag: str) -> dict:
     course = root / "course"
     shutil.copytree(COURSE, course)
     subs = root / "class"
     subs.mkdir()
+    alone = root / "alone"
+    alone.mkdir()
+    markers = {name: f"secret-marker-{name}-{tag}" for name in HONEST}
     for path in ATTACKS.glob("*.py"):
-        shutil.copy(path, subs / path.name)
+        text = path.read_text()
+        if path.stem in HONEST:  # each honest file carries a marker that must show in no other row
+            text = f"# {markers[path.stem]}\n{text}"
+            (alone / path.name).write_text(text)
+        (subs / path.name).write_text(text)
     secret = root / "secret.txt"
     secret.write_text("root:$6$TOP-SECRET-HASH:19000:0:99999:7:::\n")
     linked = subs / "symlinked"
@@ -63,14 +149,17 @@ def graded(tmp_path_factory):
     huge = subs / "huge.py"
     huge.write_text((ATTACKS / "right.py").read_text() + "\n" + "# padding\n" * 700_000)
     before = _digest(course)
-    kata = Kata(root)
+    by_itself = _grade(root, str(alone), "--course", str(course), limit=60)
     started = time.monotonic()
-    proc = kata("grade", str(subs), "--course", str(course), "--json", "--require-sandbox", "--timeout", "5",
-                timeout=900)
-    rows = {row["submission"]: row for row in map(json.loads, proc.stdout.splitlines())}
+    # two engines, as on a 2-core machine: each runs some of the planters' runs before an honest one, so
+    # state a sandbox keeps between runs shows whatever the grader's core count
+    run = _grade(root, str(subs), "--course", str(course), "--jobs", "2")
+    elapsed = time.monotonic() - started
     time.sleep(0.5)
-    return {"proc": proc, "rows": rows, "digest_before": before, "digest_after": _digest(course),
-            "survivors": _attack_processes(), "elapsed": time.monotonic() - started}
+    return {"proc": subprocess.CompletedProcess([], run["returncode"], run["stdout"], run["stderr"]),
+            "rows": run["rows"], "timed_out": run["timed_out"], "alone": by_itself["rows"],
+            "digest_before": before, "digest_after": _digest(course), "markers": markers,
+            "course_secret": f"FAKE-COURSE-SECRET-{tag}", "survivors": _attack_processes(), "elapsed": elapsed}
 
 
 @needs_bwrap
@@ -127,3 +216,31 @@ def test_checks_are_unchanged(graded):
 @needs_bwrap
 def test_no_process_of_the_run_survives(graded):
     assert graded["survivors"] == []
+
+
+@needs_bwrap
+def test_the_grade_finishes(graded):
+    assert not graded["timed_out"], (f"kata grade was still running after {GRADE_LIMIT_S} s; rows done: "
+                                     f"{sorted(graded['rows'])}\n{graded['proc'].stderr[-3000:]}")
+    assert graded["proc"].returncode in (0, 1), graded["proc"].stderr[-3000:]
+
+
+@needs_bwrap
+@pytest.mark.parametrize("name", sorted(HONEST))
+def test_honest_rows_match_grading_them_alone(graded, name):
+    """Every honest row, exercise by exercise, as when right, wrong and stub are graded on their own."""
+    alone = graded["alone"][name]
+    assert name in graded["rows"], f"no row for {name} (the grade stopped early?)"
+    assert _verdicts(graded["rows"][name]) == _verdicts(alone), json.dumps(graded["rows"][name], indent=1)[:4000]
+
+
+@needs_bwrap
+def test_no_source_or_secret_crosses_between_rows(graded):
+    """An honest file's marker shows in its own row at most; the course package's solutions nowhere."""
+    for name, marker in graded["markers"].items():
+        for other, row in graded["rows"].items():
+            if other != name:
+                assert marker not in json.dumps(row), f"{name}'s source shows in {other}'s row"
+        assert marker not in graded["proc"].stderr
+    everything = graded["proc"].stdout + graded["proc"].stderr
+    assert graded["course_secret"] not in everything
