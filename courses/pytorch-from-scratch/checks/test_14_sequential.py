@@ -131,6 +131,9 @@ def _check(ex, spec, batch, values=0, run=None, found=" (found by hypothesis)"):
              f"layer's parameters, in the layers' order. Layers kept in a plain list are invisible to parameters(): "
              f"register each layer as a submodule (self.0, self.1, ...: setattr(self, str(i), layer)).{example}")
     order = " Each layer takes the previous layer's output, in the order the layers were given."
+    if len(spec) > 10:
+        order += (" With more than ten layers, names sorted as strings put '10' before '2': run the layers in the "
+                  "order they were registered, not sorted by name.")
     if "error" in got:
         fail(f"{model}(x) failed with {got['error']}\n{order.strip()}{example}")
     _same(got["out"], out, f"{model}(x).data", example, order)
@@ -182,7 +185,8 @@ def test_len_and_indexing(exercise):
 
 def _zero(ex):
     """Next to the learner's code: backward through a Sequential, then zero_grad(); which grads are left."""
-    seq = ex.Sequential(ex.Linear(2, 3), ex.ReLU(), ex.Sequential(ex.Linear(3, 2), ex.ReLU()), ex.Linear(2, 1))
+    seq = ex.Sequential(ex.Linear(2, 3), ex.ReLU(), ex.Sequential(ex.Linear(3, 2), ex.Sequential(ex.ReLU(), ex.Linear(2, 2))),
+                        ex.Linear(2, 1))
     seq(ex.Tensor(np.ones((4, 2)))).sum().backward()
     before = [p.grad is not None for p in seq.parameters()]
     seq.zero_grad()
@@ -190,11 +194,40 @@ def _zero(ex):
 
 
 def test_nested_and_zero_grad(exercise):
-    """a Sequential inside a Sequential counts too, and zero_grad() reaches every layer"""
+    """a Sequential inside a Sequential inside a Sequential counts too, and zero_grad() reaches every layer"""
     got = learner_side(exercise, _zero)(exercise)
-    model = "Sequential(Linear(2, 3), ReLU(), Sequential(Linear(3, 2), ReLU()), Linear(2, 1))"
-    if got["count"] != 6:
-        fail(f"{model}.parameters() gives {got['count']} parameters; it should give 6, the nested Sequential's too.")
+    model = "Sequential(Linear(2, 3), ReLU(), Sequential(Linear(3, 2), Sequential(ReLU(), Linear(2, 2))), Linear(2, 1))"
+    if got["count"] != 8:
+        fail(f"{model}.parameters() gives {got['count']} parameters; it should give 8, the nested Sequentials' too, "
+             "at every depth.")
     if any(got["after"]):
-        fail(f"after zero_grad(), {sum(got['after'])} of the 6 parameters of {model} still have a gradient: "
+        fail(f"after zero_grad(), {sum(got['after'])} of the 8 parameters of {model} still have a gradient: "
              "zero_grad() must reach every layer, which it does once the layers are registered submodules.")
+
+
+# Twelve layers, widths changing at every Linear: names sorted as strings ('0', '1', '10', '11', '2', ...) give
+# layers whose sizes do not fit, or another function.
+TWELVE = [("linear", 2, 3), ("relu", -1, 0), ("linear", 3, 4), ("relu", -1, 0), ("linear", 4, 2), ("relu", -1, 0),
+          ("linear", 2, 3), ("softmax", -1, 0), ("linear", 3, 1), ("relu", -1, 0), ("linear", 1, 2),
+          ("softmax", -1, 0)]
+
+
+def _twelve(ex):
+    """Next to the learner's code: seq[i] and len of a Sequential of twelve layers, as data."""
+    layers = [ex.ReLU() for _ in range(12)]
+    seq = ex.Sequential(*layers)
+    return {"len": len(seq), "indexed": [next((j for j, layer in enumerate(layers) if layer is seq[i]), None)
+                                         for i in range(12)]}
+
+
+def test_more_than_ten_layers(exercise):
+    """twelve layers run in the order given ('10' comes after '9', not after '1'), and seq[10] is the eleventh"""
+    _check(exercise, TWELVE, batch=2, found="")
+    got = learner_side(exercise, _twelve)(exercise)
+    if got["len"] != 12:
+        fail(f"len(Sequential(twelve layers)) is {got['len']!r}; it should be 12.")
+    for i, j in enumerate(got["indexed"]):
+        if i != j:
+            fail(f"seq[{i}] of a Sequential of twelve layers is " + ("none of them" if j is None else f"layer {j}") +
+                 f"; it should be layer {i} (counting from 0, in the order given). Names sorted as strings put '10' "
+                 "before '2': index the layers in the order they were registered.")
