@@ -1,5 +1,7 @@
 """Checks for 02 neuron: the weighted sum of inputs, plus a bias, through ReLU."""
 
+import traceback
+
 import pytest
 
 from kata.expect import fail
@@ -10,12 +12,15 @@ def _relu(v: float) -> float:
 
 
 def _output(neuron, inputs, what: str) -> float:
-    """neuron.compute_output(inputs), checked against the right value and the usual wrong ones."""
+    """neuron.compute_output(inputs), checked against the right value and the usual wrong ones, and for
+    leaving the caller's list and the neuron as they were."""
+    inputs_before, weights, weights_before, bias = list(inputs), neuron.weights, list(neuron.weights), neuron.bias
     got = neuron.compute_output(inputs)
-    weighted = sum(w * x for w, x in zip(neuron.weights, inputs))
-    want = _relu(weighted + neuron.bias)
+    weighted = sum(w * x for w, x in zip(weights_before, inputs_before))
+    want = _relu(weighted + bias)
     if got is None:
         fail(f"{what}: compute_output returned None. Did you forget to `return` the result?")
+    _left_alone(neuron, inputs, inputs_before, weights, weights_before, bias, what)
     if got == pytest.approx(want):
         return got
     wrong = [
@@ -30,6 +35,18 @@ def _output(neuron, inputs, what: str) -> float:
         if got == pytest.approx(value):
             fail(f"{what} should be {want:g}, but it is {got!r}: {why}.")
     fail(f"{what} should be relu(weighted sum + bias) = {want:g}, but it is {got!r}.")
+
+
+def _left_alone(neuron, inputs, inputs_before, weights, weights_before, bias, what: str) -> None:
+    """The caller's input list and the neuron's weights and bias are as they were before the call."""
+    how = ("Read them without changing them: no .pop(), .sort(), .reverse(), .append(), `del` or item "
+           "assignment on them (work on a copy, or just loop over them).")
+    if inputs != inputs_before:
+        fail(f"{what} changed the list it was given: inputs was {inputs_before!r:.80} before the call and is "
+             f"{inputs!r:.80} after it. The caller still needs its list. {how}")
+    if neuron.weights is not weights or neuron.weights != weights_before or neuron.bias != bias:
+        fail(f"{what} changed the neuron itself: its weights were {weights_before!r:.80} and its bias {bias!r}, "
+             f"now they are {neuron.weights!r:.80} and {neuron.bias!r}. Computing an output only reads them. {how}")
 
 
 def test_seed_example(exercise):
@@ -67,3 +84,40 @@ def test_each_input_uses_its_own_weight(exercise):
 def test_single_input(exercise):
     """a neuron with one input works too"""
     _output(exercise.Neuron(weights=[3.0], bias=0.0), [2.0], "Neuron(weights=[3.0], bias=0.0).compute_output([2.0])")
+
+
+def test_inputs_and_weights_left_alone(exercise):
+    """the caller's input list and the neuron's weights are left as they were, also when unsorted"""
+    neuron = exercise.Neuron(weights=[2.0, -1.0, 0.5, 3.0], bias=-0.5)
+    _output(neuron, [3.0, 1.0, 4.0, 1.5], "Neuron(weights=[2.0, -1.0, 0.5, 3.0], bias=-0.5).compute_output([3.0, 1.0, 4.0, 1.5])")
+    _output(neuron, [-1.0, 5.0, 0.0, 2.0], "the same neuron's compute_output([-1.0, 5.0, 0.0, 2.0]), called again")
+
+
+def _refusal_is_told(exc: BaseException) -> bool:
+    """The refusal says what is wrong: a message, or a bare `assert` whose line says it."""
+    if str(exc).strip():
+        return True
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ is not None else []
+    return not frames or (frames[-1].line or "").lstrip().startswith("assert ")
+
+
+def test_mismatched_inputs_are_refused(exercise):
+    """an input list that doesn't fit the weights is refused (the given size check), not silently cut short"""
+    neuron = exercise.Neuron(weights=[1.0, 2.0], bias=0.5)
+    _output(neuron, [1.0, 2.0], "Neuron(weights=[1.0, 2.0], bias=0.5).compute_output([1.0, 2.0]), which fits")
+    for inputs in ([1.0, 2.0, 3.0], [4.0]):
+        try:
+            got = neuron.compute_output(inputs)
+        except (AssertionError, ValueError) as exc:
+            if not _refusal_is_told(exc):
+                fail(f"compute_output({inputs}) on a neuron with 2 weights raised {type(exc).__name__} with no "
+                     "message: say what did not fit, e.g. the number of inputs and of weights.")
+            continue
+        except (IndexError, TypeError) as exc:
+            fail(f"compute_output({inputs}) on a neuron with 2 weights failed with {type(exc).__name__}: {exc} "
+                 "instead of refusing the input with the given size check. Keep the stub's "
+                 "`assert len(inputs) == len(self.weights)` as the first line of compute_output.")
+        fail(f"compute_output({inputs}) on a neuron with 2 weights returned {got!r:.40} instead of refusing the "
+             f"{len(inputs)} input(s): zip stops at the shorter list, so inputs without a weight are silently "
+             "ignored (or weights without an input). Keep the stub's `assert len(inputs) == len(self.weights)` "
+             "as the first line of compute_output.")
