@@ -83,6 +83,7 @@ class Sandbox:
         self.preloaded: set[str] = set()
         self.cleaning = False  # an `end` was sent; its answer is read before the next request
         self.stage_dir: str | None = None
+        self.ask_timeout = ASK_TIMEOUT_S
 
     def start(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -179,11 +180,11 @@ class Sandbox:
         return self.proc.pid if self.proc is not None else None
 
     def _ask(self, header: dict, fds: list[int] | None = None, wait: bool = True,
-             timeout: float = ASK_TIMEOUT_S) -> dict:
+             timeout: float | None = None) -> dict:
         """One request to the zygote and its answer, each within `timeout`; a zygote that misses it is killed."""
         assert self.control is not None
         try:
-            self.control.settimeout(timeout)
+            self.control.settimeout(timeout or self.ask_timeout)
             if self.cleaning:  # the last run's cleanup must be over before anything else starts
                 self.cleaning = False
                 wire.recv(self.control)
