@@ -7,6 +7,7 @@ from kata.expect import ExpectationFailed, assert_floats_close, fail
 
 def _forward(ex, input, layer, expected):
     """forward_pass_single_layer(input, layer) is `expected`, or a message that names the likely mistake."""
+    before = _snapshot(input, layer)
     try:
         result = ex.forward_pass_single_layer(input=input, layer=layer)
     except ExpectationFailed:
@@ -16,6 +17,7 @@ def _forward(ex, input, layer, expected):
              "whole input list, not one element of it.")
     if result is None:
         fail("forward_pass_single_layer returned None: did you forget to `return` the list of outputs?")
+    _left_alone(input, layer, before)
     if not isinstance(result, list):
         fail(f"forward_pass_single_layer should return a list, but returned {_kind(result)}")
     if len(expected) > 1 and len(result) == 1:
@@ -24,6 +26,29 @@ def _forward(ex, input, layer, expected):
              "Every neuron gets the whole input.")
     assert_floats_close(result, expected, eps=1e-4)
     return result
+
+
+def _snapshot(input, layer):
+    """What the caller's arguments hold: the input's values, the layer's neurons, their weights and biases."""
+    return list(input), list(layer), [(n.weights, list(n.weights), n.bias) for n in layer]
+
+
+def _left_alone(input, layer, before) -> None:
+    """The caller's input list, layer list and neurons are as they were before the call."""
+    input_before, neurons, weights = before
+    how = ("A forward pass only reads its arguments: no .pop(), .sort(), .reverse(), .append(), `del` or item "
+           "assignment on them (loop over them, or work on a copy).")
+    if input != input_before:
+        fail(f"forward_pass_single_layer changed the input list it was given: it was {input_before!r:.80} before "
+             f"the call and is {input!r:.80} after it. The caller still needs it. {how}")
+    if len(layer) != len(neurons) or any(a is not b for a, b in zip(layer, neurons)):
+        fail(f"forward_pass_single_layer changed the layer list it was given: it held {len(neurons)} neurons "
+             f"before the call and holds {len(layer)} after it{'' if len(layer) != len(neurons) else ', in another order'}. "
+             f"The same layer is used again for the next input. {how}")
+    for i, (neuron, (same, values, bias)) in enumerate(zip(layer, weights)):
+        if neuron.weights is not same or neuron.weights != values or neuron.bias != bias:
+            fail(f"forward_pass_single_layer changed neuron {i} of the layer: its weights were {values!r:.60} and "
+                 f"its bias {bias!r}, now {neuron.weights!r:.60} and {neuron.bias!r}. {how}")
 
 
 def _kind(result) -> str:
@@ -63,6 +88,14 @@ def test_every_neuron_sees_the_same_input(exercise):
     """every neuron sees the whole input, not one element each"""
     layer = [exercise.Neuron(weights=[1.0, 1.0, 1.0], bias=0.0) for _ in range(3)]
     _forward(exercise, [1.0, 2.0, 3.0], layer, [6.0, 6.0, 6.0])
+
+
+def test_arguments_left_alone(exercise):
+    """the caller's input list and layer (its neurons, their weights) are left as they were"""
+    layer = [exercise.Neuron(weights=[0.5, -1.0, 2.0], bias=0.5), exercise.Neuron(weights=[1.0, 1.0, -1.0], bias=0.0),
+             exercise.Neuron(weights=[-2.0, 0.0, 1.0], bias=1.0)]
+    _forward(exercise, [3.0, 1.0, 2.0], layer, [5.0, 2.0, 0.0])
+    _forward(exercise, [3.0, 1.0, 2.0], layer, [5.0, 2.0, 0.0])  # the same layer again, as the next input would
 
 
 def test_empty_layer(exercise):
