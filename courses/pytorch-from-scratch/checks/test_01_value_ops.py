@@ -101,7 +101,13 @@ def _check(ex, op, x, y, g, expr, run=None):
     run = run or learner_side(ex, _apply)
     example = f"\n  The smallest failing example: {expr} with a = {x!r}" + (f", b = {y!r}" if "b" in expr else "") + \
               f", and the result's grad set to {g!r} before calling its _backward()."
-    got = run(ex, op, x, y, g)
+    try:
+        got = run(ex, op, x, y, g)
+    except ZeroDivisionError as exc:
+        fail(f"{expr} raised ZeroDivisionError ({exc}) at a = {x!r}, where the derivative exists: "
+             + ("the derivative of a ** k is k * a ** (k - 1), 0 at a = 0 for k > 1; written as k * a ** k / a it "
+                "divides by a, which may be 0." if expr.startswith("a ** ") else "nothing here needs a division.")
+             + example)
     if "problem" in got:
         fail(f"{expr} {got['problem']}.{example}")
     want_data, want_a, want_b = _oracle(op, x, y, g)
@@ -160,12 +166,15 @@ def test_multiply(exercise):
 
 
 def test_power(exercise):
-    """a ** k, for whole and fractional exponents, with derivative k * a ** (k - 1)"""
+    """a ** k, for whole and fractional exponents and at a = 0, with derivative k * a ** (k - 1)"""
     run = learner_side(exercise, _apply)
 
     @_cases()
     @given(x=NONZERO, k=st.sampled_from([2, 3, -1, 0.5]), g=GRADS)
     @example(x=1.5, k=2, g=1.0)
+    @example(x=0.0, k=2, g=1.0)  # a = 0: the derivative exists (0) for k > 1, so it must not divide by a
+    @example(x=0.0, k=3, g=-2.0)
+    @example(x=-1.5, k=3, g=0.5)
     def prop(x, k, g):
         if k == 0.5:
             x = abs(x)
