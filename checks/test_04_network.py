@@ -4,9 +4,13 @@ from kata.expect import ExpectationFailed, assert_floats_close, fail
 
 
 def _run(ex, inputs, layers):
-    """Call the learner's forward_pass_network; explain a size mismatch instead of a bare assert."""
+    """Call the learner's forward_pass_network; explain a size mismatch instead of a bare assert, and
+    a change to the caller's input list or layers."""
+    given, layers_before = list(inputs), _snapshot(layers)
     try:
-        return ex.forward_pass_network(list(inputs), layers)
+        result = ex.forward_pass_network(given, layers)
+        _left_alone(given, list(inputs), layers, layers_before)
+        return result
     except ExpectationFailed:
         raise
     except AssertionError as exc:
@@ -14,6 +18,34 @@ def _run(ex, inputs, layers):
              f"({type(exc).__name__} inside the layer).\n"
              "Only the first layer gets `initial_inputs`; every later layer gets the previous layer's output, "
              "from the first layer to the last.")
+
+
+def _snapshot(layers):
+    """The layers list as the caller made it: each layer list, its neurons, their weights and biases."""
+    return [(layer, list(layer), [(n.weights, list(n.weights), n.bias) for n in layer]) for layer in layers]
+
+
+def _left_alone(given, inputs_before, layers, layers_before) -> None:
+    """The input list and the layers (lists, neurons, weights) are as they were before the call."""
+    how = ("A forward pass only reads its arguments: no .pop(), .sort(), .reverse(), .append(), `del`, `+=` or "
+           "item assignment on them; keep each layer's output in a variable of your own "
+           "(`out = forward_pass_single_layer(out, layer)`).")
+    if given != inputs_before:
+        fail(f"forward_pass_network changed the list of initial inputs it was given: it was {inputs_before!r:.80} "
+             f"before the call and is {given!r:.80} after it. The caller still needs it. {how}")
+    if len(layers) != len(layers_before) or any(a is not b for a, (b, _, _) in zip(layers, layers_before)):
+        fail(f"forward_pass_network changed the list of layers it was given: it held {len(layers_before)} layers "
+             f"before the call and holds {len(layers)} after it"
+             f"{'' if len(layers) != len(layers_before) else ', not the same ones in the same order'}. "
+             f"The same network is used again for the next input. {how}")
+    for i, (layer, (_, neurons, weights)) in enumerate(zip(layers, layers_before)):
+        if len(layer) != len(neurons) or any(a is not b for a, b in zip(layer, neurons)):
+            fail(f"forward_pass_network changed layer {i} of the network: it held {len(neurons)} neurons before "
+                 f"the call and holds {len(layer)} after it. {how}")
+        for j, (neuron, (same, values, bias)) in enumerate(zip(layer, weights)):
+            if neuron.weights is not same or neuron.weights != values or neuron.bias != bias:
+                fail(f"forward_pass_network changed neuron {j} of layer {i}: its weights were {values!r:.60} and "
+                     f"its bias {bias!r}, now {neuron.weights!r:.60} and {neuron.bias!r}. {how}")
 
 
 def _reference(ex, inputs, layers, upto=None):
@@ -111,13 +143,11 @@ def test_no_layers_gives_the_inputs_back(exercise):
 
 
 def test_inputs_are_not_changed(exercise):
-    """the caller's input list is left as it was"""
-    inputs = [0.0, 1.0]
-    try:
-        exercise.forward_pass_network(inputs, exercise.demo_network)
-    except AssertionError:
-        pass  # a size mismatch is reported by the other steps; here only the input list matters
-    assert inputs == [0.0, 1.0], f"forward_pass_network changed the list it was given to {inputs!r}"
+    """the caller's input list and the network's layers are left as they were (unsorted inputs, two calls)"""
+    _expect(exercise, [1.0, 0.0], exercise.demo_network, [0.365, 0.0])
+    layers = [_layer(exercise, ([1.0, -1.0, 2.0], 0.5), ([0.5, 0.5, 0.5], 0.0)), _layer(exercise, ([1.0, 2.0], -1.0))]
+    for _ in range(2):  # the same network again, as the next input would
+        _expect(exercise, [3.0, 1.0, 2.0], layers, [11.5])
 
 
 def test_mismatched_sizes_are_refused(exercise):
