@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -84,6 +85,15 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
         if scheduler is None and bwrap_path() is None:  # on a cluster, every worker is asked instead
             raise KataError("bubblewrap (bwrap) is not installed, and --require-sandbox was given.",
                             "Install it (Debian/Ubuntu: `apt-get install bubblewrap`) and grade again.")
+    elif mode == "judged" and scheduler is None:
+        from kata.judge.sandbox import bwrap_path
+
+        if bwrap_path() is None:
+            click.echo("warning: bubblewrap (bwrap) is not installed, so submissions are not sandboxed: their code "
+                       "can read your files and leave files for later submissions"
+                       + (", and it runs as root" if os.geteuid() == 0 else "")
+                       + ". Install it (Debian/Ubuntu: `apt-get install bubblewrap`) and pass --require-sandbox "
+                       "for real exams.", err=True)
     course = course_from(course_spec)
     exercises = [course.find(i) for i in ids] if ids else None
     subs = find_submissions(list(submissions), course)
