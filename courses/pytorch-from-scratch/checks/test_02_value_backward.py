@@ -129,6 +129,22 @@ def test_a_result_used_twice(exercise):
            shared="Here x0 + x1 is used four times. ")
 
 
+def test_a_result_reused_at_several_depths(exercise):
+    """a result used both near the output and deep inside it (out = f(a, g(a, h(a)))) waits for every use"""
+    # a = x0 * x1 feeds out directly (one step from the output) and through c = (a + x0) * a (two and three steps):
+    # an order by distance from the output, or any walk that only suits trees, runs a's _backward too early.
+    depth = ("Ordering by distance from the output (breadth first) runs a _backward before every use has passed its "
+             "share back. ")
+    _check(exercise, [2.0, 0.5], [("*", 0, 1), ("+", 2, 0), ("*", 3, 2), ("+", 2, 4)],
+           shared="Here a = x0 * x1 is used by out = a + c and, deeper, by c = (a + x0) * a: it is one step from the "
+                  "output and three steps from it at once. " + depth)
+    # Deeper: s = x0 + x1 is used at every level of a five-step chain, t1 = s * s, t2 = t1 + s, t3 = t2 * t1,
+    # out = (t3 + s) * s.
+    _check(exercise, [0.5, 1.0], [("+", 0, 1), ("*", 2, 2), ("+", 3, 2), ("*", 4, 3), ("+", 5, 2), ("*", 6, 2)],
+           shared="Here s = x0 + x1 is used at every depth of the expression (by t1 = s * s, t2 = t1 + s, "
+                  "t3 = t2 * t1, t3 + s and the output), and t1 at two depths. " + depth)
+
+
 @st.composite
 def _programs(draw):
     n = draw(st.integers(1, 3))
