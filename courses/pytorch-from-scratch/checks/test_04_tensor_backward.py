@@ -201,6 +201,16 @@ def test_a_result_used_twice(exercise):
                 "topological order.")
 
 
+def test_a_result_reused_at_several_depths(exercise):
+    """a result used near the output and deep inside it (out = f(a, g(a, h(a)))) passes its gradient on once, complete"""
+    _check(exercise, [[2.0, -1.0], [0.5, 1.5]], [True, True],
+           [("*", 0, 1), ("+", 2, 0), ("*", 3, 2), ("*", 4, 3), ("+", 2, 5)], [np.array([1.0, -0.5])],
+           hint=" Here a = x0 * x1 is used by out = a + d and, deeper, by b = a + x0, c = b * a and d = c * b: one "
+                "step from the output and four steps from it at once. Ordering by distance from the output (breadth "
+                "first) passes a's gradient on before every use has sent its share: order the graph depth first, "
+                "each Tensor after everything computed from it, and walk that order backwards.")
+
+
 def test_a_second_backward_adds_to_grad(exercise):
     """a second backward() adds to each leaf's .grad, as PyTorch does"""
     _check(exercise, [[1.0, 2.0], [3.0, -1.0]], [True, True], [("+", 0, 1)],
