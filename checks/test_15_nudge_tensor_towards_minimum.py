@@ -11,6 +11,7 @@ SEED_MESSAGE = ("It doesn't appear that nudge_tensor_towards_minimum actually mo
 def _nudge(exercise, x, learning_rate):
     """Calls the learner's function on x, turning PyTorch's in-place refusal into advice."""
     before = x.detach().clone()
+    grad, grad_before, dtype = x.grad, None if x.grad is None else x.grad.clone(), x.dtype
     try:
         result = exercise.nudge_tensor_towards_minimum(x, learning_rate)
     except RuntimeError as exc:
@@ -22,10 +23,41 @@ def _nudge(exercise, x, learning_rate):
         if torch.equal(x.detach(), before):
             fail("nudge_tensor_towards_minimum returned a new tensor but left x as it was. It should change x "
                  "itself, in place (use -=), and return nothing: the caller keeps using its own tensor.")
+    _only_x_changed(x, grad, grad_before, dtype, learning_rate)
     if torch.equal(x.detach(), before) and not bool((x.grad == 0).all()):
         fail(f"{SEED_MESSAGE}\nx was rebound instead of updated in place: `x = x - ...` makes a new tensor that only "
              "the name x inside your function sees. `x -= ...` changes the caller's tensor itself.")
     return before
+
+
+def _show(tensor) -> str:
+    """A tensor's first values, briefly: [0.1, 0.2, ...]."""
+    values = [f"{v:.4g}" for v in tensor.detach().flatten()[:6].tolist()]
+    return "[" + ", ".join(values) + (", ...]" if tensor.numel() > 6 else "]")
+
+
+def _only_x_changed(x, grad, grad_before, dtype, learning_rate) -> None:
+    """The nudge changed x's values and nothing else: x.grad is the same tensor with the same values, and
+    x keeps its dtype."""
+    if grad_before is not None:
+        now = x.grad
+        if now is None:
+            fail("nudge_tensor_towards_minimum set x.grad to None: it should change x's values and nothing else. "
+                 "Clearing the gradients is zero_all_gradients' job, before the next backward().")
+        if now.shape != grad_before.shape or not torch.equal(now, grad_before):
+            scaled = (now.shape == grad_before.shape and learning_rate not in (0, 1)
+                      and torch.allclose(now, grad_before * learning_rate))
+            fail(f"nudge_tensor_towards_minimum changed x.grad: it was {_show(grad_before)} before "
+                 f"the call and is {_show(now)} after it"
+                 f"{' (the learning rate times it: the gradient was scaled in place, as by x.grad *= learning_rate)' if scaled else ''}. "
+                 "Only x's values should change; the gradient must stay as backward() left it. Compute the step as "
+                 "a new tensor, `x -= x.grad * learning_rate`, without writing into x.grad.")
+        if now is not grad:
+            fail("nudge_tensor_towards_minimum replaced x.grad with another tensor: it should change x's values and "
+                 "nothing else. Leave x.grad as it is.")
+    if x.dtype != dtype:
+        fail(f"nudge_tensor_towards_minimum changed x's dtype from {dtype} to {x.dtype}: keep x as it is and only "
+             "change its values.")
 
 
 def _expect_update(x, before, grad, learning_rate, what):
