@@ -59,7 +59,7 @@ def _coupled_grad(x):
 
 def _numerical(ex, f, x, eps):
     """Next to the learner's code: numerical_grad(f, x[, eps]) and whether the caller's x changed."""
-    x = np.array(x, dtype=np.float64)
+    x = np.array(x)  # its own dtype: an integer x must work too
     before = x.copy()
     grad = ex.numerical_grad(f, x) if eps is None else ex.numerical_grad(f, x, eps)
     return {"grad": grad, "changed": not np.array_equal(x, before, equal_nan=True)}
@@ -153,6 +153,20 @@ def test_x_is_left_unchanged(exercise):
     _grad(exercise, f, np.array([[1.0, 3.0], [1e8, -7.0]]), 1e-6, unchanged=True)
 
 
+def test_integer_x(exercise):
+    """an x of integers gives the same gradient as the same numbers in floats (torch would compute in floats)"""
+    f = learner_side(exercise, _cube_sum)
+    x = np.array([1, -2, 3])
+    example = "\n  x = np.array([1, -2, 3]), an array of integers (int64)."
+    grad = _grad(exercise, f, x, None, "numerical_grad(sum of x ** 3, x)", example)
+    want = 3.0 * x**2
+    if not np.allclose(grad, want, atol=1e-4, rtol=1e-4):
+        fail(f"numerical_grad(sum of x ** 3, x) is {np.round(grad, 4).tolist()} for an x of integers, expected "
+             f"{want.tolist()}. A copy made with np.array(x) or x.copy() keeps the integer dtype, so x + eps is "
+             "truncated back to x (and x - eps to x - 1): the nudges are lost. Copy x as float64: "
+             f"np.array(x, dtype=np.float64).{example}")
+
+
 def _gradcheck(ex, f, x, analytic, what, example):
     try:
         result = ex.gradcheck(f, x, analytic)
@@ -186,6 +200,23 @@ ENTRIES = st.integers(0, 26)  # 27 = 3 * 3 * 3, the largest size
 def test_gradcheck_names_the_first_wrong_entry(exercise):
     """gradcheck raises an AssertionError naming the first wrong entry's index"""
     f = learner_side(exercise, _coupled)
+    # Fixed: three wrong entries, the largest mismatch in the middle, so that naming the largest or the last is told
+    # apart from naming the first.
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    analytic = _coupled_grad(x)
+    analytic.flat[[1, 3, 5]] += [0.5, -3.0, 1.0]
+    fixed = ("\n  x = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], with the analytic gradient wrong at index (0, 1) (by "
+               "0.5), at (1, 0) (by 3, the largest mismatch) and at (1, 2) (by 1).")
+    error = _gradcheck(exercise, f, x, analytic, "gradcheck", fixed)
+    if error is None:
+        fail(f"gradcheck returned True for a gradient that is wrong at three entries: it must raise an "
+             f"AssertionError.{fixed}")
+    message = str(error)
+    if "(0, 1)" not in message:
+        named = next((f" It names {i}, {what}." for i, what in (("(1, 0)", "the largest mismatch"),
+                                                                 ("(1, 2)", "the last mismatch")) if i in message), "")
+        fail(f"gradcheck's message should name the first mismatching entry, index (0, 1) (entries counted row by "
+             f"row), not the largest or the last, but it says: {message!r:.200}{named}{fixed}")
 
     @_cases()
     @given(shape=ARRAY_SHAPES, values=st.integers(0, 2**16), first=ENTRIES, after=ENTRIES)
@@ -196,8 +227,8 @@ def test_gradcheck_names_the_first_wrong_entry(exercise):
         size = int(np.prod(shape))
         first %= size  # the first wrong entry, any of them
         last = first + after % (size - first)  # the last wrong entry: the first again, or one after it
-        analytic.flat[first] += 1.0
-        analytic.flat[last] -= 0.5 if last != first else 0.0
+        analytic.flat[first] += 0.5
+        analytic.flat[last] -= 2.0 if last != first else 0.0  # a larger mismatch after the first
         index = np.unravel_index(first, shape)
         text = _index(index)
         example = (f"\n  The smallest failing example: x of shape {shape}, with the analytic gradient wrong at index "
