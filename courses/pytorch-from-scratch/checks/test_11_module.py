@@ -223,3 +223,87 @@ def test_zero_grad(exercise):
         fail(f"after zero_grad(), {', '.join(left)} still hold their gradients: zero_grad() must clear every "
              f"parameter{', its own too' if own else ', a submodule' + chr(39) + 's too (use parameters())'}, "
              "setting .grad to None.")
+
+
+def _deep(ex, change):
+    """Next to the learner's code: Outer(a, mid=Mid(b, inner=Inner(c, core=Core(d))), e), each parameter numbered,
+    then the attributes of `change` set in turn (a Parameter to a Module, a Module to a plain value, and back); the
+    parameters, as their numbers, and whether zero_grad() cleared every gradient."""
+
+    class Core(ex.Module):
+        def __init__(self, v):
+            super().__init__()
+            self.d = ex.Parameter(np.full(1, v))
+
+    class Inner(ex.Module):
+        def __init__(self):
+            super().__init__()
+            self.c = ex.Parameter(np.full(1, 3.0))
+            self.core = Core(4.0)
+
+    class Mid(ex.Module):
+        def __init__(self):
+            super().__init__()
+            self.b = ex.Parameter(np.full(1, 2.0))
+            self.inner = Inner()
+
+    class Outer(ex.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = ex.Parameter(np.full(1, 1.0))
+            self.mid = Mid()
+            self.e = ex.Parameter(np.full(1, 5.0))
+
+    outer = Outer()
+    for what in change:
+        if what == "a to module":
+            outer.a = Core(11.0)
+        elif what == "a to parameter":
+            outer.a = ex.Parameter(np.full(1, 12.0))
+        elif what == "mid to value":
+            outer.mid = 3
+        elif what == "mid to module":
+            outer.mid = Core(13.0)
+        elif what == "e to value":
+            outer.e = "not a parameter any more"
+        elif what == "e to parameter":
+            outer.e = ex.Parameter(np.full(1, 14.0))
+    params = list(outer.parameters())
+    for p in params:
+        p.grad = np.ones(1)
+    outer.zero_grad()
+    return {"values": [float(np.asarray(p.data).reshape(-1)[0]) for p in params],
+            "cleared": all(p.grad is None for p in params)}
+
+
+DEEP = "Outer sets self.a = Parameter(1), self.mid = Mid(...), self.e = Parameter(5); Mid sets self.b = Parameter(2), " \
+       "self.inner = Inner(...); Inner sets self.c = Parameter(3), self.core = Core(...); Core sets self.d = Parameter(4)."
+
+
+def test_deep_models_and_attributes_that_change_kind(exercise):
+    """modules nested three levels deep, and an attribute set to another kind (Parameter, Module, plain value) and back"""
+    deep = learner_side(exercise, _deep)
+    got = deep(exercise, [])
+    if got["values"] != [1.0, 5.0, 2.0, 3.0, 4.0]:
+        fail(f"parameters() of a model nested four modules deep gives {[f'{v:g}' for v in got['values']]}; it should "
+             "give [1, 5, 2, 3, 4]: the module's own parameters, then each submodule's parameters() in turn, "
+             f"recursively, down to the deepest module (not one or two levels only).\n  {DEEP}")
+    if not got["cleared"]:
+        fail("zero_grad() on a model nested four modules deep left some gradients: it must clear every parameter, "
+             f"at every depth (loop over parameters()).\n  {DEEP}")
+    for change, want, told in (
+            (["a to module"], [5.0, 2.0, 3.0, 4.0, 11.0],
+             "outer.a = Core(Parameter(11)): a Parameter replaced by a Module (now the last submodule)"),
+            (["a to module", "a to parameter"], [5.0, 12.0, 2.0, 3.0, 4.0],
+             "outer.a = Core(Parameter(11)), then outer.a = Parameter(12): a Module replaced by a Parameter"),
+            (["mid to value"], [1.0, 5.0], "outer.mid = 3: a Module replaced by a plain value"),
+            (["mid to value", "mid to module"], [1.0, 5.0, 13.0],
+             "outer.mid = 3, then outer.mid = Core(Parameter(13)): a plain value replaced by a Module"),
+            (["e to value", "e to parameter"], [1.0, 14.0, 2.0, 3.0, 4.0],
+             "outer.e = 'a string', then outer.e = Parameter(14): a Parameter replaced by a plain value, and back")):
+        values = deep(exercise, change)["values"]
+        if values != want:
+            fail(f"after {told}, parameters() gives {[f'{v:g}' for v in values]}; it should give "
+                 f"{[f'{v:g}' for v in want]}. Setting a name registers the new value as what it is now and takes "
+                 "the name out of the other registry: a name is a parameter, a submodule or neither, never two at "
+                 f"once, and never kept after it was set to something else.\n  {DEEP}")
