@@ -5,10 +5,40 @@ import torch
 from kata.expect import assert_close, fail
 
 
+def _state(tensor):
+    """What the caller's tensor holds: values, dtype, requires_grad, and its .grad (object and values)."""
+    grad = tensor.grad
+    return tensor.detach().clone(), tensor.dtype, tensor.requires_grad, grad, None if grad is None else grad.clone()
+
+
+def _left_alone(tensor, state, name: str, function: str) -> None:
+    """`tensor` is as `_state` saw it before the learner's call, or a message naming what changed."""
+    values, dtype, requires_grad, grad, grad_values = state
+    if tensor.dtype != dtype or tensor.shape != values.shape:
+        fail(f"{function} changed {name} itself: it was a {tuple(values.shape)} {dtype} tensor before the call and "
+             f"is a {tuple(tensor.shape)} {tensor.dtype} tensor after it. Leave the caller's tensor as it was "
+             "and return a new one.")
+    if not torch.equal(tensor.detach(), values):
+        fail(f"{function} changed {name} in place: the caller's tensor no longer holds the values it passed "
+             "in. Return a new tensor instead: no in-place methods ending in `_` (relu_, clamp_, sub_), "
+             "no `-=`/`+=` or item assignment like x[x < 0] = 0 on an argument.")
+    if tensor.requires_grad != requires_grad:
+        fail(f"{function} turned requires_grad {'on' if tensor.requires_grad else 'off'} for {name}: the caller "
+             f"decides whether its tensors track gradients. Leave {name}.requires_grad as it was "
+             f"({requires_grad}).")
+    now = tensor.grad
+    if now is not grad or (grad_values is not None and not torch.equal(now, grad_values)):
+        fail(f"{function} changed {name}.grad (it was {'None' if grad is None else 'set'} before the call): "
+             "computing a result only reads its arguments. Don't call backward(), zero or rescale the "
+             "gradient inside it.")
+
+
 def _relu(exercise, x):
+    state = _state(x)
     result = exercise.tensor_relu(x)
     if result is None:
         fail("tensor_relu returned None: did you forget to `return` the result?")
+    _left_alone(x, state, "its input tensor", "tensor_relu")
     if not isinstance(result, torch.Tensor):
         fail(f"tensor_relu should return a torch tensor, but it returned a {type(result).__name__}.")
     if result.dtype == torch.bool and x.dtype != torch.bool:
@@ -69,6 +99,27 @@ def test_input_not_modified(exercise):
              "(avoid in-place methods ending in `_` and assignments like x[x < 0] = 0).")
     if result.data_ptr() == x.data_ptr():
         fail("tensor_relu returned its input tensor itself; it should return a new tensor.")
+
+
+# Values at the edges of float32: ReLU only picks between x and 0, so it never overflows, and torch's own
+# relu gives x back exactly. Formulas that compute instead of pick go wrong here: (x + |x|) / 2 overflows
+# to inf near the limit, x * (x > 0) turns -inf into NaN (-inf * 0).
+EXTREMES = torch.tensor([3.0e38, -3.0e38, float("inf"), float("-inf"), 1e-45, -1e-45, 1e30, -1e30])
+EXTREMES_RELU = torch.relu(EXTREMES)
+
+
+def test_extreme_values(exercise):
+    """huge values, infinities and the tiniest floats: ReLU keeps positives exactly and gives 0 for the rest"""
+    result = _relu(exercise, EXTREMES.clone())
+    if result.shape == EXTREMES.shape and not torch.equal(result, EXTREMES_RELU):
+        wrong = (result != EXTREMES_RELU).nonzero().flatten().tolist()
+        shown = ", ".join(f"relu({EXTREMES[i].item():.3g}) gave {result[i].item():.3g}" for i in wrong[:3])
+        fail(f"tensor_relu is wrong at extreme values: {shown} (torch.relu gives "
+             f"{', '.join(f'{EXTREMES_RELU[i].item():.3g}' for i in wrong[:3])}). "
+             "A formula that computes with x overflows or makes NaN there: (x + |x|) / 2 overflows to inf near "
+             "the float32 limit, and x * (x > 0) makes -inf * 0 = NaN. Choose between x and 0 instead: "
+             "torch.maximum(x, torch.zeros_like(x)), x.clamp(min=0) or torch.where(x > 0, x, 0.0).")
+    assert_close(result, EXTREMES_RELU, atol=0, rtol=0, what="tensor_relu of extreme values")
 
 
 def test_large_batch(exercise):
