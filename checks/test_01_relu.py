@@ -23,6 +23,10 @@ def _relu(ex, x: float, want: float) -> None:
     if x > 0 and got == 0:
         fail(f"relu({x!r}) returned {got!r}, expected {want!r}: positive inputs pass through unchanged "
              "(max(x, 0.0) is the larger of the two, not the smaller).")
+    if (math.isnan(got) or math.isinf(got)) and not math.isinf(want):
+        fail(f"relu({x!r}) returned {got!r}, expected {want!r}: relu is wrong at extreme values. A formula that "
+             "computes with x breaks there: (x + abs(x)) / 2 overflows to inf for huge x and gives nan for -inf, "
+             "x * (x > 0) gives nan for -inf (-inf * 0). Choose between x and 0.0 instead: max(x, 0.0), or an if/else.")
     fail(f"relu({x!r}) returned {got!r}, expected {want!r}.")
 
 
@@ -38,6 +42,14 @@ def test_negative_inputs_become_zero(exercise):
     _relu(exercise, -1.0, 0.0)
     _relu(exercise, -1e-9, 0.0)
     _relu(exercise, -123.5, 0.0)
+
+
+def test_extreme_values(exercise):
+    """the largest floats and the infinities: positives come out unchanged, negatives as 0.0"""
+    _relu(exercise, 1.7e308, 1.7e308)
+    _relu(exercise, -1.7e308, 0.0)
+    _relu(exercise, math.inf, math.inf)
+    _relu(exercise, -math.inf, 0.0)
 
 
 def test_zero_stays_zero(exercise):
