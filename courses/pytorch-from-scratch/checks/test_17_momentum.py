@@ -243,3 +243,47 @@ def test_zero_grad(exercise):
     if any(g is not None for g in grads):
         fail("after zero_grad(), some parameters still have a .grad; they should all be None, as "
              "torch.optim.SGD.zero_grad() leaves them by default.")
+
+
+def _kept(ex, starts, grads, lr, options, steps):
+    """Next to the learner's code: each .grad set once, to an array the caller keeps, then `steps` steps without new
+    gradients (as when step() is called again before the next backward); the values and the .grads after each."""
+    params = [ex.Parameter(s) for s in starts]
+    optimizer = ex.SGD(params, lr=lr, **options)
+    for p, g in zip(params, grads):
+        p.grad = np.array(g, dtype=np.float64)
+    held = [p.grad for p in params]
+    seen = []
+    for _ in range(steps):
+        optimizer.step()
+        seen.append({"data": [np.array(p.data) for p in params], "grad": [np.array(g) for g in held],
+                     "same": all(p.grad is g for p, g in zip(params, held))})
+    return seen
+
+
+def test_gradients_kept_across_steps(exercise):
+    """three steps on the same .grad arrays: step() never writes into a gradient, and matches torch at every step"""
+    run = learner_side(exercise, _kept)
+    starts = [np.array([1.0, -2.0]), np.array([[0.5], [3.0]])]
+    grads = [np.array([0.5, -1.0]), np.array([[2.0], [-0.25]])]
+    for options in ({"momentum": 0.9}, {"momentum": 0.5, "dampening": 0.2},
+                    {"momentum": 0.9, "weight_decay": 0.1}, {"weight_decay": 0.1}):
+        example = (f"\n  SGD(params, {_describe(options, 0.1)}) over two parameters whose .grad arrays are set once, "
+                   "then step() three times.")
+        got = run(exercise, starts, grads, 0.1, options, 3)
+        want = _numpy_steps(starts, [grads] * 3, 0.1, options)
+        for k, (step, wants) in enumerate(zip(got, want)):
+            for i, (held, g) in enumerate(zip(step["grad"], grads)):
+                if not np.array_equal(held, g):
+                    fail(f"after step {k + 1}, parameter {i}'s .grad changed from {g.tolist()} to {held.tolist()}: "
+                         "step() must never write into a gradient, which is not the optimizer's. Keep the momentum "
+                         "buffer as a copy of the gradient (np.array(g)), not the gradient's own array, and compute "
+                         f"g = g + weight_decay * p.data as a new array, not with +=.{example}")
+            if not step["same"]:
+                fail(f"after step {k + 1}, some parameter's .grad is another object than the array it held: step() "
+                     f"leaves .grad as it is (clearing it is zero_grad()'s job).{example}")
+            for i, (value, w) in enumerate(zip(step["data"], wants)):
+                if value.shape != w.shape or not np.allclose(value, w, atol=1e-12, rtol=1e-9):
+                    fail(f"after step {k + 1} of SGD({_describe(options, 0.1)}), parameter {i} is {value.tolist()}, "
+                         f"expected {w.tolist()}: each step on the same gradient must match torch.optim.SGD's, the "
+                         f"second and third as well as the first.{example}")
