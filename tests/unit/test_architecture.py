@@ -182,3 +182,18 @@ def test_the_cycle_finder_reads_relative_submodule_and_function_level_imports(tm
     modules["kata.pkg.a"] = path
     assert _edges("kata.pkg.a", path, modules) == {"kata.pkg", "kata.pkg.b", "kata.pkg.c", "kata.d"}
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_the_trusted_judge_never_imports_the_sandboxed_side():
+    """The trust boundary is a folder: nothing outside kata.judge.sandboxed imports it (only the
+    sandbox's command line names it, as the module bubblewrap runs), and the sandboxed side imports
+    nothing of the trusted judge but the frame format and the random state's encoding."""
+    graph = _graph()
+    sandboxed = {name for name in graph if name.startswith("kata.judge.sandboxed")}
+    for name, edges in graph.items():
+        if name not in sandboxed:
+            assert not edges & sandboxed, f"{name} imports the sandboxed side: {sorted(edges & sandboxed)}"
+    shared = {"kata.judge", "kata.judge.wire", "kata.judge.rng"}
+    for name in sandboxed:
+        trusted = {e for e in graph[name] if e.startswith("kata.judge") and e not in sandboxed}
+        assert trusted <= shared, f"{name} imports the trusted judge: {sorted(trusted - shared)}"
