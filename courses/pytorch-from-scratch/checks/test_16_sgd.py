@@ -176,3 +176,56 @@ def test_zero_grad(exercise):
     if any(g is not None for g in grads):
         fail(f"after zero_grad(), the parameters' .grad are {[None if g is None else np.asarray(g).tolist() for g in grads]}; "
              "they should all be None, as torch.optim.SGD.zero_grad() leaves them by default.")
+
+
+def _two(ex):
+    """Next to the learner's code: two optimizers over their own parameters and a parameter neither was given, every
+    .grad set; after each call, every parameter's values and whether its .grad is still the array set."""
+    a = [ex.Parameter(np.array([1.0, 2.0])), ex.Parameter(np.array([-1.0]))]
+    b = [ex.Parameter(np.array([3.0, 3.0]))]
+    c = ex.Parameter(np.array([5.0]))
+    everything = a + b + [c]
+    first, second = ex.SGD(a, lr=0.1), ex.SGD(b, lr=0.5)
+    for p in everything:
+        p.grad = np.ones(p.data.shape)
+    held = [p.grad for p in everything]
+    seen = {}
+    for name, call in (("first.step()", first.step), ("second.step()", second.step),
+                       ("first.zero_grad()", first.zero_grad)):
+        call()
+        seen[name] = {"data": [np.array(p.data).tolist() for p in everything],
+                      "grad": [("same" if p.grad is g else None if p.grad is None else "replaced")
+                               for p, g in zip(everything, held)],
+                      "values": [np.array(g).tolist() for g in held]}
+    return seen
+
+
+def test_an_optimizer_touches_only_its_own_parameters(exercise):
+    """two optimizers: each step() and zero_grad() changes only the parameters it was given, and step() leaves .grad"""
+    got = learner_side(exercise, _two)(exercise)
+    names = ["a0", "a1", "b0", "c"]
+    setup = ("\n  first = SGD([a0, a1], lr=0.1), second = SGD([b0], lr=0.5), and c given to neither; every .grad set to "
+             "ones, then first.step(), second.step(), first.zero_grad().")
+    want = {"first.step()": [[0.9, 1.9], [-1.1], [3.0, 3.0], [5.0]],
+            "second.step()": [[0.9, 1.9], [-1.1], [2.5, 2.5], [5.0]],
+            "first.zero_grad()": [[0.9, 1.9], [-1.1], [2.5, 2.5], [5.0]]}
+    grads = {"first.step()": ["same"] * 4, "second.step()": ["same"] * 4,
+             "first.zero_grad()": [None, None, "same", "same"]}
+    for call, state in got.items():
+        for name, value, w in zip(names, state["data"], want[call]):
+            if not np.allclose(value, w):
+                owner = "first" if name.startswith("a") else "second" if name == "b0" else "neither optimizer"
+                fail(f"after {call}, {name} is {value}, expected {w}: {name} belongs to {owner}, and an optimizer "
+                     "updates only the parameters it was given (keep them in a list of its own, on self, made in "
+                     f"__init__: a list shared by every SGD, like a class attribute, mixes them up).{setup}")
+        for name, how, w, values in zip(names, state["grad"], grads[call], state["values"]):
+            if how == w and np.array_equal(values, np.ones(len(values))):
+                continue
+            if "step" in call:
+                fail(f"after {call}, {name}.grad " + ("is None" if how is None else "is another array" if
+                     how == "replaced" else f"holds {values}") + ": step() only reads the gradients, leaving .grad "
+                     f"as it was (clearing it is zero_grad()'s job, and only for the optimizer's own).{setup}")
+            fail(f"after {call}, {name}.grad " + ("is None" if how is None else "is another array" if how == "replaced"
+                 else f"holds {values}") + f", expected " + ("None" if w is None else "the array it held, unchanged")
+                 + ": zero_grad() sets the .grad of the optimizer's own parameters to None, and no other's."
+                 + setup)
