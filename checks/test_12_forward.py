@@ -184,6 +184,35 @@ def test_batch_of_one(exercise):
     _check_against_reference(exercise, x, net, "forward on a batch of 1")
 
 
+def _large_logits_net(exercise, last_bias: float):
+    """A 2 -> 2 -> 2 -> 3 net whose hidden layers pass the input through and whose last layer makes logits
+    in the thousands: [1000, 999, 0] and [0, 0, 1000] for the inputs (1, 0) and (0, 1), shifted by
+    `last_bias` (-1000: every logit of the third row about -1000)."""
+    eye = torch.eye(2)
+    tensors = [eye, torch.zeros(2), eye.clone(), torch.zeros(2),
+               torch.tensor([[1000.0, 0.0], [999.0, 0.0], [0.0, 1000.0]]), torch.full((3,), last_bias)]
+    return exercise.ThreeLayerNeuralNet(*[tensor.clone().requires_grad_() for tensor in tensors])
+
+
+LARGE_X = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.001, 0.002]])
+
+
+def test_large_logits_stay_finite(exercise):
+    """logits in the thousands (huge rows, very negative rows) still give finite probabilities, as torch's softmax does"""
+    for last_bias in (0.0, -1000.0):
+        net = _large_logits_net(exercise, last_bias)
+        expected = _reference(LARGE_X, net)
+        what = f"forward of a net whose last layer gives logits around {'±1000' if last_bias == 0 else '-1000'}"
+        out = _forward(exercise, LARGE_X, net).detach()
+        assert_shape(out, (3, 3), what=what)
+        if not bool(torch.isfinite(out).all()):
+            fail(f"{what} has NaN or inf in it: {out.tolist()} (torch.softmax gives {expected.tolist()}).\n"
+                 "Your softmax overflows: exp(1000) is inf in float32, and exp(-1000) is 0, so inf / inf or "
+                 "0 / 0 comes out as NaN. Subtract each row's largest logit before exponentiating (the result is "
+                 "the same), or use torch.softmax(logits, dim=-1).")
+        _check_against_reference(exercise, LARGE_X, net, what, actual=out, expected=expected)
+
+
 def test_float32_out(exercise):
     """the output is float32, one row per input"""
     net = _small_net(exercise)
@@ -218,6 +247,14 @@ def test_inputs_and_net_unchanged(exercise):
     _forward(exercise, x, net)
     if not torch.equal(x, x_before):
         fail("forward changed its input tensor x in place; leave it as it was.")
+    if x.requires_grad or x.grad is not None:
+        fail("forward turned on requires_grad for its input x (or gave it a .grad): the caller decides whether "
+             "its tensors track gradients; a forward pass only reads x.")
     for name, old in zip(NAMES, before):
-        if not torch.equal(getattr(net, name).detach(), old):
+        tensor = getattr(net, name)
+        if not torch.equal(tensor.detach(), old):
             fail(f"forward changed net.{name}; a forward pass only reads the net.")
+        if not tensor.requires_grad or tensor.grad is not None:
+            fail(f"forward changed net.{name}'s gradient state (requires_grad is now {tensor.requires_grad}, .grad "
+                 f"is {'None' if tensor.grad is None else 'set'}): a forward pass only reads the net; backward() "
+                 "and the training step deal with gradients.")
