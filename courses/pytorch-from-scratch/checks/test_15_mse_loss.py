@@ -198,3 +198,42 @@ def test_an_unknown_reduction(exercise):
             raised = "nothing" if got["type"] is None else f"{got['type']}({got['message']!r:.120})"
             fail(f"mse_loss(input, target, reduction={reduction!r}) should raise ValueError(\"{text}\"), as PyTorch "
                  f"does, but it raised {raised}.")
+
+
+def _kept(ex):
+    """Next to the learner's code: mse_loss on an input and a target that already hold gradients (from an earlier
+    backward), then backward; what each .grad and .data held after the loss, and after backward."""
+    prediction = ex.Tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
+    target = ex.Tensor(np.array([0.0, 1.0, 0.5]), requires_grad=True)
+    prediction.grad, target.grad = np.array([10.0, 20.0, 30.0]), np.array([-1.0, -2.0, -3.0])
+    held = (prediction.grad, target.grad)
+    out = ex.mse_loss(prediction, target, reduction="sum")
+    after_loss = {"same": prediction.grad is held[0] and target.grad is held[1],
+                  "grads": [None if g is None else np.array(g) for g in (prediction.grad, target.grad)],
+                  "data": [np.array(prediction.data), np.array(target.data)]}
+    out.backward()
+    return {"after_loss": after_loss, "grads": [None if g is None else np.array(g) for g in (prediction.grad,
+                                                                                         target.grad)]}
+
+
+def test_the_loss_leaves_its_inputs_alone(exercise):
+    """mse_loss changes nothing it was given: gradients that input and target already hold stay, and backward adds"""
+    got = learner_side(exercise, _kept)(exercise)
+    setup = ("\n  input = [1, -2, 0.5] and target = [0, 1, 0.5], both requiring grad and holding .grad [10, 20, 30] and "
+             "[-1, -2, -3] from an earlier backward; then mse_loss(input, target, reduction='sum').backward().")
+    after = got["after_loss"]
+    for name, g, was in zip(("input", "target"), after["grads"], ([10.0, 20.0, 30.0], [-1.0, -2.0, -3.0])):
+        if g is None or not np.array_equal(g, was) or not after["same"]:
+            fail(f"calling mse_loss changed {name}.grad: it was {was}, and after the call it is "
+                 f"{None if g is None else g.tolist()}" + (" (another array)" if g is not None else "") + ". A loss only computes a new Tensor: it never clears or changes its inputs' gradients (they may "
+                 f"be accumulating on purpose; clearing them is the optimizer's zero_grad()).{setup}")
+    for name, d, was in zip(("input", "target"), after["data"], ([1.0, -2.0, 0.5], [0.0, 1.0, 0.5])):
+        if not np.array_equal(d, was):
+            fail(f"calling mse_loss changed {name}'s values to {d.tolist()}: a loss must not write into its "
+                 f"inputs.{setup}")
+    diff = np.array([1.0, -3.0, 0.0])
+    for name, g, want in zip(("input", "target"), got["grads"], (np.array([10.0, 20.0, 30.0]) + 2 * diff,
+                                                                 np.array([-1.0, -2.0, -3.0]) - 2 * diff)):
+        if g is None or g.shape != want.shape or not np.allclose(g, want):
+            fail(f"after backward, {name}.grad is {None if g is None else g.tolist()}, expected {want.tolist()}: "
+                 f"what it held plus this loss's gradient.{setup}")
