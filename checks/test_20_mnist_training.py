@@ -163,10 +163,34 @@ def test_digits_read_by_torchvision(exercise):
 def _identity_net(ex, d=4):
     """A net whose guess is the position of the largest input (all inputs non-negative)."""
     eye = torch.eye(d)
-    return ex.ThreeLayerNeuralNet(eye.clone(), torch.zeros(d), eye.clone(), torch.zeros(d), 5 * eye, torch.zeros(d))
+    tensors = [eye.clone(), torch.zeros(d), eye.clone(), torch.zeros(d), 5 * eye, torch.zeros(d)]
+    return ex.ThreeLayerNeuralNet(*[tensor.requires_grad_() for tensor in tensors])  # leaves, as a trained net's
+
+
+NET_NAMES = ("layer_0", "layer_0_bias", "layer_1", "layer_1_bias", "layer_2", "layer_2_bias")
+
+
+def _accuracy_left_alone(net, imgs, labels, before) -> None:
+    """accuracy only read its arguments: the images, the labels and the net's tensors (values, requires_grad,
+    .grad) are as they were."""
+    imgs_before, labels_before, tensors = before
+    if not (torch.equal(imgs, imgs_before) and torch.equal(labels, labels_before)):
+        fail(f"accuracy changed the {'images' if not torch.equal(imgs, imgs_before) else 'labels'} it was given in "
+             "place: measuring the net only reads them. No in-place methods ending in `_` and no `-=`, `/=` or "
+             "item assignment on an argument.")
+    for name, (values, requires_grad, grad) in zip(NET_NAMES, tensors):
+        tensor = getattr(net, name)
+        if tensor.requires_grad != requires_grad:
+            fail(f"accuracy turned requires_grad {'on' if tensor.requires_grad else 'off'} for net.{name}: after "
+                 "measuring it, the net could no longer be trained. To leave autograd out of an evaluation, run "
+                 "the forward pass inside `with t.no_grad():` instead; that changes nothing in the net.")
+        if tensor.grad is not grad or not torch.equal(tensor.detach(), values):
+            fail(f"accuracy changed net.{name} (its values or its .grad): measuring the net only reads it.")
 
 
 def _accuracy(ex, net, imgs, labels, what):
+    before = (imgs.clone(), labels.clone(), [(getattr(net, name).detach().clone(), getattr(net, name).requires_grad,
+                                              getattr(net, name).grad) for name in NET_NAMES])
     try:
         result = ex.accuracy(net, imgs, labels)
     except RuntimeError as exc:
@@ -176,6 +200,7 @@ def _accuracy(ex, net, imgs, labels, what):
              "guess per image: the argmax over the last dimension (dim=-1) of the net's outputs.")
     if result is None:
         fail(f"accuracy returned None for {what}: did you forget to `return` it?")
+    _accuracy_left_alone(net, imgs, labels, before)
     if isinstance(result, torch.Tensor) and result.numel() == 1:
         fail(f"accuracy returned a tensor, {result!r:.60}, for {what}, but it should return a plain Python float, "
              "as its signature says (-> float). Turn the one-element tensor into a float with .item().")
