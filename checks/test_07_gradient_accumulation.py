@@ -39,7 +39,15 @@ def sum_of_squares(v):
 
 
 def _fresh(ex, x, make_output, what: str) -> t.Tensor:
+    values, dtype = x.detach().clone(), x.dtype
     result = ex.fresh_gradient(x, learner_side(ex, make_output))
+    if not x.requires_grad or not x.is_leaf:
+        fail(f"after fresh_gradient, x {'no longer requires grad' if not x.requires_grad else 'is no longer a leaf'}: "
+             "the caller's x should stay a leaf that requires grad, with only its .grad replaced. Reset x.grad, "
+             "call backward(), and leave x itself as it was.")
+    if x.dtype != dtype or x.shape != values.shape or not t.equal(x.detach(), values):
+        fail("fresh_gradient changed x's values: only x.grad should change. Reset x.grad (x.grad = None), call "
+             "backward(), and leave x itself as it was.")
     if result is None:
         fail(f"fresh_gradient returned None for {what}. Return the gradient (x.grad) after calling backward(); "
              "if you reset x.grad after backward(), you threw the answer away.")
