@@ -10,9 +10,17 @@ solutions or stubs, or any `--kata-file`) and reports each step as it ends.
 
 This module holds the options and pytest's hooks (pytest finds them here); the run's state,
 the fixture and the classification of failures are `kata.plugin.state`, `.target` and `.verdicts`.
+
+It stays home: pytest loads it in every project of a venv that has kata (the `pytest11` entry
+point), but outside a kata course (no `kata.toml` at or above pytest's rootdir or a given path)
+and without a `--kata-*` option, it unregisters itself at configure time, so another project's
+`pytest.exit()`, KeyboardInterrupt and reports are pytest's own.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -39,7 +47,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not at_home(config):
+        config.pluginmanager.unregister(sys.modules[__name__])  # another project's pytest: leave it as it is
+        return
     start_state(config)
+
+
+def at_home(config: pytest.Config) -> bool:
+    """Whether this pytest session checks a kata course (or kata's engine asked for the plugin)."""
+    if any(config.getoption(name) is not None for name in ("kata_file", "kata_events_fd", "kata_judge_fd")):
+        return True
+    if config.getoption("kata_target") != "solutions":
+        return True
+    places = [Path(config.rootpath)]
+    places += [Path(arg.split("::")[0]).resolve() for arg in config.args if arg and not arg.startswith("-")]
+    return any((folder / "kata.toml").is_file() for place in places for folder in (place, *place.parents))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
