@@ -137,3 +137,40 @@ def test_shapes_that_do_not_fit(exercise):
         if text not in got["message"]:
             fail(f"{what} raised RuntimeError({got['message']!r:.150}), but the message should name the two shapes "
                  f"as PyTorch does, rows x columns: \"{text}\".")
+
+
+def _oracle_1d(x, y, g):
+    a = torch.tensor(x, requires_grad=True)
+    b = torch.tensor(y, requires_grad=True)
+    out = a @ b
+    (out * torch.tensor(g)).sum().backward()
+    return out.detach().numpy(), a.grad.numpy(), b.grad.numpy()
+
+
+# 1-D operands, where torch.matmul's rules differ from the 2-D product: (k,) @ (k, m), (n, k) @ (k,), (k,) @ (k,).
+# Fixed cases (k != m != n, so that a row taken for a column shows), with torch's answers computed at import.
+_RNG = np.random.default_rng(6)
+ONE_D = [(_RNG.uniform(-2, 2, a), _RNG.uniform(-2, 2, b)) for a, b in (((3,), (3, 2)), ((2, 3), (3,)), ((3,), (3,)))]
+ONE_D = [(x, y, np.asarray(_RNG.uniform(-1, 1, (x @ y).shape))) for x, y in ONE_D]
+ONE_D = [(x, y, g, *_oracle_1d(x, y, g)) for x, y, g in ONE_D]
+
+
+def test_one_d_operands(exercise):
+    """a 1-D operand as torch.matmul takes it: (3,) @ (3, 2) is (2,), (2, 3) @ (3,) is (2,), (3,) @ (3,) is ()"""
+    run = learner_side(exercise, _matmul)
+    rule = (" torch.matmul takes a 1-D operand on the left as a row (1, k) and on the right as a column (k, 1), and "
+            "drops that size-1 dimension from the result; the gradient of a 1-D operand is 1-D, its own shape.")
+    for x, y, g, out, grad_a, grad_b in ONE_D:
+        example = f"\n  a of shape {x.shape}, b of shape {y.shape}: a @ b has shape {out.shape}."
+        try:
+            got = run(exercise, x, y, g)
+        except Exception as exc:  # the learner's exception, named with the rule it missed
+            fail(f"a @ b failed with {type(exc).__name__}: {exc}\n{rule.strip()}{example}")
+        if "problem" in got:
+            fail(f"a @ b {got['problem']}.{example}")
+        _same(got["out"], out, "(a @ b).data", example, shape_hint=rule)
+        if "backward_error" in got:
+            fail(f"out.backward(gradient) failed inside your matmul's backward: {got['backward_error']}\n"
+                 f"{rule.strip()}{example}")
+        _same(got["a"], grad_a, "the gradient of a in a @ b", example, shape_hint=rule)
+        _same(got["b"], grad_b, "the gradient of b in a @ b", example, shape_hint=rule)

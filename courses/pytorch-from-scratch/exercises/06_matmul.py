@@ -10,6 +10,12 @@ import numpy as np
 # multiplied (2x3 and 4x5)" with the real shapes: NumPy's own error is far
 # harder to read.
 #
+# Then a 1-D operand, as torch.matmul takes it: on the left, a (k,) vector is a
+# row (1, k); on the right, a column (k, 1); that size-1 dimension is dropped
+# from the result. So (k,) @ (k, m) is (m,), (n, k) @ (k,) is (n,), and
+# (k,) @ (k,) is a single number, shape (). The gradient of a 1-D operand is 1-D
+# too, of its own shape.
+#
 # The pieces from earlier exercises are given as working code, so that this file
 # runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
@@ -153,7 +159,7 @@ class Tensor:
         return _as_tensor(other) / self
 
     def __matmul__(self, other):
-        """The matrix product of two 2-D Tensors: (n, k) @ (k, m) is (n, m)."""
+        """The matrix product: (n, k) @ (k, m) is (n, m); a 1-D operand as torch.matmul takes it."""
         # TODO
         raise NotImplementedError("Tensor.__matmul__: the matrix product, its backward, and PyTorch's error for shapes that do not fit")
 

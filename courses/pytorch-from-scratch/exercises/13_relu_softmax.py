@@ -182,8 +182,18 @@ class Tensor:
         return _as_tensor(other) / self
 
     def __matmul__(self, other):
-        """The matrix product of two 2-D Tensors: (n, k) @ (k, m) is (n, m)."""
+        """The matrix product: (n, k) @ (k, m) is (n, m); a 1-D operand as torch.matmul takes it."""
         other = _as_tensor(other)
+        # torch's rules for a 1-D operand: on the left it is a row (1, k), on the right a column (k, 1), and that
+        # size-1 dimension is dropped from the result; its gradient comes back 1-D, its own shape.
+        if self.ndim == 1:
+            row = Tensor._result(self.data.reshape(1, -1), (self,), lambda grad: (grad.reshape(self.shape),))
+            out = row @ other
+            return Tensor._result(out.data.reshape(out.shape[1:]), (out,), lambda grad: (grad.reshape(out.shape),))
+        if other.ndim == 1:
+            column = Tensor._result(other.data.reshape(-1, 1), (other,), lambda grad: (grad.reshape(other.shape),))
+            out = self @ column
+            return Tensor._result(out.data.reshape(out.shape[:-1]), (out,), lambda grad: (grad.reshape(out.shape),))
         if self.ndim != 2 or other.ndim != 2:
             raise RuntimeError(f"matmul here takes two 2-D tensors, not {self.ndim}-D and {other.ndim}-D")
         if self.shape[1] != other.shape[0]:

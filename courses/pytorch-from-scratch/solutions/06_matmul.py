@@ -10,6 +10,12 @@ import numpy as np
 # multiplied (2x3 and 4x5)" with the real shapes: NumPy's own error is far
 # harder to read.
 #
+# Then a 1-D operand, as torch.matmul takes it: on the left, a (k,) vector is a
+# row (1, k); on the right, a column (k, 1); that size-1 dimension is dropped
+# from the result. So (k,) @ (k, m) is (m,), (n, k) @ (k,) is (n,), and
+# (k,) @ (k,) is a single number, shape (). The gradient of a 1-D operand is 1-D
+# too, of its own shape.
+#
 # The pieces from earlier exercises are given as working code, so that this file
 # runs on its own. Each of your TODOs raises NotImplementedError until you write it.
 
@@ -153,8 +159,18 @@ class Tensor:
         return _as_tensor(other) / self
 
     def __matmul__(self, other):
-        """The matrix product of two 2-D Tensors: (n, k) @ (k, m) is (n, m)."""
+        """The matrix product: (n, k) @ (k, m) is (n, m); a 1-D operand as torch.matmul takes it."""
         other = _as_tensor(other)
+        # torch's rules for a 1-D operand: on the left it is a row (1, k), on the right a column (k, 1), and that
+        # size-1 dimension is dropped from the result; its gradient comes back 1-D, its own shape.
+        if self.ndim == 1:
+            row = Tensor._result(self.data.reshape(1, -1), (self,), lambda grad: (grad.reshape(self.shape),))
+            out = row @ other
+            return Tensor._result(out.data.reshape(out.shape[1:]), (out,), lambda grad: (grad.reshape(out.shape),))
+        if other.ndim == 1:
+            column = Tensor._result(other.data.reshape(-1, 1), (other,), lambda grad: (grad.reshape(other.shape),))
+            out = self @ column
+            return Tensor._result(out.data.reshape(out.shape[:-1]), (out,), lambda grad: (grad.reshape(out.shape),))
         if self.ndim != 2 or other.ndim != 2:
             raise RuntimeError(f"matmul here takes two 2-D tensors, not {self.ndim}-D and {other.ndim}-D")
         if self.shape[1] != other.shape[0]:
