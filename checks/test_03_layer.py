@@ -2,14 +2,24 @@
 
 import pytest
 
-from kata.expect import ExpectationFailed, assert_floats_close, fail
+from kata.expect import ExpectationFailed, assert_floats_close, fail, learner_side
+
+
+def call_and_show_arguments(function, *args, **kwargs):
+    """Runs next to the learner's code (learner_side): the call's result, and its arguments as they are
+    after the call. A list the check passes is copied to the learner's process when graded, so a change the
+    learner's code makes to it is seen only there; this brings it back."""
+    result = function(*args, **kwargs)
+    return result, args, kwargs
 
 
 def _forward(ex, input, layer, expected):
     """forward_pass_single_layer(input, layer) is `expected`, or a message that names the likely mistake."""
     before = _snapshot(input, layer)
     try:
-        result = ex.forward_pass_single_layer(input=input, layer=layer)
+        result, _, arguments = learner_side(ex, call_and_show_arguments)(ex.forward_pass_single_layer,
+                                                                         input=input, layer=layer)
+        input, layer = arguments["input"], arguments["layer"]
     except ExpectationFailed:
         raise
     except AssertionError:
@@ -46,7 +56,7 @@ def _left_alone(input, layer, before) -> None:
              f"before the call and holds {len(layer)} after it{'' if len(layer) != len(neurons) else ', in another order'}. "
              f"The same layer is used again for the next input. {how}")
     for i, (neuron, (same, values, bias)) in enumerate(zip(layer, weights)):
-        if neuron.weights is not same or neuron.weights != values or neuron.bias != bias:
+        if neuron.weights != values or neuron.bias != bias:
             fail(f"forward_pass_single_layer changed neuron {i} of the layer: its weights were {values!r:.60} and "
                  f"its bias {bias!r}, now {neuron.weights!r:.60} and {neuron.bias!r}. {how}")
 

@@ -1,6 +1,14 @@
 """Checks for 04 network: a forward pass through several layers, one after another."""
 
-from kata.expect import ExpectationFailed, assert_floats_close, fail
+from kata.expect import ExpectationFailed, assert_floats_close, fail, learner_side
+
+
+def call_and_show_arguments(function, *args, **kwargs):
+    """Runs next to the learner's code (learner_side): the call's result, and its arguments as they are
+    after the call. A list the check passes is copied to the learner's process when graded, so a change the
+    learner's code makes to it is seen only there; this brings it back."""
+    result = function(*args, **kwargs)
+    return result, args, kwargs
 
 
 def _run(ex, inputs, layers):
@@ -8,7 +16,7 @@ def _run(ex, inputs, layers):
     a change to the caller's input list or layers."""
     given, layers_before = list(inputs), _snapshot(layers)
     try:
-        result = ex.forward_pass_network(given, layers)
+        result, (given, layers), _ = learner_side(ex, call_and_show_arguments)(ex.forward_pass_network, given, layers)
         _left_alone(given, list(inputs), layers, layers_before)
         return result
     except ExpectationFailed:
@@ -33,17 +41,17 @@ def _left_alone(given, inputs_before, layers, layers_before) -> None:
     if given != inputs_before:
         fail(f"forward_pass_network changed the list of initial inputs it was given: it was {inputs_before!r:.80} "
              f"before the call and is {given!r:.80} after it. The caller still needs it. {how}")
-    if len(layers) != len(layers_before) or any(a is not b for a, (b, _, _) in zip(layers, layers_before)):
+    if len(layers) != len(layers_before):
         fail(f"forward_pass_network changed the list of layers it was given: it held {len(layers_before)} layers "
-             f"before the call and holds {len(layers)} after it"
-             f"{'' if len(layers) != len(layers_before) else ', not the same ones in the same order'}. "
-             f"The same network is used again for the next input. {how}")
+             f"before the call and holds {len(layers)} after it. The same network is used again for the next "
+             f"input. {how}")
     for i, (layer, (_, neurons, weights)) in enumerate(zip(layers, layers_before)):
         if len(layer) != len(neurons) or any(a is not b for a, b in zip(layer, neurons)):
             fail(f"forward_pass_network changed layer {i} of the network: it held {len(neurons)} neurons before "
-                 f"the call and holds {len(layer)} after it. {how}")
+                 f"the call and holds {len(layer)} after it"
+                 f"{', not the same ones in the same order' if len(layer) == len(neurons) else ''}. {how}")
         for j, (neuron, (same, values, bias)) in enumerate(zip(layer, weights)):
-            if neuron.weights is not same or neuron.weights != values or neuron.bias != bias:
+            if neuron.weights != values or neuron.bias != bias:
                 fail(f"forward_pass_network changed neuron {j} of layer {i}: its weights were {values!r:.60} and "
                      f"its bias {bias!r}, now {neuron.weights!r:.60} and {neuron.bias!r}. {how}")
 
