@@ -314,3 +314,26 @@ def test_a_daemon_that_dies_or_hangs_mid_run_still_gives_the_true_verdict(rt: Ru
         failed_as_the_stub_is(rt.verdict(*DOUBLE, KATA_TEST_MARK=str(tmp_path / "mark")))
         [new] = rt.engines()
         assert (new["socket"], new["runs"]) == (engine["socket"], 1) and new["pid"] != engine["pid"]
+
+
+def test_engines_are_capped_and_pythonpath_saves_do_not_mint_new_ones(rt: Runtime, tmp_path: Path, monkeypatch):
+    """Workspaces in different folders each get an engine, but at most KATA_MAX_ENGINES live at once
+    (the longest idle is stopped); saving into a PYTHONPATH folder keeps the same engine."""
+    monkeypatch.setenv("KATA_MAX_ENGINES", "2")
+    extra = tmp_path / "on_path"
+    extra.mkdir()
+    monkeypatch.setenv("PYTHONPATH", str(extra))
+    first = rt.verdict(*DOUBLE)
+    assert first["status"] == "failed"
+    (extra / "helper_saved_later.py").write_text("X = 1\n")  # the folder's mtime moves
+    rt.verdict(*DOUBLE)
+    assert len(rt.sockets()) == 1  # one key: the same engine (socket files, not hellos: a loaded machine is slow)
+    for name in ("ws2", "ws3"):
+        other = tmp_path / name
+        shutil.copytree(rt.ws, other)
+        proc = rt.kata("check", *DOUBLE, "--json", cwd=other, timeout=120)
+        assert json.loads(proc.stdout)["status"] == "failed", proc.stderr
+    deadline = time.monotonic() + 30
+    while len(rt.sockets()) > 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(rt.sockets()) == 2

@@ -107,12 +107,20 @@ def cwd_identity() -> list:
     return [cwd, info.st_dev, info.st_ino]
 
 
+def _installs_into(entry: str) -> bool:
+    """Whether pip installs into this sys.path entry (so a warm worker's imports may go stale)."""
+    return any(part in entry for part in ("site-packages", "dist-packages")) or entry.endswith((".zip", ".egg"))
+
+
 def engine_key(digest: str | None = None) -> str:
     """Everything that must match for a warm engine to run this command's checks as a fresh one would."""
     env = sorted((k, v) for k, v in os.environ.items()
                  if (k.startswith(ENV_PREFIXES) or k in ENV_NAMES) and k not in ENV_NOT_KEYED)
     paths = []  # sys.path[0] is the command's own (cwd, or the script's folder): the worker's is the cwd
     for entry in sys.path[1:]:
+        if not _installs_into(entry):  # a PYTHONPATH folder the learner saves into must not mint engines
+            paths.append((entry, 0))
+            continue
         try:
             paths.append((entry, os.stat(entry or ".").st_mtime_ns))  # a folder's mtime moves on pip install
         except OSError:

@@ -12,7 +12,8 @@ target), and each step has a deadline (connect, hello, and the run's own limit p
 On any failure the command falls back to a fresh in-process `Engine` for the rest of its checks:
 the verdict always comes, silently unless KATA_DEBUG is set. `KATA_ENGINE=fresh` opts out.
 
-`shared_engine_status()` and `stop_shared_engine()` are for `kata engine status|stop`.
+`shared_engine_status()` and `stop_shared_engine()` (`kata engine status|stop`) are in
+`engine/engines.py`, with the cap on how many shared engines may run at once.
 Standard library only, and no torch: this is on every command's path.
 """
 
@@ -24,24 +25,20 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from kata.contract import CheckResult, Event, EventKind, RunRequest
 from kata.engine.client import CheckRequest, Engine, _not_dumpable
-from kata.engine.daemon_wire import (PACKAGE, PROTOCOL, Lines, Unusable, check_socket_file, code_digest, engine_key,
-                                     peer_uid, runtime_dir, send, socket_path)
-from kata.errors import KataError
+from kata.engine.daemon_wire import PACKAGE, Lines, Unusable, code_digest, engine_key, runtime_dir, send, socket_path
+from kata.engine.engines import (MODES, _connect, _daemons, _hello, engine_mode, make_room,  # noqa: F401
+                                 shared_engine_status, stop_shared_engine)
 
-CONNECT_S = 1.0  # connecting to a listening socket is immediate; this bounds a stuck one
-HELLO_S = 2.0  # the daemon says hello as soon as it accepts
 SPAWN_WAIT_S = 10.0  # a daemon just started: how long to wait for its socket (a busy machine is slow)
 BUSY_WAIT_S = 3.0  # the daemon lets a check wait this long for the one in flight (daemon.BUSY_WAIT_S)
 START_MARGIN_S = 60.0  # a daemon without a warm worker starts one inside the run (imports torch)
 RESULT_MARGIN_S = 15.0  # past the run's own limit: the worker kills and reaps, then answers
 SILENCE_S = 5.0  # the daemon says `alive` every second of a run: this much silence is a hung daemon
-MODES = ("shared", "fresh")
 
-_daemons: list[subprocess.Popen] = []  # the daemons this process started, kept from the garbage collector
 
 
 def _debug(message: str) -> None:
@@ -49,42 +46,9 @@ def _debug(message: str) -> None:
         print(f"kata: {message}", file=sys.stderr, flush=True)
 
 
-def engine_mode() -> str:
-    mode = os.environ.get("KATA_ENGINE", "").strip().lower() or "shared"
-    if mode not in MODES:
-        raise KataError(f"KATA_ENGINE={os.environ['KATA_ENGINE']!r} is not an engine kata knows.",
-                        "Set KATA_ENGINE=fresh (a new engine for each command) or shared (the default), or unset it.")
-    if mode == "shared" and not (hasattr(socket, "AF_UNIX") and hasattr(socket, "SO_PEERCRED")):
-        return "fresh"  # no way to tell who is at the other end of a socket here
-    return mode
-
-
 def command_engine() -> "Engine | SharedEngine":
     """An engine for one command: use as a context manager."""
     return Engine() if engine_mode() == "fresh" else SharedEngine()
-
-
-def _connect(path: Path) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(CONNECT_S)
-    try:
-        sock.connect(str(path))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-def _hello(sock: socket.socket, path: Path) -> tuple[dict, Lines]:
-    """The daemon's hello, after the trust checks on its socket file and its process."""
-    check_socket_file(path)
-    if peer_uid(sock) != os.getuid():
-        raise Unusable(f"the process behind {path} is another user's")
-    lines = Lines(sock)
-    hello = lines.read(time.monotonic() + HELLO_S)
-    if not isinstance(hello, dict) or hello.get("kata_engine") != PROTOCOL:
-        raise Unusable(f"{path} is not a kata engine of this version")
-    return hello, lines
 
 
 class SharedEngine:
@@ -200,6 +164,7 @@ class SharedEngine:
         """Start this key's daemon, detached; it exits at once if one already serves the key."""
         if self._daemon is not None:
             return
+        make_room(path.parent, keep=path)
         env = dict(os.environ)
         runner = str(PACKAGE.parent)
         env["PYTHONPATH"] = runner + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -209,88 +174,3 @@ class SharedEngine:
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True,
             )
         _daemons.append(self._daemon)
-
-
-# --- kata engine status | stop ---------------------------------------------------------------
-
-def _engines(folder: Path) -> list[tuple[Path, socket.socket, dict, Lines]]:
-    """Every live, trusted shared engine in `folder`, connected, with its hello."""
-    found = []
-    for path in sorted(folder.glob("*.sock")):
-        try:
-            sock = _connect(path)
-        except OSError:
-            continue
-        try:
-            hello, lines = _hello(sock, path)
-        except (Unusable, OSError):
-            sock.close()
-            continue
-        found.append((path, sock, hello, lines))
-    return found
-
-
-def shared_engine_status() -> dict[str, Any]:
-    """The mode, the runtime folder (or why it is refused) and each shared engine running there.
-
-    Each engine: its socket, key, pid, worker pid (0: no worker yet), runs served, idle seconds, idle
-    limit, folder (its cwd), and `current`: whether a `kata check` here would use it. Never raises.
-    """
-    status: dict[str, Any] = {"mode": "", "runtime_dir": "", "refused": "", "engines": []}
-    try:
-        status["mode"] = engine_mode()
-        folder = runtime_dir()
-    except (KataError, Unusable) as exc:
-        status["refused"] = str(exc)
-        return status
-    status["runtime_dir"] = str(folder)
-    try:
-        current = socket_path(folder, engine_key())
-    except Unusable:
-        current = None
-    for path, sock, hello, _lines in _engines(folder):
-        sock.close()
-        status["engines"].append({
-            "socket": str(path), "current": path == current, "key": hello.get("key", ""), "pid": hello.get("pid", 0),
-            "worker_pid": hello.get("worker_pid", 0), "runs": hello.get("runs", 0),
-            "busy": hello.get("busy", False), "idle_s": hello.get("idle_s", 0.0),
-            "idle_limit_s": hello.get("idle_limit_s", 0.0), "cwd": hello.get("cwd", ""),
-        })
-    return status
-
-
-def _gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rpartition(")")[2].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def stop_shared_engine(wait_s: float = 10.0) -> int:
-    """Stop every shared engine of this user's runtime folder (their workers too); how many stopped.
-
-    Waits up to `wait_s` for them to exit. Never raises.
-    """
-    try:
-        folder = runtime_dir()
-    except Unusable:
-        return 0
-    pids = []
-    for _path, sock, hello, lines in _engines(folder):
-        try:
-            send(sock, {"op": "stop"})
-            if lines.read(time.monotonic() + HELLO_S) == {"daemon": "stopping"}:
-                pids.append(int(hello.get("pid", 0)))
-        except (Unusable, OSError, ValueError, TypeError):
-            pass
-        finally:
-            sock.close()
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline and not all(_gone(pid) for pid in pids):
-        for proc in _daemons:
-            proc.poll()
-        time.sleep(0.05)
-    for proc in _daemons:
-        proc.poll()  # reap the ones this process started
-    return len(pids)

@@ -1,0 +1,169 @@
+"""The shared engines of this user's runtime folder: finding them, their status, stopping them, a cap.
+
+Each distinct key (interpreter, kata's code, environment, folder, installed packages) gets its
+own background engine, and each holds a warm worker (~0.5 GB) for up to 10 idle minutes. Scripts
+that check many workspaces would start one per workspace; `make_room` keeps at most
+`MAX_ENGINES` running by stopping the longest-idle ones before a new one starts.
+Standard library only: this is on `kata check`'s path.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from kata.engine.daemon_wire import (PROTOCOL, Lines, Unusable, check_socket_file, engine_key, peer_uid, runtime_dir,
+                                     send, socket_path)
+from kata.errors import KataError
+
+CONNECT_S = 1.0  # connecting to a listening socket is immediate; this bounds a stuck one
+HELLO_S = 2.0  # the daemon says hello as soon as it accepts
+MAX_ENGINES = int(os.environ.get("KATA_MAX_ENGINES", "3") or 3)
+
+MODES = ("shared", "fresh")
+_daemons: list[subprocess.Popen] = []  # the daemons this process started, kept from the garbage collector
+
+
+def engine_mode() -> str:
+    mode = os.environ.get("KATA_ENGINE", "").strip().lower() or "shared"
+    if mode not in MODES:
+        raise KataError(f"KATA_ENGINE={os.environ['KATA_ENGINE']!r} is not an engine kata knows.",
+                        "Set KATA_ENGINE=fresh (a new engine for each command) or shared (the default), or unset it.")
+    if mode == "shared" and not (hasattr(socket, "AF_UNIX") and hasattr(socket, "SO_PEERCRED")):
+        return "fresh"  # no way to tell who is at the other end of a socket here
+    return mode
+
+
+def _connect(path: Path) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(CONNECT_S)
+    try:
+        sock.connect(str(path))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _hello(sock: socket.socket, path: Path) -> tuple[dict, Lines]:
+    """The daemon's hello, after the trust checks on its socket file and its process."""
+    check_socket_file(path)
+    if peer_uid(sock) != os.getuid():
+        raise Unusable(f"the process behind {path} is another user's")
+    lines = Lines(sock)
+    hello = lines.read(time.monotonic() + HELLO_S)
+    if not isinstance(hello, dict) or hello.get("kata_engine") != PROTOCOL:
+        raise Unusable(f"{path} is not a kata engine of this version")
+    return hello, lines
+
+
+# --- kata engine status | stop ---------------------------------------------------------------
+
+def _engines(folder: Path) -> list[tuple[Path, socket.socket, dict, Lines]]:
+    """Every live, trusted shared engine in `folder`, connected, with its hello."""
+    found = []
+    for path in sorted(folder.glob("*.sock")):
+        try:
+            sock = _connect(path)
+        except OSError:
+            continue
+        try:
+            hello, lines = _hello(sock, path)
+        except (Unusable, OSError):
+            sock.close()
+            continue
+        found.append((path, sock, hello, lines))
+    return found
+
+
+def shared_engine_status() -> dict[str, Any]:
+    """The mode, the runtime folder (or why it is refused) and each shared engine running there.
+
+    Each engine: its socket, key, pid, worker pid (0: no worker yet), runs served, idle seconds, idle
+    limit, folder (its cwd), and `current`: whether a `kata check` here would use it. Never raises.
+    """
+    status: dict[str, Any] = {"mode": "", "runtime_dir": "", "refused": "", "engines": []}
+    try:
+        status["mode"] = engine_mode()
+        folder = runtime_dir()
+    except (KataError, Unusable) as exc:
+        status["refused"] = str(exc)
+        return status
+    status["runtime_dir"] = str(folder)
+    try:
+        current = socket_path(folder, engine_key())
+    except Unusable:
+        current = None
+    for path, sock, hello, _lines in _engines(folder):
+        sock.close()
+        status["engines"].append({
+            "socket": str(path), "current": path == current, "key": hello.get("key", ""), "pid": hello.get("pid", 0),
+            "worker_pid": hello.get("worker_pid", 0), "runs": hello.get("runs", 0),
+            "busy": hello.get("busy", False), "idle_s": hello.get("idle_s", 0.0),
+            "idle_limit_s": hello.get("idle_limit_s", 0.0), "cwd": hello.get("cwd", ""),
+        })
+    return status
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def stop_shared_engine(wait_s: float = 10.0) -> int:
+    """Stop every shared engine of this user's runtime folder (their workers too); how many stopped.
+
+    Waits up to `wait_s` for them to exit. Never raises.
+    """
+    try:
+        folder = runtime_dir()
+    except Unusable:
+        return 0
+    pids = []
+    for _path, sock, hello, lines in _engines(folder):
+        try:
+            send(sock, {"op": "stop"})
+            if lines.read(time.monotonic() + HELLO_S) == {"daemon": "stopping"}:
+                pids.append(int(hello.get("pid", 0)))
+        except (Unusable, OSError, ValueError, TypeError):
+            pass
+        finally:
+            sock.close()
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline and not all(_gone(pid) for pid in pids):
+        for proc in _daemons:
+            proc.poll()
+        time.sleep(0.05)
+    for proc in _daemons:
+        proc.poll()  # reap the ones this process started
+    return len(pids)
+
+
+def make_room(folder: Path, keep: Path) -> int:
+    """Stop the longest-idle shared engines until a new one keeps the count within MAX_ENGINES.
+
+    A busy engine is never stopped. Returns how many were asked to stop. Never raises.
+    """
+    found = [entry for entry in _engines(folder) if entry[0] != keep]
+    stopped = 0
+    try:
+        excess = len(found) + 1 - max(MAX_ENGINES, 1)
+        idle = sorted((e for e in found if not e[2].get("busy")), key=lambda e: -float(e[2].get("idle_s", 0.0)))
+        for _path, sock, _hello_msg, lines in idle[:max(excess, 0)]:
+            try:
+                send(sock, {"op": "stop"})
+                if lines.read(time.monotonic() + HELLO_S) == {"daemon": "stopping"}:
+                    stopped += 1
+            except (Unusable, OSError, ValueError, TypeError):
+                pass
+    finally:
+        for _path, sock, _hello_msg, _lines in found:
+            sock.close()
+    return stopped
