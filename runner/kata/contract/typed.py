@@ -1,8 +1,8 @@
 """Reading a contract dataclass back from JSON, strictly: every line between processes goes through here.
 
 A line from another process (the worker, a check child that runs learner code) may be anything,
-so a record is rebuilt field by field, each coerced to its declared type, and a malformed one
-raises instead of being half-read.
+so a record is rebuilt field by field, each checked against its declared type (an int may stand
+for a float, nothing else is converted), and a malformed one raises instead of being half-read.
 """
 
 from __future__ import annotations
@@ -29,10 +29,14 @@ def typed(cls: type, data: Any, nested: dict[str, Any] | None = None) -> Any:
             if not isinstance(value, str):
                 raise ValueError(f"{cls.__name__}.{f.name}: not a string")
         elif f.type in ("int",):
-            value = int(value)
+            if isinstance(value, bool) or not isinstance(value, int):  # never "3" or 3.7 read as 3
+                raise ValueError(f"{cls.__name__}.{f.name}: not an integer")
         elif f.type in ("float",):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{cls.__name__}.{f.name}: not a number")
             value = float(value)
         elif f.type in ("bool",):
-            value = bool(value)
+            if not isinstance(value, bool):  # the string "false" is not true
+                raise ValueError(f"{cls.__name__}.{f.name}: not true or false")
         values[f.name] = value
     return cls(**values)
