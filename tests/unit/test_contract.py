@@ -70,3 +70,22 @@ def test_causes_replace_message_prefixes():
     assert broken.cause in CHECKS_CANNOT_RUN
     text = render_result(broken)
     assert "anything at all" in text and "First failure" not in text  # the run-level reason is shown
+
+
+def test_the_strict_reader_checks_types_instead_of_coercing_them():
+    from dataclasses import dataclass
+
+    import pytest
+
+    from kata.contract.typed import typed
+
+    @dataclass
+    class Record:
+        flag: bool = False
+        count: int = 0
+        share: float = 0.0
+
+    assert typed(Record, {"flag": True, "count": 3, "share": 1}) == Record(True, 3, 1.0)
+    for bad in ({"flag": "false"}, {"flag": 1}, {"count": "3"}, {"count": 3.7}, {"count": True}, {"share": "0.5"}):
+        with pytest.raises(ValueError):
+            typed(Record, bad)
