@@ -25,7 +25,9 @@ from kata.errors import KataError
               help="Exercises verified at once (default: one per core).")
 @click.option("--mutants", type=click.IntRange(0, 100), default=None,
               help="Mutants of each solution run to prove every step can fail (default: 6; 0 turns it off).")
-@click.option("--strict", is_flag=True, help="Fail on warnings too (a step that no mutant or mistake fails).")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (a step that no mutant or mistake fails), and on a "
+                                            "pointer accuracy below 95% (catalogued mistakes whose failure names "
+                                            "another function than their # breaks:).")
 @click.option("--solutions", "solutions", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="The folder of NN_name.py solutions, for a course published without its solutions/.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
@@ -58,12 +60,16 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
         stub = f"stub {verdict.stub.duration_s:5.2f} s ({verdict.stub.status})" if verdict.stub else "stub not run"
         killed, total = verdict.mutation_score
         mutants = f", mutants {killed}/{total} killed" if verdict.mutants else ""
+        right, pointed = verdict.pointer_accuracy
+        mutants += f", pointer {right}/{pointed}" if pointed else ""
         click.echo(f"{ex.id} {ex.name:<28} {word:<4}  solution {verdict.solution_s:5.2f} s of {ex.budget:g} s "
                    f"({1 + len(verdict.reruns)} seed{'s' if verdict.reruns else ''}), {stub}{mutants}")
         for problem in verdict.problems:
             click.echo("    " + problem.replace("\n", "\n    "))
         for warning in verdict.warnings:
             click.echo("    warning: " + warning.replace("\n", "\n    "))
+        for wrong in (p for p in verdict.pointed if not p.right):
+            click.echo(f"    pointer: {wrong.mistake} points at {wrong.named or 'nothing'}, not {wrong.breaks}")
 
     from kata.dev.mutants import MAX_MUTANTS
 
@@ -80,6 +86,11 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
         score = f"; mutation score {killed}/{total} mutants killed" if total else ""
         click.echo(f"{good}/{len(verdict.exercises)} exercises verified in {verdict.duration_s:.1f} s{score}"
                    + ("" if verdict.ok else " — problems above"))
+        from kata.dev.verify.pointing import THRESHOLD, share
+
+        right, pointed = verdict.pointer_accuracy
+        low = f" — below {THRESHOLD:.0%}" + (" (fails with --strict)" if not strict else "") if verdict.pointer_low else ""
+        click.echo(f"pointer accuracy: {share(right, pointed)} of catalogued mistakes name their # breaks: function{low}")
     sys.exit(0 if verdict.ok else 1)
 
 

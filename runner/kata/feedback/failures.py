@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kata.feedback.frames import deepest_learner_frame, format_frame_list, format_frames, learner_frames, real_path
 from kata.feedback.operands import explain_operands
-from kata.feedback.pointer import learner_definition
+from kata.feedback.pointer import culprit_pointer, learner_definition
 from kata.notebook.lines import describe_location, location
 
 __all__ = ["describe_exception", "format_frames", "syntax_error_message", "tidy_assertion", "with_picture",
@@ -47,14 +47,17 @@ def syntax_error_message(exc: SyntaxError) -> str:
 
 
 def describe_exception(exc: BaseException, keep_files: list[Path], explanation: str | None = None,
-                       learner_file: Path | None = None) -> str:
+                       learner_file: Path | None = None, rerun=None) -> str:
     """A short, learner-facing account of `exc`: their frames, then the error itself.
 
     With `learner_file`, frames of the other kept files (the check module)
     shrink to the first of each run, and a tensor error raised on one of the
     learner's lines names the shapes that met there. When a check caught the
     learner's error and failed with its own explanation, the learner's frames
-    of the caught error are shown too.
+    of the caught error are shown too. A failure that never entered the learner's
+    file, or whose deepest learner frame is code the course's solution has too,
+    ends with the function that holds the mistake (`pointer`; `rerun` lets it
+    run the step again, local mode only).
     """
     if isinstance(exc, SyntaxError):
         return _cap(syntax_error_message(exc))
@@ -70,10 +73,18 @@ def describe_exception(exc: BaseException, keep_files: list[Path], explanation: 
         if operands:
             text = f"{text}\n{operands}"
     shown = format_frame_list(frames, learner_file)
-    if learner_file is not None and not any(real_path(f.filename) == real_path(learner_file) for f in frames):
-        pointer = learner_definition(exc.__traceback__, keep_files, learner_file)
+    mine = [f for f in frames if learner_file is not None and real_path(f.filename) == real_path(learner_file)]
+    if learner_file is not None and not mine:
+        pointer = learner_definition(exc.__traceback__, keep_files, learner_file, rerun)
         if pointer and str(learner_file) not in text:  # a check's message may already point there
             shown = f"{shown}\n{pointer}" if shown else pointer
+    elif learner_file is not None and mine[-1].lineno:
+        from kata.feedback.culprit import enclosing_definition
+
+        deepest = enclosing_definition(learner_file, mine[-1].lineno)
+        pointer = culprit_pointer(keep_files, learner_file, rerun, unless=deepest) if deepest else None
+        if pointer:  # the code that raised is the solution's own: the mistake is elsewhere
+            shown = f"{shown}\n{pointer}"
     return with_picture(_cap(f"{shown}\n{text}" if shown else text), exc if not explanation else None)
 
 

@@ -1,9 +1,14 @@
 """Where a failure points in the learner's file when the traceback never entered it.
 
 A check that got a wrong value back fails in its own code; `learner_definition` names the part
-of the learner's file that check was about (`path:line: your function NAME`): the first of the
-exercise's tasks (what the stub leaves as a TODO) that the failing check's code names. Read with
-`ast`, cached by file and modification time; never raises.
+of the learner's file that holds the mistake (`path:line: your function NAME`). First by what
+differs from the course's solution (`culprit`: the one function that differs, or, locally, the one
+a re-run of the step singles out, `search`), because the function a check calls is often not the
+one that is wrong. Without a solution, or when that cannot tell, the old guess: the first of the
+exercise's tasks (what the stub leaves as a TODO, or the functions that differ from the solution)
+that the failing check's code names. `culprit_pointer` is the first half alone, for a failure
+raised in the learner's code whose deepest frame is not the mistake. Read with `ast`, cached by
+file and modification time; never raises.
 """
 
 from __future__ import annotations
@@ -12,11 +17,42 @@ import functools
 import os
 from pathlib import Path
 
+from kata.feedback.culprit import differing, reference_for
 from kata.feedback.frames import real_path
 from kata.learner_source import describe, learner_source
 
 
-def learner_definition(tb, keep_files: list[Path], learner_file: Path) -> str | None:
+def culprit_pointer(keep_files: list[Path], learner_file: Path, rerun=None,
+                    unless: str | None = None) -> str | None:
+    """`path:line: your function NAME` for the learner's function that differs from the course's solution
+    and holds the mistake; None when there is no solution to compare with, nothing or too much differs
+    to tell, or the answer is `unless` (a definition the message already shows)."""
+    try:
+        found = _culprit(keep_files, learner_file, rerun, unless)
+        return found[1] if found else None
+    except Exception:  # a pointer is a courtesy: it must never break the verdict
+        return None
+
+
+def _culprit(keep_files: list[Path], learner_file: Path, rerun, unless: str | None) -> tuple[str, str] | None:
+    from kata.feedback import search
+
+    checks = [p for p in keep_files if p and real_path(p) != real_path(learner_file)]
+    reference = reference_for(checks[0]) if checks else None
+    candidates = differing(learner_file, reference) if reference else None
+    if not candidates or unless in candidates:
+        return None
+    defined = _definitions(real_path(learner_file), _mtime(real_path(learner_file)))
+    name = candidates[0] if len(candidates) == 1 else None
+    if name is None and rerun is not None and reference is not None and len(candidates) <= search.MAX_CANDIDATES:
+        name = search.search(candidates, reference, rerun)
+    if name is None or name not in defined:
+        return None
+    lineno, kind = defined[name]
+    return name, _pointer(learner_file, lineno, name, kind)
+
+
+def learner_definition(tb, keep_files: list[Path], learner_file: Path, rerun=None) -> str | None:
     """`path:line: your function NAME`, for a failure raised by the check itself (a wrong value
     came back, no error): the traceback never entered the learner's file, so this points at the
     part of it the failing check was about.
@@ -25,8 +61,14 @@ def learner_definition(tb, keep_files: list[Path], learner_file: Path) -> str | 
     raise NotImplementedError, names set to None) named by the failing check, reading the check's
     frames from the innermost out and following the check module's own helpers. Without a stub
     beside the checks, any function of the learner's file counts. None when nothing fits.
+
+    Before that guess, the function that differs from the course's solution (`culprit_pointer`;
+    `rerun`: the plugin's way to run the step again, local mode only).
     """
     try:
+        found = _culprit(keep_files, learner_file, rerun, None)
+        if found:
+            return found[1]
         return _learner_definition(tb, keep_files, learner_file)
     except Exception:  # a pointer is a courtesy: it must never break the verdict
         return None
@@ -42,6 +84,10 @@ def _learner_definition(tb, keep_files: list[Path], learner_file: Path) -> str |
         return None
     stub = Path(checks[0]).resolve().parent.parent / "exercises" / Path(checks[0]).name.removeprefix("test_")
     tasks = _tasks(str(stub), _mtime(str(stub))) if stub.is_file() else None
+    reference = reference_for(checks[0])
+    changed = differing(learner_file, reference) if reference else None
+    if changed:  # what differs from the solution is where a mistake can be: narrower than the stub's TODOs
+        tasks = frozenset(changed)
     check_files = {real_path(p) for p in checks}
     frames = []
     while tb is not None:

@@ -14,6 +14,7 @@ from types import TracebackType
 import pytest
 
 from kata.feedback.failures import describe_exception, format_frames
+from kata.plugin.rerun import rerunner
 from kata.plugin.state import LearnerExit, State, state_of, target_for
 
 
@@ -51,12 +52,13 @@ def classify(item: pytest.Item, call: pytest.CallInfo, state: State) -> tuple[st
             return remote
     told = exc.__cause__ if isinstance(exc, LearnerExit) and exc.__cause__ is not None else exc
     original = told.__traceback__
+    rerun = rerunner(item, state, learner) if learner is not None and call.when == "call" else None
     try:
         told.__traceback__ = _from_first_kept(original, keep)  # the same frames shown, fewer files read
         if told is not exc:
-            message = describe_exception(told, keep, explanation=str(exc), learner_file=learner)
+            message = describe_exception(told, keep, explanation=str(exc), learner_file=learner, rerun=rerun)
         else:
-            message = describe_exception(exc, keep, learner_file=learner)
+            message = describe_exception(exc, keep, learner_file=learner, rerun=rerun)
     except Exception:  # the learner's exception may break even str(); the verdict must not break with it
         where = format_frames(exc.__traceback__, keep)
         message = (where + "\n" if where else "") + f"{type(exc).__name__} (its message could not be shown)"

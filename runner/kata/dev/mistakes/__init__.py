@@ -6,6 +6,7 @@ leading comments declare what the learner must see, then come the changes:
 
     # expect: softmax ran over dim=0
     # expect: instead of dim=-1
+    # breaks: softmax
     # The softmax runs down each column instead of along each row.
 
     # replace:
@@ -18,12 +19,16 @@ the current solution; the wrong answer is the solution with every block applied,
 written to a temporary file and checked as any file is. A `NAME.py` holding the
 whole wrong module (the older form) is read too.
 
+`# breaks:` names the function (or `Class.method`) that holds the mistake: `kata verify` reports
+how often the failure's pointer ("your function X") names it (`breaks.py`; `kata new --mistake`
+writes it from the patch).
+
 Every `# expect:` text must appear in the message of the first failing step
 (the failure a learner reads in full). `verify_mistakes` runs each mistake
 through the engine and returns a problem for each one that passes, or whose
 first failure lacks an expected text. Pure: returns findings, never prints.
 
-The parts: `patch` (the `.mistake` format), `catalogue` (reading, running and judging the
+The parts: `patch` (the `.mistake` format), `breaks` (the `# breaks:` field), `catalogue` (reading, running and judging the
 catalogue), `record` (`kata new --mistake`) and `__main__` (`python -m kata.dev.mistakes FILE`).
 """
 

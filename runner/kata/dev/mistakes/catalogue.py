@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kata.course import Exercise
+from kata.dev.mistakes.breaks import parse_breaks
 from kata.dev.mistakes.patch import EXPECT, PatchError, apply_patch, parse_patch
 from kata.results import PASSED, CheckResult
 
@@ -24,6 +25,7 @@ class Mistake:
     expects: tuple[str, ...]
     file: Path | None = None  # the wrong module to check: `path` itself, or the patched solution
     error: str | None = None  # why a patch could not make it (then `file` is None)
+    breaks: str | None = None  # `# breaks:`: the function (or Class.method) that holds the mistake
 
     def __post_init__(self) -> None:
         if self.file is None and self.error is None and self.path.suffix == ".py":
@@ -60,9 +62,11 @@ def wrong_source(path: Path, solution: Path) -> str:
 def load(path: Path, solution: Path) -> Mistake:
     """The catalogue entry at `path`; a patch is applied to `solution` and written to a temporary file."""
     if path.suffix != SUFFIX:
-        return Mistake(path, read_expects(path))
+        return Mistake(path, read_expects(path), breaks=_breaks_of(path))
     try:
-        expects, _ = parse_patch(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        expects, _ = parse_patch(text)
+        breaks = parse_breaks(text)
         source = wrong_source(path, solution)
     except (PatchError, OSError, UnicodeDecodeError) as exc:
         text = str(exc)
@@ -72,7 +76,14 @@ def load(path: Path, solution: Path) -> Mistake:
     folder.mkdir(exist_ok=True)
     target = folder / f"{path.stem}.py"
     target.write_text(source, encoding="utf-8")
-    return Mistake(path, expects, file=target)
+    return Mistake(path, expects, file=target, breaks=breaks)
+
+
+def _breaks_of(path: Path) -> str | None:
+    try:
+        return parse_breaks(path.read_text(encoding="utf-8"))
+    except (PatchError, OSError, UnicodeDecodeError):
+        return None
 
 
 def mistakes_dir(exercise: Exercise) -> Path:

@@ -1,6 +1,7 @@
 """The `.mistake` patch format: replace/with blocks against the exercise's solution.
 
     # expect: softmax ran over dim=0
+    # breaks: softmax
     # replace:
         return torch.softmax(x, dim=-1)
     # with:

@@ -1,6 +1,7 @@
 """Recording a mistake: `kata new --mistake ID WRONG_FILE` writes `mistakes/NN_name/NAME.mistake` from
 a wrong file the checks catch: what its first failing step says, as `# expect:` lines, and its
-difference from the solution as replace/with blocks. Then verify's own verdict on it.
+difference from the solution as replace/with blocks, and the function it changes as `# breaks:`.
+Then verify's own verdict on it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kata.course import Exercise
+from kata.dev.mistakes.breaks import enclosing
 from kata.dev.mistakes.catalogue import SUFFIX, judge, load, mistakes_dir
 from kata.dev.mistakes.patch import EXPECT, diff_blocks, format_blocks
 from kata.results import PASSED, CheckResult
@@ -87,11 +89,18 @@ def record_mistake(engine, exercise: Exercise, wrong: Path, name: str) -> Record
         raise KataError(f"The first failure of {wrong} (step {failure.index}, {failure.title}) says nothing "
                         f"that can be declared:\n{failure.message}",
                         "Give the check a message that says what is wrong, then record the mistake again.")
+    solution = exercise.solution.read_text(encoding="utf-8")
+    blocks = diff_blocks(solution, _without_expects(source))
     header = "".join(f"# expect: {text}\n" for text in expects)
+    try:
+        broken = enclosing(solution, blocks)
+    except SyntaxError:
+        broken = []
+    if broken:  # the first function the patch changes; kata verify checks that the failure points there
+        header += f"# breaks: {broken[0]}\n"
     header += (f"# Recorded from {wrong.name} with `kata new --mistake`; its first failure is step {failure.index} "
                f"({failure.title}).\n# Say here what the learner did wrong, and trim the expect lines to what they "
                "must read.\n\n")
-    blocks = diff_blocks(exercise.solution.read_text(encoding="utf-8"), _without_expects(source))
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as handle:
         handle.write(header + format_blocks(blocks))

@@ -13,6 +13,9 @@ For every exercise:
 - the stub defines every name the checks use;
 - nothing is left of a `kata new` scaffold, and every exercise has real hints;
 - the mistake catalogue's entries hold, where the course has one;
+- every catalogued mistake's first failure points at the function its `# breaks:` names
+  (`pointing`): the pointer's accuracy, per exercise and for the course (below 95% fails only
+  with `strict`);
 - every step fails on some wrong answer: a few mutants of the solution
   (`mutants.py`) run through the checks, and a step that no mutant and no
   catalogued mistake fails cannot tell a wrong answer from a right one. Each
@@ -20,7 +23,7 @@ For every exercise:
 
 And for the course: no stray files. Returns findings; never prints.
 
-The parts: `verdicts` (what it finds), `authoring`, `solution`, `stub`, `mutant_runs` and `judged`
+The parts: `verdicts` (what it finds), `pointing` (the pointer's accuracy), `authoring`, `solution`, `stub`, `mutant_runs` and `judged`
 (one concern each); this module runs them in order, exercise by exercise, over a pool of warm
 engines.
 """
@@ -37,6 +40,7 @@ from kata.dev.mistakes.catalogue import judge, run_mistakes
 from kata.dev.verify.authoring import authoring_problems, manifest_problems
 from kata.dev.verify.judged import judged_problems
 from kata.dev.verify.mutant_runs import run_mutants, unfailable_problems
+from kata.dev.verify.pointing import pointed
 from kata.dev.verify.solution import determinism_problems, solution_problems
 from kata.dev.verify.stub import stub_problems
 from kata.dev.verify.verdicts import DEFAULT_SEEDS, CourseVerdict, ExerciseVerdict
@@ -88,6 +92,7 @@ def verify_exercise(engine: Engine, ex: Exercise, seeds: int = DEFAULT_SEEDS,
     verdict.problems.extend(stub_problems(verdict, verdict.stub))
     runs, problems = mistake_runs(engine, ex)
     verdict.problems.extend(problems)
+    verdict.pointed = pointed(runs)
     if solution.status == PASSED and repeat.status == PASSED and mutants > 0:
         # Mutants reach what they reach: a step only a subtler wrong answer fails is a warning, not a failure.
         unfailable = unfailable_problems(verdict, solution, run_mutants(engine, verdict, solution, runs, mutants))
@@ -104,7 +109,7 @@ def verify_course(course: Course, exercises: list[Exercise] | None = None, seeds
                   mutants: int = MAX_MUTANTS, strict: bool = False, judged: bool = False) -> CourseVerdict:
     """Verify `exercises` (default: all) over `jobs` warm engines; `on_verdict` sees them in course order."""
     started = time.monotonic()
-    result = CourseVerdict(course, course_problems=manifest_problems(course), seeds=seeds)
+    result = CourseVerdict(course, course_problems=manifest_problems(course), seeds=seeds, strict=strict)
     chosen = exercises or list(course.exercises)
     result.exercises = run_all(
         chosen, lambda engine, ex: verify_exercise(engine, ex, seeds, mutants, strict, judged), jobs,

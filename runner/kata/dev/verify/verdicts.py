@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kata.course import Course, Exercise
+from kata.dev.verify.pointing import THRESHOLD, Pointed, accuracy
 from kata.results import PASSED, CheckResult, StepResult
 
 DEFAULT_SEEDS = 1  # extra seeds the solution is re-run with; see docs/authoring.md for the cost
@@ -48,11 +49,17 @@ class ExerciseVerdict:
     stub_passing_steps: list[str] = field(default_factory=list)
     mutants: list[MutantRun] = field(default_factory=list)
     unfailable_steps: list[str] = field(default_factory=list)
+    pointed: list[Pointed] = field(default_factory=list)  # each catalogued mistake's pointer against `# breaks:`
     duration_s: float = 0.0
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def pointer_accuracy(self) -> tuple[int, int]:
+        """(right, total): the catalogued mistakes whose first failure points at their `# breaks:` function."""
+        return accuracy(self.pointed)
 
     @property
     def solution_s(self) -> float:
@@ -91,6 +98,7 @@ class ExerciseVerdict:
             "mutation": {"killed": killed, "total": total,
                          "score": round(killed / total, 3) if total else None,
                          "mutants": [m.to_json() for m in self.mutants]},
+            "pointer": _pointer_json(self.pointer_accuracy, [p.to_json() for p in self.pointed]),
             "slowest_steps": [{"index": s.index, "name": s.name, "title": s.title,
                                "duration_s": round(s.duration_s, 3)} for s in self.slowest_steps()],
             "solution_s": round(self.solution_s, 3),
@@ -109,10 +117,21 @@ class CourseVerdict:
     course_problems: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     seeds: int = DEFAULT_SEEDS
+    strict: bool = False  # --strict: a pointer accuracy below THRESHOLD fails the course
+
+    @property
+    def pointer_accuracy(self) -> tuple[int, int]:
+        return accuracy([p for v in self.exercises for p in v.pointed])
+
+    @property
+    def pointer_low(self) -> bool:
+        right, total = self.pointer_accuracy
+        return total > 0 and right < THRESHOLD * total
 
     @property
     def ok(self) -> bool:
-        return not self.course_problems and all(v.ok for v in self.exercises)
+        return (not self.course_problems and all(v.ok for v in self.exercises)
+                and not (self.strict and self.pointer_low))
 
     @property
     def mutation_score(self) -> tuple[int, int]:
@@ -127,9 +146,18 @@ class CourseVerdict:
             "problems": self.course_problems,
             "extra_seeds": self.seeds,
             "mutation": {"killed": killed, "total": total, "score": round(killed / total, 3) if total else None},
+            "pointer": dict(_pointer_json(self.pointer_accuracy), threshold=THRESHOLD, low=self.pointer_low),
             "exercises": [v.to_json() for v in self.exercises],
             "duration_s": round(self.duration_s, 3),
         }
+
+
+def _pointer_json(score: tuple[int, int], mistakes: list[dict] | None = None) -> dict:
+    right, total = score
+    found: dict = {"right": right, "total": total, "accuracy": round(right / total, 3) if total else None}
+    if mistakes is not None:
+        found["mistakes"] = mistakes
+    return found
 
 
 def detail(result: CheckResult) -> str:

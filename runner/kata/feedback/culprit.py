@@ -1,0 +1,113 @@
+"""Which of the learner's functions holds the mistake, found by what differs from the course's solution.
+
+Why not the nearest frame: when a check gets a wrong value back, no learner frame is on the
+traceback, and the function the check called is often not the one that is wrong (a `__pow__` bug
+seen through `__mul__`, a `mean` built on a wrong `sum`, every `step()` bug blamed on
+`SGD.__init__`). The course's solution knows better: a function whose code is the solution's
+(comments, docstrings and layout aside) cannot hold the mistake on its own. So the candidates are
+the learner's functions and methods that differ from the solution's (`differing`); with one, it is
+the answer, with no run at all. With several, a run of the failing step can tell (`search.py`,
+local mode only: it swaps the solution's code into the learner's module); without one, the caller
+narrows its old guess to the candidates. Works wherever the solution is readable: `kata check` of a
+course that ships its solutions, `kata verify`, and the trusted side of `kata grade` (nothing of
+the solution enters the learner's process here). Never raises; cached by file and mtime.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import os
+from pathlib import Path
+
+from kata.learner_source import learner_source
+
+
+def reference_for(checks_file: Path) -> Path | None:
+    """The course's solution beside `checks/test_NN_name.py` (solutions/NN_name.py), if it ships one."""
+    path = Path(checks_file).resolve().parent.parent / "solutions" / Path(checks_file).name.removeprefix("test_")
+    return path if path.is_file() else None
+
+
+def differing(learner_file: Path, reference: Path) -> list[str] | None:
+    """The learner's top-level functions and methods (qualnames, in file order) whose code differs from
+    the reference's, or that the reference lacks; None when either file cannot be read or parsed, or
+    when the learner's file is the reference itself."""
+    try:
+        if os.path.realpath(learner_file) == os.path.realpath(reference):
+            return None
+        mine = _shapes(str(learner_file), _mtime(learner_file))
+        theirs = _shapes(str(reference), _mtime(reference))
+    except Exception:  # a courtesy: never breaks the verdict
+        return None
+    if mine is None or theirs is None:
+        return None
+    return [name for name, shape in mine.items() if theirs.get(name) != shape]
+
+
+def enclosing_definition(learner_file: Path, lineno: int) -> str | None:
+    """The top-level function or method (qualname) holding line `lineno` of the learner's file."""
+    spans = _spans(str(learner_file), _mtime(learner_file))
+    inside = [(lo, name) for name, (lo, hi) in (spans or {}).items() if lo <= lineno <= hi]
+    return max(inside)[1] if inside else None
+
+
+def _mtime(path) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+@functools.lru_cache(maxsize=16)
+def _tree(path: str, mtime: int) -> ast.Module | None:
+    text = learner_source(path)
+    if text is None:
+        return None
+    try:
+        return ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _defs(tree: ast.Module):
+    """(qualname, node) of the top-level functions and the methods of top-level classes."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name, node
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    yield f"{node.name}.{item.name}", item
+
+
+@functools.lru_cache(maxsize=16)
+def _shapes(path: str, mtime: int) -> dict[str, str] | None:
+    """qualname -> the definition's code as `ast.dump` writes it, without docstrings or line numbers."""
+    tree = _tree(path, mtime)
+    if tree is None:
+        return None
+    return {name: _shape(node) for name, node in _defs(tree)}
+
+
+@functools.lru_cache(maxsize=16)
+def _spans(path: str, mtime: int) -> dict[str, tuple[int, int]] | None:
+    tree = _tree(path, mtime)
+    if tree is None:
+        return None
+    return {name: (min([n.lineno] + [d.lineno for d in n.decorator_list]), n.end_lineno or n.lineno)
+            for name, n in _defs(tree)}
+
+
+def _shape(node: ast.AST) -> str:
+    class NoDocstrings(ast.NodeTransformer):
+        def generic_visit(self, node):
+            super().generic_visit(node)
+            body = getattr(node, "body", None)
+            if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+                node.body = body[1:] or [ast.Pass()]
+            return node
+
+    copy = ast.parse(ast.unparse(node)).body[0]  # a copy, so the cached tree stays whole
+    return ast.dump(NoDocstrings().visit(copy), include_attributes=False)
