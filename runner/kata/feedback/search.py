@@ -20,6 +20,7 @@ mode there is none, and this is never called.
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import time
 from pathlib import Path
@@ -100,14 +101,19 @@ def swapped(reference: Path, names: list[str]) -> Prepare:
             owner = module.__dict__.get(owner_name) if owner_name else None
             if owner_name and not isinstance(owner, type):
                 continue
-            # In a factory taking `__class__`, so a method's zero-argument super() finds its class.
+            # In a factory taking `__class__`, so a method's zero-argument super() finds its class; under
+            # another name there, so that `sum` in a method named sum is still the builtin.
             factory = ast.parse("def __kata_swap__(__class__):\n    pass").body[0]
-            assert isinstance(factory, ast.FunctionDef)
-            factory.body = [node, ast.Return(ast.Name(attr or name, ast.Load()))]
+            assert isinstance(factory, (ast.FunctionDef, ast.AsyncFunctionDef))
+            renamed = copy.copy(node)
+            renamed.name = "__kata_swapped__"  # type: ignore[attr-defined]
+            factory.body = [renamed, ast.Return(ast.Name("__kata_swapped__", ast.Load()))]
             tree = ast.fix_missing_locations(ast.Module(body=[factory], type_ignores=[]))
             space: dict = {}
             exec(compile(tree, str(reference), "exec"), module.__dict__, space)
             made = space["__kata_swap__"](owner)
+            function = getattr(made, "fget", None) or getattr(made, "__func__", None) or made
+            function.__name__, function.__qualname__ = attr or name, name
             if owner is not None:
                 setattr(owner, attr, made)
             else:

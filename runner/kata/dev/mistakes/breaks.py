@@ -17,7 +17,7 @@ import re
 
 from kata.dev.mistakes.patch import Block, PatchError, occurrences
 
-BREAKS = re.compile(r"^#\s*breaks:\s*(\S+)\s*$")
+BREAKS = re.compile(r"^#\s*breaks:\s*(.*?)\s*$")
 QUALNAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")
 
 
