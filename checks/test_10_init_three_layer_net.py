@@ -102,7 +102,7 @@ def _net(exercise):
     if net is None:
         fail("initialize_new_three_layer_net() returned None: did you forget to `return` the net?")
     if not isinstance(net, exercise.ThreeLayerNeuralNet):
-        fail(f"initialize_new_three_layer_net() should return a ThreeLayerNeuralNet, not a {type(net).__name__}.")
+        fail(f"initialize_new_three_layer_net() should return a ThreeLayerNeuralNet, not a value of type {type(net).__name__}.")
     for name in SHAPES:
         if not isinstance(getattr(net, name), torch.Tensor):
             fail(f"net.{name} should be a torch tensor, but it is {type(getattr(net, name)).__name__}.")

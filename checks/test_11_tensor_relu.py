@@ -40,7 +40,7 @@ def _relu(exercise, x):
         fail("tensor_relu returned None: did you forget to `return` the result?")
     _left_alone(x, state, "its input tensor", "tensor_relu")
     if not isinstance(result, torch.Tensor):
-        fail(f"tensor_relu should return a torch tensor, but it returned a {type(result).__name__}.")
+        fail(f"tensor_relu should return a torch tensor, but it returned a value of type {type(result).__name__}.")
     if result.dtype == torch.bool and x.dtype != torch.bool:
         fail("tensor_relu returned a tensor of booleans: a comparison like x > 0 says where x is positive, not what "
              "the values are. Keep the values where x > 0 and put 0 elsewhere.")

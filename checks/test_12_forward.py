@@ -106,7 +106,7 @@ def _forward(exercise, x, net):
     if result is None:
         fail("forward returned None: did you forget to `return` the last layer's output?")
     if not isinstance(result, torch.Tensor):
-        fail(f"forward should return a torch tensor, but it returned a {type(result).__name__}.")
+        fail(f"forward should return a torch tensor, but it returned a value of type {type(result).__name__}.")
     _softmax_dim_named(exercise)
     return result
 

@@ -41,7 +41,7 @@ def _loss(exercise, expected, actual):
     _left_alone(expected, states[0], "expected_outputs", "loss_function")
     _left_alone(actual, states[1], "actual_outputs", "loss_function")
     if not isinstance(result, torch.Tensor):
-        fail(f"loss_function should return a torch tensor, but it returned a {type(result).__name__} ({result!r:.60}). "
+        fail(f"loss_function should return a torch tensor, but it returned a value of type {type(result).__name__} ({result!r:.60}). "
              "Keep it a tensor (no .item() or float()), or .backward() can't be called on it.")
     return result
 

@@ -61,7 +61,7 @@ def _train(ex, net, inputs, expected, learning_rate, n):
     result = ex.train(net, inputs, expected, learning_rate, n)
     for name in NAMES:
         if not isinstance(getattr(net, name), torch.Tensor):
-            fail(f"after train, net.{name} is a {type(getattr(net, name)).__name__}, not a tensor.")
+            fail(f"after train, net.{name} is a value of type {type(getattr(net, name)).__name__}, not a tensor.")
     return result
 
 

@@ -10,7 +10,7 @@ def _one_hot(ex, i, num_classes):
     if result is None:
         fail(f"one_hot_encoding({i}, {num_classes}) returned None: did you forget to `return` the tensor?")
     if not isinstance(result, torch.Tensor):
-        fail(f"one_hot_encoding({i}, {num_classes}) should return a torch tensor, not a {type(result).__name__}.")
+        fail(f"one_hot_encoding({i}, {num_classes}) should return a torch tensor, not a value of type {type(result).__name__}.")
     return result
 
 

@@ -40,7 +40,7 @@ def _flat(ex, imgs):
         fail("make_img_1d returned None: did you forget to `return` the result?")
     _left_alone(imgs, state, "the images it was given", "make_img_1d")
     if not isinstance(result, torch.Tensor):
-        fail(f"make_img_1d should return a torch tensor, not a {type(result).__name__}.")
+        fail(f"make_img_1d should return a torch tensor, not a value of type {type(result).__name__}.")
     return result
 
 

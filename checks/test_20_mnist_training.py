@@ -45,7 +45,7 @@ def _split(ex, dataset, total, n_train):
     names = ORDER.split(", ")
     for name, value in zip(names, result):
         if not isinstance(value, torch.Tensor):
-            fail(f"{name} should be one tensor, but it is a {type(value).__name__}: "
+            fail(f"{name} should be one tensor, but it is a value of type {type(value).__name__}: "
                  "t.stack a list of tensors into one.")
     return result
 

@@ -18,7 +18,7 @@ def _model(ex):
     if implementation is None:
         fail("SimpleNeuralNet() has no `self.implementation`: set it in __init__ to a t.nn.Sequential.")
     if not isinstance(implementation, torch.nn.Sequential):
-        fail(f"self.implementation should be a t.nn.Sequential, not a {type(implementation).__name__}.")
+        fail(f"self.implementation should be a t.nn.Sequential, not a value of type {type(implementation).__name__}.")
     return model
 
 
