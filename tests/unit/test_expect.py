@@ -79,7 +79,7 @@ def test_dtype_and_grad_when_asked():
 
 def test_type_and_none_mistakes():
     assert "forget to `return`" in message(assert_close, None, torch.ones(2))
-    assert "should be a torch tensor, but it is a numpy array" in message(assert_close, np.ones(2), torch.ones(2))
+    assert "should be a torch tensor, but it is a NumPy array" in message(assert_close, np.ones(2), torch.ones(2))
     assert "should be numbers" in message(assert_close, "abc", [1.0])
 
 
@@ -144,3 +144,14 @@ def test_jaxtyping_annotations_become_one_sentence():
                     "(batch × d_output is 4 × 3 here).")
     text = message(checked, torch.ones(3, 5, dtype=torch.int64), torch.ones(4, 5))
     assert text.startswith("`linear_function` should be a float tensor, got int64")
+
+
+def test_what_a_value_is_reads_as_english():
+    from kata.feedback.expectation import describe
+    from kata.feedback.operands import _describe_value
+
+    assert describe(3) == "an int" and describe(2.5) == "a float" and describe(None) == "None"
+    assert describe([1, 2]) == "a list of length 2"
+    assert _describe_value(np.zeros(6), False) == "a NumPy vector of 6 (float64)"
+    assert _describe_value(np.zeros((2, 3)), False) == "a NumPy array 2 × 3 (float64)"
+    assert _describe_value(torch.zeros(()), False) == "a 0-dim tensor (float32)"

@@ -61,7 +61,7 @@ def assert_close(actual: Any, expected: Any, *, atol: float = 1e-4, rtol: float 
     if actual is None:
         fail(f"{what} is None: did you forget to `return` it?")
     if is_tensor(expected) and not is_tensor(actual):
-        fail(f"{what} should be a torch tensor, but it is a {describe(actual)}.")
+        fail(f"{what} should be a torch tensor, but it is {describe(actual)}.")
     import numpy as np
 
     try:

@@ -71,10 +71,14 @@ def dtype_name(x: Any) -> str:
 
 
 def describe(x: Any) -> str:
+    """What `x` is, with its article, to follow "it is": "a tensor of shape (2,), dtype float32", "an int"."""
     if is_tensor(x):
-        return f"tensor of shape {tuple(x.shape)}, dtype {dtype_name(x)}"
-    if type(x).__module__ == "numpy":
-        return f"numpy array of shape {tuple(x.shape)}, dtype {x.dtype}"
+        return f"a tensor of shape {tuple(x.shape)}, dtype {dtype_name(x)}"
+    if type(x).__module__ == "numpy" and hasattr(x, "shape"):
+        return f"a NumPy array of shape {tuple(x.shape)}, dtype {x.dtype}"
     if isinstance(x, (list, tuple)):
-        return f"{type(x).__name__} of length {len(x)}"
-    return f"{type(x).__name__}"
+        return f"a {type(x).__name__} of length {len(x)}"
+    if x is None:
+        return "None"
+    name = type(x).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"

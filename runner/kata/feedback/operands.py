@@ -99,10 +99,14 @@ def _is_array(value: Any) -> bool:
 def _describe_value(value: Any, include_plain: bool) -> str | None:
     if _is_array(value):
         shape = tuple(value.shape)
-        dims = " × ".join(map(str, shape)) if len(shape) > 1 else (f"a vector of {shape[0]}" if shape else "0-dim")
         dtype = str(value.dtype).removeprefix("torch.")
-        prefix = "" if type(value).__module__.startswith("torch") else "a NumPy array "
-        return f"{prefix}{dims} ({dtype})"
+        kind = "" if type(value).__module__.startswith("torch") else "NumPy "
+        if len(shape) > 1:
+            dims = f"a {kind}array " if kind else ""
+            return f"{dims}{' × '.join(map(str, shape))} ({dtype})"
+        if not shape:
+            return f"a 0-dim {'NumPy array' if kind else 'tensor'} ({dtype})"
+        return f"a {kind}vector of {shape[0]} ({dtype})"
     if not include_plain:
         return None
     if value is None:
