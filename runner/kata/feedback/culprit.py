@@ -100,14 +100,16 @@ def _spans(path: str, mtime: int) -> dict[str, tuple[int, int]] | None:
 
 
 def _shape(node: ast.AST) -> str:
-    class NoDocstrings(ast.NodeTransformer):
-        def generic_visit(self, node):
-            super().generic_visit(node)
-            body = getattr(node, "body", None)
-            if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
-                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
-                node.body = body[1:] or [ast.Pass()]
-            return node
-
-    copy = ast.parse(ast.unparse(node)).body[0]  # a copy, so the cached tree stays whole
-    return ast.dump(NoDocstrings().visit(copy), include_attributes=False)
+    """`ast.dump` of `node` without its docstrings (taken out for the dump, put back after)."""
+    taken = []
+    for sub in ast.walk(node):
+        body = getattr(sub, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            taken.append((sub, body))
+            sub.body = body[1:]  # type: ignore[attr-defined]
+    try:
+        return ast.dump(node, include_attributes=False)
+    finally:
+        for sub, body in taken:
+            sub.body = body  # type: ignore[attr-defined]
