@@ -34,6 +34,7 @@ class Source:
     path: Path
     label: str
     digest: str  # "" when it cannot be read
+    note: str | None = None  # a notebook and its `.py` differ: which was checked (kata.notebook.pair)
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,11 @@ class Session:
     def source(self, ex: Exercise, target: Path | None = None, label: str | None = None) -> Source:
         """The file a check of `ex` reads (`Workspace.source_of`, or `target` shown as `label`),
         read once for its digest; the check and the record use that digest."""
-        path = target if target is not None else self.ws.source_of(ex)
-        return Source(path, label or str(path.relative_to(self.ws.root)), notebook.digest(path))
+        if target is not None:
+            return Source(target, label or str(target.relative_to(self.ws.root)), notebook.digest(target))
+        choice = self.ws.choice_of(ex)
+        path = choice.path
+        return Source(path, label or str(path.relative_to(self.ws.root)), notebook.digest(path), choice.note)
 
     def check(self, engine: Checker, ex: Exercise, source: Source | None = None,
               on_event: OnEvent | None = None) -> Verdict:

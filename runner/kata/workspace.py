@@ -17,11 +17,13 @@ from pathlib import Path
 from kata import notebook
 from kata.course import MANIFEST, Course, Exercise, load_course
 from kata.errors import KataError
+from kata.notebook.pair import Choice, choose
 from kata.messages import NOT_IN_WORKSPACE_FIX
 from kata.progress import ProgressStore
 
 STATE_DIR = ".kata"
 SETTINGS = "settings.json"
+PAIRS = "pairs.json"  # what each notebook pair held when kata last chose between them
 NOTEBOOK_MODES = ("paired", "alone")
 
 
@@ -79,20 +81,29 @@ class Workspace:
         return found + [p for p in (self.file_of(ex),) if p not in found]
 
     def source_of(self, ex: Exercise) -> Path:
-        """The file a check of `ex` reads. A notebook, unless its jupytext-paired `.py` was saved
-        after it with other code (edited as text, e.g. in VS Code): then that `.py`. A Jupyter save
-        with jupytext writes both with the same code, and the notebook is checked."""
+        """The file a check of `ex` reads (`choice_of`)."""
+        return self.choice_of(ex).path
+
+    def choice_of(self, ex: Exercise) -> Choice:
+        """Of a notebook and its `.py` twin, the one that holds the learner's code, by content and
+        jupytext's pairing, never by timestamps (`kata.notebook.pair`); with a note when they differ."""
         main = self.file_of(ex)
         if main.suffix != ".ipynb":
-            return main
-        py = self.py_of(ex)
-        try:
-            newer = py.stat().st_mtime_ns > main.stat().st_mtime_ns
-        except OSError:
-            return main
-        if newer and not notebook.same_code(py, main):
-            return py
-        return main
+            return Choice(main)
+        record = self.state_dir / PAIRS
+        seen_all = _settings(record)
+        before = seen_all.get(ex.name)
+        seen = dict(before) if isinstance(before, dict) else {}
+        choice = choose(main, self.py_of(ex), ex.stub, seen) or Choice(main)
+        if seen != before and self.state_dir.is_dir():  # what was seen, for the next choice (a hint only)
+            seen_all[ex.name] = seen
+            tmp = record.with_name(f".{PAIRS}.{os.getpid()}.kata-tmp")
+            try:
+                tmp.write_text(json.dumps(seen_all), encoding="utf-8")
+                os.replace(tmp, record)
+            except OSError:
+                pass
+        return choice
 
     def digest_of(self, ex: Exercise) -> str:
         """What identifies the content a check of `ex` would see now (see `kata.notebook.digest`)."""

@@ -67,6 +67,7 @@ def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_d
     results, unsaved, since = [], None, STARTED
     with command_engine() as engine:
         for ex in exercises:
+            pair_note = None
             if session is None:
                 checked = file if file is not None else Path()
                 result, news = check_file(engine, ex, checked), None
@@ -74,10 +75,11 @@ def check_cmd(ids: tuple[str, ...], check_all: bool, file: Path | None, course_d
                 verdict = session.check(engine, ex)
                 unsaved = session.save() or unsaved
                 checked, result = verdict.source.path, verdict.result
+                pair_note = verdict.source.note if verdict.ran else None
                 news = _news(session, verdict.unlocked, verdict.finished_course) if result.passed else None
             waited, since = time.monotonic() - since, time.monotonic()
             results.append(result)
-            _show(fmt, result, checked, waited, news)
+            _show(fmt, result, checked, waited, news, pair_note)
     if fmt == "text" and session is not None:
         click.echo(report.course_progress(course, session.progress))
     if unsaved and ws is not None:
@@ -103,7 +105,10 @@ def _news(session: Session, unlocked: Exercise | None, finished: bool) -> str | 
     return messages.LAST_EXERCISE if finished else None
 
 
-def _show(fmt: str, result: CheckResult, checked: Path, waited: float, news: str | None) -> None:
+def _show(fmt: str, result: CheckResult, checked: Path, waited: float, news: str | None,
+          pair_note: str | None = None) -> None:
+    if pair_note and fmt != "text":
+        click.echo(pair_note, err=True)  # stdout stays JSON Lines or gcc lines
     if fmt == "json":
         click.echo(report.to_json_line(result))
         return
@@ -116,6 +121,8 @@ def _show(fmt: str, result: CheckResult, checked: Path, waited: float, news: str
         note = notebook.left_out_note(checked)
         if note:
             click.echo(note)
+    if pair_note:
+        click.echo(pair_note)
     if news:
         click.echo(news)
     click.echo("")

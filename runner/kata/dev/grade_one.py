@@ -35,37 +35,65 @@ def refused_result(ex: Exercise, label: str, why: str, isolation: str = "not run
 
 class BrokenFiles:
     """Files already found not to import, so a one-file submission that hangs at import costs one
-    time-out, not one per exercise. Shared by the pool's threads."""
+    time-out, not one per exercise. Shared by the pool's threads. Each later exercise gets the
+    status the first run got (`timeout` for a hang, `error` for a syntax error), so the verdict is
+    the same whichever order the exercises ran in: in parallel on this machine's pool, one after
+    another on a Dask worker."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._why: dict[Path, str] = {}
+        self._why: dict[Path, tuple[str, str, str]] = {}  # path -> (status, step outcome, why)
 
-    def why(self, path: Path) -> str | None:
+    def result_for(self, path: Path, ex: Exercise, label: str) -> CheckResult | None:
+        """The verdict of `ex` on a file already found not to import, without a run; None if not."""
         with self._lock:
-            return self._why.get(path)
+            found = self._why.get(path)
+        if found is None:
+            return None
+        status, outcome, why = found
+        result = refused_result(ex, label, why, isolation="not run: judged once for all its exercises")
+        result.status = status
+        for step in result.steps:
+            step.outcome = outcome
+        return result
 
     def note(self, path: Path, result: CheckResult) -> None:
         first = result.steps[0] if result.steps else None
         if first is not None and first.cause == Cause.DOES_NOT_IMPORT:
+            why = (f"{path.name} does not import (see {result.id} {result.name}): "
+                   f"{first.message.splitlines()[0] if first.message else first.outcome}")
             with self._lock:
-                self._why.setdefault(path, f"{path.name} does not import (see {result.id} {result.name}): "
-                                           f"{first.message.splitlines()[0] if first.message else first.outcome}")
+                self._why.setdefault(path, (result.status, first.outcome, why))
 
 
 def grade_one(engine: Engine, sub: Submission, ex: Exercise, judged: bool = True,
-              require_sandbox: bool = False, broken: BrokenFiles | None = None) -> CheckResult:
-    target = sub.file_for(ex)
-    if target is None:
+              require_sandbox: bool = False, broken: BrokenFiles | None = None,
+              note: str | None = None) -> CheckResult:
+    """One run of `ex` on `sub`'s file; `note` (a notebook and its `.py` differ, said by the grader's
+    side when the twin did not travel) is added to the verdict's message."""
+    choice = sub.choice_for(ex)
+    if choice is None:
         return missing_result(ex, sub.label)
+    return with_note(_graded(engine, sub, ex, choice.path, judged, require_sandbox, broken), note or choice.note)
+
+
+def with_note(result: CheckResult, note: str | None) -> CheckResult:
+    """`result`, its message ending in `note` (which file of a pair was checked)."""
+    if note and note not in result.message:
+        result.message = f"{result.message}\n{note}" if result.message else note
+    return result
+
+
+def _graded(engine: Engine, sub: Submission, ex: Exercise, target: Path, judged: bool, require_sandbox: bool,
+            broken: BrokenFiles | None) -> CheckResult:
     label = f"{sub.label}: {target.name}"
     try:
         check_entry(target, sub.path if not sub.is_file else sub.path.parent)
     except Refused as exc:
         return refused_result(ex, label, str(exc))
-    known = broken.why(target) if broken is not None else None
+    known = broken.result_for(target, ex, label) if broken is not None else None
     if known is not None:
-        return refused_result(ex, label, known, isolation="not run: judged once for all its exercises")
+        return known
     result = engine.check(CheckRequest(ex, target, label, judged=judged, require_sandbox=require_sandbox))
     if broken is not None:
         broken.note(target, result)

@@ -8,6 +8,7 @@ where two names are the same.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from kata.course import Course, Exercise
 from kata.errors import KataError
+from kata.notebook.pair import Choice, choose
 
 STATE_DIR = ".kata"
 
@@ -30,14 +32,33 @@ class Submission:
 
     def file_for(self, ex: Exercise) -> Path | None:
         """The submission's file for `ex`: itself if it is one file, else its NN_name.py (any number)
-        or NN_name.ipynb; of a notebook and its `.py` (a jupytext pair), the one saved last."""
+        or NN_name.ipynb; of a notebook and its `.py`, the one `kata.notebook.pair` chooses."""
+        choice = self.choice_for(ex)
+        return choice.path if choice is not None else None
+
+    def choice_for(self, ex: Exercise) -> Choice | None:
+        """`file_for`, with the note a verdict gives when a notebook and its `.py` differ."""
         if self.is_file:
-            return self.path
+            return Choice(self.path)
+        seen = self._pairs_seen().get(ex.name)
         for folder in (self.path / "exercises", self.path):
-            found = [p for suffix in (".ipynb", ".py") if (p := self._find(folder, ex, suffix)) is not None]
-            if found:
-                return max(found, key=_mtime_ns)  # on a tie, the notebook
+            found = choose(self._find(folder, ex, ".ipynb"), self._find(folder, ex, ".py"), ex.stub,
+                           dict(seen) if isinstance(seen, dict) else None)
+            if found is not None:
+                return found
         return None
+
+    def _pairs_seen(self) -> dict:
+        """A workspace's record of its notebook pairs (`.kata/pairs.json`), read only: grading a
+        copied workspace chooses as `kata check` in it would. At most 1 MiB, plain file, or nothing."""
+        from kata.notebook.reads import read_capped
+
+        data = read_capped(self.path / STATE_DIR / "pairs.json", 1 << 20)
+        try:
+            found = json.loads(data) if data is not None else {}
+        except (ValueError, RecursionError):
+            return {}
+        return found if isinstance(found, dict) else {}
 
     @staticmethod
     def _find(folder: Path, ex: Exercise, suffix: str) -> Path | None:
@@ -46,13 +67,6 @@ class Submission:
             return exact
         moved = sorted(folder.glob(f"[0-9][0-9]_{ex.name}{suffix}")) + [folder / f"{ex.name}{suffix}"]
         return next((p for p in moved if p.is_file()), None)
-
-
-def _mtime_ns(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
 
 
 def _is_submission(folder: Path, course: Course) -> bool:

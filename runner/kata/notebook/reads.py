@@ -51,7 +51,7 @@ def digest(path: Path) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _code_lines(path: Path) -> list[str] | None:
+def code_lines(path: Path) -> list[str] | None:
     """The lines that are code, in order: no blank or comment lines, no magics (commented out in a
     jupytext `.py`, left out of a notebook), no markdown. A notebook and its paired `.py` agree."""
     data = read_capped(path)
@@ -70,7 +70,7 @@ def _code_lines(path: Path) -> list[str] | None:
 
 def same_code(one: Path, other: Path) -> bool:
     """True when the two files hold the same code (a notebook and its jupytext pair after a save)."""
-    a, b = _code_lines(one), _code_lines(other)
+    a, b = code_lines(one), code_lines(other)
     return a is not None and a == b
 
 

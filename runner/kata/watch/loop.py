@@ -105,8 +105,9 @@ class Watch:
             self.session.path(unlocked) if unlocked else "", color=self.tty, keys=self.keys.active, width=width)
         path = verdict.source.path
         note = notebook.left_out_note(path) if result.status != "locked" and notebook.is_notebook(path) else None
-        if note:
-            text = f"{text}\n{screen.wrap(note, width) if width else note}"
+        for line in (note, verdict.source.note if verdict.ran else None):
+            if line:
+                text = f"{text}\n{screen.wrap(line, width) if width else line}"
         if self.links:
             text = hyperlinks(text)
         notices, self.notices = self.notices, []  # shown on top, so a redraw cannot hide them

@@ -22,6 +22,7 @@ class Parcel:
     home: str  # the grader's folder that holds it: the worker's temp folder is shown as this
     files: dict[str, str] = field(default_factory=dict)  # path inside the submission -> text
     refused: dict[str, tuple[str, str]] = field(default_factory=dict)  # exercise -> (file name, why)
+    notes: dict[str, str] = field(default_factory=dict)  # exercise -> which of a notebook pair was checked
 
 
 def pack_submission(sub: Submission, exercises: list[Exercise]) -> Parcel:
@@ -29,9 +30,12 @@ def pack_submission(sub: Submission, exercises: list[Exercise]) -> Parcel:
     root = sub.path.parent if sub.is_file else sub.path
     parcel = Parcel(sub.label, sub.path.name, sub.is_file, str(sub.path.parent))
     for ex in exercises:
-        target = sub.file_for(ex)
-        if target is None:
+        choice = sub.choice_for(ex)
+        if choice is None:
             continue
+        target = choice.path
+        if choice.note:
+            parcel.notes[ex.name] = choice.note  # only the chosen file travels: its twin's note with it
         rel = target.name if sub.is_file else target.relative_to(sub.path).as_posix()
         if rel in parcel.files:
             continue

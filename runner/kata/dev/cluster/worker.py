@@ -131,7 +131,8 @@ def grade_parcel(parcel: Parcel, exercises: list[Exercise], digest: str, course_
                     name, why = parcel.refused[ex.name]
                     results.append(refused_result(ex, f"{parcel.label}: {name}", why))
                 else:
-                    results.append(grade_one(grader.engine, sub, ex, judged, require_sandbox, broken))
+                    results.append(grade_one(grader.engine, sub, ex, judged, require_sandbox, broken,
+                                              parcel.notes.get(ex.name)))
         swaps = [(str(Path(tmp)), parcel.home), (str(root), course_home.rstrip(os.sep))]
         shown = [result_to_wire(_shown_as_on_grader(r, swaps)) for r in results]
     return shown, course_digest(root) != digest
