@@ -133,3 +133,14 @@ def test_json_and_junit_give_paths_relative_to_the_folder_graded(tmp_path):
     obj = json.loads(to_json_lines(book))
     assert obj["path"] == "ann.py" and obj["results"][0]["steps"][0]["message"].startswith("ann.py:3 in double")
     assert obj["results"][0]["number"] == 2 and obj["results"][0]["steps_total"] == 1 and obj["score"] == 0.0
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"evil\",\"x\")", "+cmd|' -C calc'!A0", "-2+3", "@SUM(A1)"])
+def test_a_submission_named_like_a_formula_is_text_in_the_csv(tmp_path, name):
+    (tmp_path / f"{name}.py").write_text("def add(a, b):\n    return a + b\n")
+    subs = find_submissions([tmp_path / f"{name}.py"], COURSE)
+    result = CheckResult("01", "add", name, "passed", [StepResult(1, "test_a", "adds", "passed", "", 0.01)], 0.1)
+    book = Gradebook(COURSE, [ADD], [Row(subs[0], [result, missing_result(DOUBLE, name)])], 1.0, 1)
+    for row in csv.reader(io.StringIO(to_csv(book))):
+        for value in row:
+            assert not value.startswith(("=", "+", "-", "@")), row

@@ -134,12 +134,22 @@ def to_csv(book: Gradebook) -> str:
     writer.writerow(head)
     base = graded_folder(book)
     for row in book.rows:
-        line = [row.submission.label, submission_path(book, row, base), f"{score(row):.4f}", row.exercises_passed,
+        line = [inert(row.submission.label), inert(submission_path(book, row, base)), f"{score(row):.4f}",
+                row.exercises_passed,
                 len(book.exercises), row.steps_passed, row.steps_total]
         for ex, result in zip(book.exercises, row.results):
             line += [row.status_of(result), result.steps_passed, len(result.steps), ex.number]
         writer.writerow(line)
     return out.getvalue()
+
+
+def inert(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (OWASP's CSV injection advice).
+
+    A submission's name is the student's to choose: `=HYPERLINK(...)`, `+cmd|...`, `@SUM(...)`
+    would run when the CSV is opened. A leading quote makes the spreadsheet show it as text.
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "|", "%") else text
 
 
 _FRAME = re.compile(r"^\S+:\d+ in \S+$")
