@@ -79,9 +79,27 @@ def _remote_failure(exc: BaseException, item: pytest.Item, keep: list[Path]) -> 
         return None
     where = format_frames(exc.__traceback__, keep[:1])
     told = describe_remote(cause)
+    pointer = _judged_pointer(told, keep)
+    if pointer:
+        told = f"{pointer}\n{told}"
     if cause is not exc:  # a check caught the learner's error and failed with its own explanation
         told = f"{told}\n{exc}"
     return "failed", (f"{where}\n{told}" if where else told)
+
+
+def _judged_pointer(told: str, keep: list[Path]) -> str | None:
+    """Judged mode: the learner's process told its own error (it cannot see the solution); when its deepest
+    frame is code the solution has too, the trusted side names the function that differs (no re-run here)."""
+    from kata.feedback.culprit import enclosing_definition
+    from kata.feedback.pointer import culprit_pointer
+
+    if len(keep) < 2:
+        return None
+    prefix = f"{keep[1]}:"
+    lines = [line[len(prefix):].split(" in ", 1)[0] for line in told.splitlines() if line.startswith(prefix)]
+    numbers = [int(n) for n in lines if n.isdigit()]
+    deepest = enclosing_definition(keep[1], numbers[-1]) if numbers else None
+    return culprit_pointer(keep, keep[1], None, unless=deepest) if deepest else None
 
 
 def keep_files(item: pytest.Item, state: State) -> list[Path]:
