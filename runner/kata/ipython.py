@@ -1,13 +1,17 @@
 """The IPython extension: `%load_ext kata`, then `%kata check [ID]` and `%%kata ID` in a notebook.
 
-- `%kata check` checks the notebook it runs in (as last saved), or the current exercise when the
-  notebook is not one of the workspace's; `%kata check ID` checks exercise ID's file.
+- `%kata check` checks the notebook it runs in (as last saved; of it and its `.py` twin, the one
+  `kata.notebook.pair` chooses, as every route does). Where kata cannot tell which notebook that is
+  (a plain kernel, nbclient: no Jupyter server or VS Code names it) or it is not an exercise's,
+  it refuses and asks for the ID, never checking another exercise; `%kata check ID` checks ID's file.
 - `%%kata ID` checks the code of its cell, after the exercise's stub (so the stub's imports and
-  helpers are there), without saving anything and without running the cell in the kernel.
+  helpers are there), without saving anything and without running the cell in the kernel. Its
+  verdict is not the saved file's: it is shown, not recorded (nothing is marked done, nothing
+  unlocks). Line numbers are the ones Jupyter shows, the `%%kata` line being line 1.
 
 Every check runs in kata's engine, as `kata check` does: a warm worker process and a limited
 child per run, never the kernel's own namespace, so an answer that hangs or crashes costs that
-run, not the kernel. Verdicts are recorded in the workspace's progress as in the terminal, and
+run, not the kernel. Verdicts on saved files are recorded in the workspace's progress as in the terminal, and
 shown as rich output (✓/✗ per step, the first failure, what was unlocked).
 """
 
@@ -58,8 +62,9 @@ def _close_engine() -> None:
 
 def current_notebook(user_ns: dict) -> Path | None:
     """The notebook this kernel runs, where the front end says: VS Code sets `__vsc_ipynb_file__`,
-    Jupyter Server sets JPY_SESSION_NAME. None when neither does."""
-    for candidate in (user_ns.get("__vsc_ipynb_file__"), os.environ.get("JPY_SESSION_NAME")):
+    Jupyter Server sets JPY_SESSION_NAME (ipykernel copies it to `__session__`). None when none does
+    (a plain kernel, nbclient)."""
+    for candidate in (user_ns.get("__vsc_ipynb_file__"), user_ns.get("__session__"), os.environ.get("JPY_SESSION_NAME")):
         if not candidate or not str(candidate).endswith(notebook.SUFFIX):
             continue
         path = Path(str(candidate))
@@ -109,19 +114,15 @@ class KataMagics(Magics):
         if ident:
             ex = ws.course.find(ident)
         else:
-            found = next((e for e in ws.course.exercises
-                          if here is not None and here in {p.resolve() for p in ws.files_of(e)}), None)
-            ex = found or session.current()
-            if ex is None:
-                _show_text(messages.all_finished("`%kata check ID` re-checks one."))
-                return
+            ex = _exercise_of(ws, here)
         verdict = _interruptible(lambda: session.check(_get_engine(), ex))
         if verdict is None:
             return
         session.save()
         path = verdict.source.path
         note = notebook.left_out_note(path) if verdict.result.status != "locked" and notebook.is_notebook(path) else None
-        _show_verdict(session, verdict, [line for line in (_news(session, verdict), note) if line])
+        pair = verdict.source.note if verdict.ran else None
+        _show_verdict(session, verdict, [line for line in (_news(session, verdict), note, pair) if line])
 
     def _check_cell(self, ident: str, cell: str) -> None:
         from kata.session import Session
@@ -141,18 +142,31 @@ class KataMagics(Magics):
         session = Session(ws)
         _show_warnings(session)
         source = session.source(ex, target=target, label=f"your %%kata {ex.id} cell")
-        verdict = _interruptible(lambda: session.check(_get_engine(), ex, source))
+        verdict = _interruptible(lambda: session.check(_get_engine(), ex, source, record=False))
         if verdict is None:
             return
-        session.save()
-        _in_cell(verdict.result, target, offset)
+        _in_cell(verdict.result, target, offset - 1)  # Jupyter counts the `%%kata` line as line 1
         left = [f"line {line} `{text[:40]}`" for _, line, text in code.left_out]
         extra = [line for line in (
-            _news(session, verdict),
+            messages.cell_not_recorded(ex, session.path(ex)) if verdict.ran else None,
             f"note: {', '.join(left)} left out of the check (IPython magics and shell escapes run only in "
             "Jupyter)." if left else None,
             "The cell was checked, not run: remove its `%%kata` line to run it in the kernel.") if line]
         _show_verdict(session, verdict, extra)
+
+
+def _exercise_of(ws, here: Path | None):
+    """The exercise whose notebook this kernel runs; a KataError when kata cannot tell, rather than
+    checking another exercise than the learner's."""
+    if here is None:
+        raise KataError("kata cannot tell which notebook this kernel runs: neither a Jupyter server "
+                        "(JPY_SESSION_NAME) nor VS Code (__vsc_ipynb_file__) says so here.",
+                        "Name the exercise: `%kata check 02`.")
+    found = next((e for e in ws.course.exercises if here in {p.resolve() for p in ws.files_of(e)}), None)
+    if found is None:
+        raise KataError(f"{here.name} is not one of this course's exercises, so `%kata check` cannot tell "
+                        "which to check.", "Name the exercise: `%kata check 02`.")
+    return found
 
 
 def _news(session: Session, verdict: Verdict) -> str | None:
@@ -193,7 +207,9 @@ def _in_cell(result, target: Path, offset: int) -> None:
 
     for step in result.steps:
         step.message = re.sub(r"On your line (\d+)", on_your_line, where.sub(told, step.message))
+        step.output = where.sub(told, step.output)  # warnings too: `your cell, line N: UserWarning: …`
     result.message = where.sub(told, result.message)
+    result.output = where.sub(told, result.output)
 
 
 def _show_text(text: str) -> None:

@@ -112,3 +112,9 @@ def goodbye(unsaved_why: str | None) -> str:
         return "Bye! Your progress is saved."
     return (f"Bye! Your progress could not be saved ({unsaved_why}): the verdicts above are not recorded. "
             "Make the workspace's .kata folder writable to keep them next time.")
+
+
+def cell_not_recorded(ex, path: str) -> str:
+    """After a `%%kata` cell's verdict: it was the cell's code, not the saved file's."""
+    return (f"Not recorded: this is your cell's verdict, not your saved {path}'s, so {ex.id} is not marked done "
+            f"and nothing unlocks. Put the code in {path}, save it, and run `%kata check {ex.id}`.")

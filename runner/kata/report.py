@@ -90,7 +90,8 @@ def _clip_lines(lines: list[str], room: int) -> list[str]:
 
 
 # `path:12: UserWarning: text`, as `warnings.showwarning` writes it; the source line follows, indented.
-_WARNING = re.compile(r"^(?P<where>\S.*?:\d+): (?P<kind>\w*Warning): (?P<text>.*)$")
+# A notebook's is `path, cell N, line M: UserWarning: text` (kata.notebook.lines.tell_warnings_by_cell).
+_WARNING = re.compile(r"^(?P<where>\S.*?(?::\d+|, (?:cell \d+, )?line \d+)): (?P<kind>\w*Warning): (?P<text>.*)$")
 # tqdm's counter, drawn on every refresh: `3/7 [00:01<00:02` or `3it [00:01`.
 _PROGRESS = re.compile(r"\d+(?:/\d+|it) \[\d+:\d\d")
 

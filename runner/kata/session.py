@@ -168,8 +168,10 @@ class Session:
         return Source(path, label or str(path.relative_to(self.ws.root)), notebook.digest(path), choice.note)
 
     def check(self, engine: Checker, ex: Exercise, source: Source | None = None,
-              on_event: OnEvent | None = None) -> Verdict:
-        """Check the learner's file, if unlocked, and record the verdict in memory (`save` keeps it)."""
+              on_event: OnEvent | None = None, record: bool = True) -> Verdict:
+        """Check the learner's file, if unlocked, and record the verdict in memory (`save` keeps it).
+        With `record=False` (code that is not the learner's saved file: a `%%kata` cell) nothing is
+        recorded and nothing unlocks."""
         source = source or self.source(ex)
         progress = self.progress
         following = next_after(self.course, ex)
@@ -181,6 +183,8 @@ class Session:
         if not source.path.exists():
             return Verdict(missing_result(ex, source.label), source, False, None, False)
         result = engine.check(CheckRequest(ex, source.path, source.label), on_event)
+        if not record:
+            return Verdict(result, source, True, None, False)
         if progress.record(result, source.digest):
             self._pending.append(lambda fresh: fresh.record(result, source.digest))
         unlocked = following if (result.passed and was_locked and following is not None

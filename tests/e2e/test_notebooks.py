@@ -198,16 +198,22 @@ def test_kata_magic_in_a_real_kernel(nb_ws):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     double = nb_ws / "exercises" / "02_double.ipynb"
+    spin = nb_ws / "exercises" / "03_spin.ipynb"
     cells = [
         "%load_ext kata",
         "import sys; print('torch' in sys.modules)",
-        "%kata check",  # the current exercise: 01, whose stub passes; it unlocks 02
+        "%kata check",  # nbclient: nothing names this notebook, so kata refuses rather than guess
+        "%kata check 01",  # 01's stub passes; it unlocks 02
         f"__vsc_ipynb_file__ = {str(double)!r}  # as VS Code says which notebook this is",
         "%kata check",  # this notebook: 02, whose stub is wrong for negative numbers
-        "%%kata 02\ndef double(x):\n    return 2 * x",  # a right answer, checked from the cell itself
-        "%%kata 03\ndef answer():\n    return 41",  # locked? no: 02 passed, so 03 is open; and wrong
-        "%kata check 04",
+        "%%kata 02\ndef double(x):\n    return 2 * x",  # right in the cell, but not saved: not recorded
+        "%kata check 03",  # so 03 is still locked
+        "%%kata 02\ndef double(x):\n    y = 2 * x\n    return y / 0",  # Jupyter's line 4, the %%kata line being 1
+        f"__vsc_ipynb_file__ = {str(spin)!r}",
+        "%kata check",  # a notebook kata knows, but not an exercise the check may run: 03 is locked
     ]
+    save_notebook(double, code_cell("%%time\nimport warnings\n\ndef double(x):\n"
+                                    "    warnings.warn('doubling a negative?')\n    return abs(x) * 2"))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     client = nbclient.NotebookClient(nb, timeout=240, kernel_name="python3",
                                      resources={"metadata": {"path": str(nb_ws / "exercises")}})
@@ -224,19 +230,24 @@ def test_kata_magic_in_a_real_kernel(nb_ws):
                 texts.append(data["text/html"])
         outputs.append("\n".join(texts))
     assert outputs[1].strip() == "False", "the extension must not load torch into the kernel"
-    assert "01 add  (exercises/01_add.ipynb)  passed (2/2 steps pass)" in outputs[2]
-    assert "Unlocked: 02 Double a number → exercises/02_double.ipynb" in outputs[2]
-    assert "✓ adds small numbers" in outputs[2] and "<li>" in outputs[2]
-    assert "02 double  (exercises/02_double.ipynb)  failed (2/3 steps pass)" in outputs[4]
-    assert "✗ doubles a negative number" in outputs[4] and "First failure, step 2" in outputs[4]
-    assert "02 double  (your %%kata 02 cell)  passed (3/3 steps pass)" in outputs[5]
-    assert "Unlocked: 03 Return forty-two" in outputs[5]
-    assert "03 spin  (your %%kata 03 cell)  failed (1/2 steps pass)" in outputs[6]
-    assert "04 boom" in outputs[7] and "locked" in outputs[7]
+    assert "kata cannot tell which notebook this kernel runs" in outputs[2]
+    assert "`%kata check 02`" in outputs[2] and "passed" not in outputs[2]
+    assert "01 add  (exercises/01_add.ipynb)  passed (2/2 steps pass)" in outputs[3]
+    assert "Unlocked: 02 Double a number → exercises/02_double.ipynb" in outputs[3]
+    assert "✓ adds small numbers" in outputs[3] and "<li>" in outputs[3]
+    # the saved notebook: a %%time cell keeps its body; the warning is told by cell and line
+    assert "02 double  (exercises/02_double.ipynb)  failed (2/3 steps pass)" in outputs[5], outputs[5]
+    assert "✗ doubles a negative number" in outputs[5] and "First failure, step 2" in outputs[5]
+    assert "02_double.ipynb, cell 1, line 5: UserWarning: doubling a negative?" in outputs[5], outputs[5]
+    assert "02 double  (your %%kata 02 cell)  passed (3/3 steps pass)" in outputs[6]
+    assert "Not recorded: this is your cell's verdict" in outputs[6] and "Unlocked" not in outputs[6]
+    assert "03 spin" in outputs[7] and "locked" in outputs[7]
+    assert "your cell, line 4" in outputs[8] and "ZeroDivisionError" in outputs[8], outputs[8]
+    assert "03 spin" in outputs[10] and "locked" in outputs[10]
     progress = json.loads((nb_ws / ".kata" / "progress.json").read_text())["exercises"]
     assert progress["add"]["status"] == "done"
-    assert progress["double"]["status"] == "done"
-    assert progress["spin"]["status"] == "started" and progress["spin"]["steps_passed"] == 1
+    assert progress["double"]["status"] == "started" and progress["double"]["steps_passed"] == 2
+
 
 
 def test_importing_kata_imports_neither_torch_nor_ipython():

@@ -22,13 +22,13 @@ Python), `reads` (the CLI's capped reads) and `write` (jupytext). Every name is 
 
 from kata.notebook.convert import Converted, NotebookError, cell_to_python, cells, to_python
 from kata.notebook.lines import (MARKER, SUFFIX, compile_joined, describe_location, is_notebook, joined_source, location,
-                                 register)
+                                 register, tell_warnings_by_cell)
 from kata.notebook.reads import MAX_CLI_BYTES, digest, left_out, left_out_note, read_capped, same_code
 from kata.notebook.write import INSTALL_HINT, require_jupytext, stub_cells, write_notebook
 
 __all__ = [
     "Converted", "NotebookError", "cell_to_python", "cells", "to_python",
-    "MARKER", "SUFFIX", "compile_joined", "describe_location", "is_notebook", "joined_source", "location", "register",
+    "MARKER", "SUFFIX", "compile_joined", "describe_location", "is_notebook", "joined_source", "location", "register", "tell_warnings_by_cell",
     "MAX_CLI_BYTES", "digest", "left_out", "left_out_note", "read_capped", "same_code",
     "INSTALL_HINT", "require_jupytext", "stub_cells", "write_notebook",
 ]

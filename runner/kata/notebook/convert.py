@@ -66,13 +66,26 @@ def to_python(text: str | bytes) -> Converted:
         out.append(MARKER.format(number))
         lines = source.splitlines()
         first = next((line for line in lines if line.strip()), "")
-        if first.lstrip().startswith("%%"):  # a cell magic: its body is not Python (or not only)
+        if _keeps_body(first):  # `%%time`: the body is Python and runs; only the magic line is left out
+            at = lines.index(first)
+            left.append((number, at + 1, first.strip()))
+            out.extend(_without_magics(lines[:at] + [f"# {first}"] + lines[at + 1:], number, left))
+        elif first.lstrip().startswith("%%"):  # a cell magic: its body is not Python (or not only)
             left.append((number, lines.index(first) + 1, first.strip()))
             out.extend(f"# {line}" if line.strip() else "" for line in lines)
         else:
             out.extend(_without_magics(lines, number, left))
         out.append("")
     return Converted("\n".join(out) + "\n", left)
+
+
+# Cell magics that run their body as Python in the kernel: the check runs it too (once).
+PYTHON_BODY_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
+
+
+def _keeps_body(first: str) -> bool:
+    stripped = first.strip()
+    return stripped.startswith("%%") and stripped[2:].split(" ", 1)[0] in PYTHON_BODY_MAGICS
 
 
 def cell_to_python(source: str) -> Converted:

@@ -75,3 +75,22 @@ def joined_source(path: str | os.PathLike) -> str | None:
     if entry and len(entry) == 4 and entry[1] is None:
         return "".join(entry[2])
     return None
+
+
+def tell_warnings_by_cell() -> None:
+    """Warnings raised in a notebook's joined module say `path, cell N, line M` (the lines Jupyter
+    shows), not the joined module's line, which is nowhere in the learner's notebook."""
+    import warnings
+
+    if getattr(warnings.formatwarning, "_kata_cells", False):
+        return
+    plain = warnings.formatwarning
+
+    def formatwarning(message, category, filename, lineno, line=None):
+        where = location(filename, lineno)
+        if where is None:
+            return plain(message, category, filename, lineno, line)
+        return f"{filename}, cell {where[0]}, line {where[1]}: {category.__name__}: {message}\n"
+
+    formatwarning._kata_cells = True  # type: ignore[attr-defined]
+    warnings.formatwarning = formatwarning

@@ -133,6 +133,7 @@ def _compiled(state: State, target: Path):
 
             source = read_source(target)
             notebook.register(target, source)
+            notebook.tell_warnings_by_cell()
             code = notebook.compile_joined(source, str(target))
         else:  # the bytes, as Python compiles a source file (what learner_source decodes them as)
             code = compile(target.read_bytes(), str(target), "exec", dont_inherit=True)
