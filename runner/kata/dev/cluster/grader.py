@@ -18,6 +18,7 @@ from typing import Callable
 from kata.contract import CRASHED, ERROR, Cause, CheckResult, StepResult, result_from_wire
 from kata.course import Course, Exercise, step_names
 from kata.dev.cluster.archive import pack_course
+from kata.dev.cluster.identity import require_same_kata
 from kata.dev.cluster.parcels import pack_submission
 from kata.dev.cluster.worker import KataGrader, grade_parcel, has_bwrap, variable_name
 from kata.dev.grade_one import missing_result
@@ -115,6 +116,7 @@ def grade_rows(address: str, course: Course, exercises: list[Exercise], rows: li
             raise KataError(f"No Dask worker joined the scheduler at {address} within 2 minutes.",
                             f"Start workers: `dask worker {address} --nworkers \"$(nproc)\" --nthreads 1`.") from None
         outcome.workers = len(client.nthreads())
+        require_same_kata(client, INSTALL)  # one clear error before grading, not a table of errors
         try:
             if require_sandbox:
                 lacking = [worker for worker, has in client.run(has_bwrap).items() if not has]
