@@ -72,12 +72,14 @@ def describe_exception(exc: BaseException, keep_files: list[Path], explanation: 
         operands = explain_operands(caught or exc, learner_file)
         if operands:
             text = f"{text}\n{operands}"
-    shown = format_frame_list(frames, learner_file)
     mine = [f for f in frames if learner_file is not None and real_path(f.filename) == real_path(learner_file)]
+    # The check's own frames say how kata called the learner's code, which the message already says:
+    # with a line of the learner's to show, the failure starts there, not in kata's check file.
+    shown = format_frame_list(mine if mine else frames, learner_file)
     if learner_file is not None and not mine:
         pointer = learner_definition(exc.__traceback__, keep_files, learner_file, rerun)
         if pointer and str(learner_file) not in text:  # a check's message may already point there
-            shown = f"{shown}\n{pointer}" if shown else pointer
+            shown = pointer  # the learner's function says more than the check's line that called it
     elif learner_file is not None and mine[-1].lineno:
         from kata.feedback.culprit import enclosing_definition
 
