@@ -224,6 +224,73 @@ def _host_root():
     return False
 
 
+def _machine_code(code):
+    """`code` (x86_64 machine code ending in ret) called as a C function; its result."""
+    import mmap
+
+    buf = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    buf.write(code)
+    function = ctypes.CFUNCTYPE(ctypes.c_long)(ctypes.addressof(ctypes.c_char.from_buffer(buf)))
+    return int(function())
+
+
+def _killed_or_refused(fn):
+    """fn() in a forked child: False when the filter killed it (SIGSYS) or the call failed, else what it got."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            out = fn()
+        except BaseException as exc:
+            out = f"! {type(exc).__name__}: {exc}"
+        os.write(write, json.dumps(out).encode())
+        os._exit(0)
+    os.close(write)
+    data = os.read(read, 4096)
+    os.close(read)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSYS:
+        return False
+    try:
+        out = json.loads(data.decode())
+    except ValueError:
+        return f"! status {status}"
+    return out if not (isinstance(out, int) and out < 0) else False
+
+
+def _int80(number, ebx=0):
+    """A 32-bit system call (`int 0x80`, AUDIT_ARCH_I386) from this 64-bit process: the filter must kill it."""
+    # push rbx; mov eax, number; mov ebx, ebx; int 0x80; pop rbx; ret
+    code = (b"\x53\xb8" + number.to_bytes(4, "little") + b"\xbb" + ebx.to_bytes(4, "little") + b"\xcd\x80\x5b\xc3")
+    return lambda: _machine_code(code)
+
+
+def _syscall(number, *args):
+    def call():
+        result = _libc.syscall(ctypes.c_long(number), *[ctypes.c_long(a) for a in args])
+        if result == 0 and number in (56,):  # a clone that worked: we are its child
+            os._exit(0)
+        return int(result) if result >= 0 else -1
+    return call
+
+
+def _seccomp_gaps():
+    """Other ways around the filter's numbers: other ABIs, and calls it should refuse by name."""
+    if os.uname().machine != "x86_64":
+        return {}
+    CLONE_NEWUSER, SIGCHLD = 0x10000000, 17
+    return {
+        "int80_getpid": _killed_or_refused(_int80(20)),  # i386 getpid: harmless, but must be killed
+        "int80_unshare_user": _killed_or_refused(_int80(310, CLONE_NEWUSER)),  # i386 unshare
+        "x32_getpid": _killed_or_refused(_syscall(0x40000000 | 39)),
+        "x32_unshare_user": _killed_or_refused(_syscall(0x40000000 | 272, CLONE_NEWUSER)),
+        "clone_newuser": _killed_or_refused(_syscall(56, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0)),
+        "io_uring_setup": _killed_or_refused(_syscall(425, 8, ctypes.addressof(ctypes.create_string_buffer(120)))),
+        "prctl_set_mm": _killed_or_refused(_syscall(157, 35, 8, 0, 0, 0)),  # PR_SET_MM, PR_SET_MM_START_BRK
+    }
+
+
 def _caps():
     eff = _status().get("CapEff", "0")
     try:
@@ -253,6 +320,10 @@ def privileged():
         "bpf": _bpf_map_create(),
         "perf_event_open": _perf_event_open(),
     }
+    try:
+        results.update(_seccomp_gaps())
+    except Exception as exc:
+        results["seccomp_gaps_error"] = f"{type(exc).__name__}: {exc}"
     try:
         results["keyctl_add_key"] = _keyctl_add()
     except Exception:
