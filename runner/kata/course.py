@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kata.errors import KataError
+from kata.forbid.rules import exercise_forbid
 
 MANIFEST = "kata.toml"
 FORMAT_VERSION = 1
@@ -37,6 +38,8 @@ class Exercise:
     budget: float = DEFAULT_BUDGET_S  # seconds the solution's checks may take; `kata verify` enforces it
     stub_may_pass: tuple[str, ...] = ()  # steps allowed to pass on the stub (e.g. testing code the stub gives)
     solutions_dir: Path | None = None  # where the solutions are, when not in the course's solutions/ (`--solutions`)
+    forbid: tuple[str, ...] = ()  # modules the learner's code may not use (kata.forbid); the course's unless its own
+    forbid_hint: str = ""  # what the verdict of a forbidden use suggests instead ("use NumPy")
 
     @property
     def id(self) -> str:
@@ -126,7 +129,9 @@ def load_course(root: Path, solutions: Path | None = None) -> Course:
     exercises = []
     seen: dict[str, int] = {}
     for number, entry in enumerate(entries, start=1):
-        exercises.append(_parse_entry(path, root, number, entry, seen))
+        exercise = _parse_entry(path, root, number, entry, seen)
+        forbid, hint = exercise_forbid(data, entry, path, f"{path}, exercise #{number} ({exercise.name})")
+        exercises.append(replace(exercise, forbid=forbid, forbid_hint=hint))
     if solutions is not None:
         exercises = [replace(ex, solutions_dir=solutions) for ex in exercises]
     course = Course(

@@ -143,6 +143,8 @@ def _exception_line(exc: BaseException) -> str:
         return "MemoryError: your code tried to use more memory than kata allows for a check."
     if isinstance(exc, AssertionError):
         return tidy_assertion(text) or "AssertionError"
+    if name == "ForbiddenModule" and type(exc).__module__ == "kata.forbid.guard":  # its message is the sentence
+        return text
     return f"{name}: {text}" if text else name
 
 

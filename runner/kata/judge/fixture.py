@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Callable
 
+from kata.forbid.rules import Rule
 from kata.judge.remote import Channel, LearnerProcessGone, RemoteModule
 
 _channels: dict[int, Channel] = {}
@@ -30,8 +31,9 @@ def channel(fd: int, target: Path) -> Channel:
     return _channels[fd]
 
 
-def load(fd: int, target: Path, module_name: str) -> RemoteModule:
-    """Load `target` afresh in the learner's process; raises what the learner's import raised."""
+def load(fd: int, target: Path, module_name: str, rule: Rule | None = None) -> RemoteModule:
+    """Load `target` afresh in the learner's process (its calls guarded by `rule`, when the exercise
+    forbids modules: kata.forbid); raises what the learner's import raised."""
     from kata.judge.intake import Refused, read_source
 
     chan = channel(fd, target)
@@ -39,7 +41,7 @@ def load(fd: int, target: Path, module_name: str) -> RemoteModule:
         source = read_source(target)
     except Refused as exc:
         raise LearnerProcessGone(str(exc)) from None
-    return chan.load(source, module_name)
+    return chan.load(source, module_name, rule.to_wire() if rule is not None else None)
 
 
 def remote_frames(exc: BaseException) -> str:

@@ -95,13 +95,14 @@ class Channel(JudgeValues):
         return value
 
     # -- operations the checks use -------------------------------------------------
-    def load(self, source: str, name: str) -> "RemoteModule":
+    def load(self, source: str, name: str, forbid: dict | None = None) -> "RemoteModule":
         self.tensors.clear()
         self.prints.clear()
         self.gens.clear()
         self.ids.clear()
         self.handles.clear()
-        module = self.request("load", source=source, path=str(self.target), name=name, reset=True)
+        extra = {"forbid": forbid} if forbid else {}
+        module = self.request("load", source=source, path=str(self.target), name=name, reset=True, **extra)
         if not isinstance(module, RemoteModule):
             raise LearnerProcessGone("the process running your code did not load it as a module")
         return module

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from kata.contract import Cause, Event, EventKind, StepResult
+from kata.forbid.guard import raise_swallowed
 from kata.plugin.state import KEY, LearnerExit, State, active, set_target, start_state, state_of, target_for
 from kata.plugin.target import exercise
 from kata.plugin.verdicts import classify, quick_report, raised_in_learner_file
@@ -84,6 +85,8 @@ def pytest_runtest_call(item: pytest.Item):
         raise LearnerExit("your code raised KeyboardInterrupt") from exc
     except SystemExit as exc:
         raise LearnerExit(f"your code called sys.exit({exc.code!r}); a check needs your function to return") from exc
+    finally:  # a forbidden use the learner's code caught (`except BaseException`) still fails the step
+        raise_swallowed()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -18,9 +18,12 @@ import pytest
 
 from kata.contract import Cause, Event, EventKind
 from kata.feedback.failures import describe_exception
+from kata.forbid.guard import ForbiddenModule, install
+from kata.forbid.rules import Rule, rule_for
 from kata.plugin.state import State, state_of, target_for
 
 _counter = itertools.count()
+_rules: dict[Path, Rule | None] = {}  # target -> what its exercise forbids (kata.forbid), read by the fixture
 
 
 def _seed() -> None:
@@ -53,6 +56,7 @@ def exercise(request: pytest.FixtureRequest):
         pytest.fail(f"{target} does not exist.", pytrace=False)
     _seed()
     try:
+        _rules[target] = rule_for(Path(str(request.node.path)))
         return _import_target(state, target)
     except BaseException:
         if target in state.broken_imports:  # this step found the file broken: say so, for graders
@@ -62,16 +66,19 @@ def exercise(request: pytest.FixtureRequest):
 
 def _import_target(state: State, target: Path):
     module_name = f"kata_target_{target.stem}_{next(_counter)}"
+    rule = _rules.get(target)  # the same for every import of a run: the re-run of a step (rerun.py) too
     if state.judge_fd is not None:
-        return _remote_exercise(state.judge_fd, state, target, module_name)
+        return _remote_exercise(state.judge_fd, state, target, module_name, rule)
     # An explicit loader, so a target not named .py (a grader's `answer.txt`) still imports as Python.
     spec = importlib.util.spec_from_file_location(
         module_name, target, loader=importlib.machinery.SourceFileLoader(module_name, str(target)))
     assert spec is not None  # an explicit loader always gives a spec
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
+    if rule is not None:  # the exercise forbids modules: its calls and imports are guarded (kata.forbid)
+        install(module.__dict__, rule)
     try:
-        exec(_compiled(state, target), module.__dict__)
+        exec(_compiled(state, target, rule), module.__dict__)
     except pytest.fail.Exception as exc:
         if str(exc).startswith("Timeout"):
             state.broken_imports[target] = "importing your file timed out (see the first step)"
@@ -79,13 +86,17 @@ def _import_target(state: State, target: Path):
     except BaseException as exc:  # the learner's file may raise anything, even SystemExit
         sys.modules.pop(module_name, None)
         why = _import_failure(exc, target)
-        state.broken_imports[target] = "your file does not import (see the first step)"
+        state.broken_imports[target] = (FORBIDDEN if isinstance(exc, ForbiddenModule)
+                                        else "your file does not import (see the first step)")
         pytest.fail(why, pytrace=False)
     _seed()
     return module
 
 
-def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str):
+FORBIDDEN = "your file uses a module this exercise forbids (see the first step)"
+
+
+def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str, rule: Rule | None):
     """Judged mode: the learner's module runs in the sandbox; the check gets a proxy to it."""
     from kata.judge import fixture
     from kata.judge.remote import LearnerProcessGone
@@ -93,7 +104,7 @@ def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str
     if fixture.channel(judge_fd, target).broken:
         pytest.skip("not run: an earlier step ended the process running your code")
     try:
-        module = fixture.load(judge_fd, target, module_name)
+        module = fixture.load(judge_fd, target, module_name, rule)
     except pytest.fail.Exception as exc:
         if str(exc).startswith("Timeout"):
             state.broken_imports[target] = "importing your file timed out (see the first step)"
@@ -103,14 +114,16 @@ def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str
         # later steps skipped (its channel is broken), as when a local check child dies there.
         raise
     except BaseException as exc:  # rebuilt from the learner's process: never raised by their code here
-        state.broken_imports[target] = "your file does not import (see the first step)"
+        state.broken_imports[target] = (FORBIDDEN if isinstance(exc, ForbiddenModule)
+                                        else "your file does not import (see the first step)")
         if isinstance(exc, SyntaxError):
             pytest.fail(_import_failure(exc, target), pytrace=False)
         if isinstance(exc, SystemExit):
             code = (getattr(exc, "__kata_remote__", None) or {}).get("code")
             pytest.fail(f"{target} called sys.exit({code}) while being imported.\n"
                         "Remove it, or move it under `if __name__ == \"__main__\":`.", pytrace=False)
-        pytest.fail(f"{target} does not import:\n{fixture.describe_remote(exc)}", pytrace=False)
+        head = "" if isinstance(exc, ForbiddenModule) else f"{target} does not import:\n"
+        pytest.fail(f"{head}{fixture.describe_remote(exc)}", pytrace=False)
     imported = [n for n in fixture.channel(judge_fd, target).imports if n not in state.reported]
     if imported:  # the worker preloads them in the sandbox for the next run (it checks the names)
         state.reported.update(imported)
@@ -119,8 +132,9 @@ def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str
     return module
 
 
-def _compiled(state: State, target: Path):
-    """The target's code object, compiled once per run: each step still executes it afresh.
+def _compiled(state: State, target: Path, rule: Rule | None = None):
+    """The target's code object, compiled once per run: each step still executes it afresh (with
+    every call guarded when the exercise forbids modules: kata.forbid.rewrite).
 
     The first time, it also tells the engine which heavy libraries the target imports at
     top level (the names its module code imports), so the warm worker preloads them for
@@ -136,6 +150,14 @@ def _compiled(state: State, target: Path):
             notebook.register(target, source)
             notebook.tell_warnings_by_cell()
             code = notebook.compile_joined(source, str(target))
+            if rule is not None:
+                from kata.forbid.rewrite import compile_guarded
+
+                code = compile_guarded(source, str(target))
+        elif rule is not None:  # a syntax error is raised by the same parser, with the same message
+            from kata.forbid.rewrite import compile_guarded
+
+            code = compile_guarded(target.read_bytes(), str(target))
         else:  # the bytes, as Python compiles a source file (what learner_source decodes them as)
             code = compile(target.read_bytes(), str(target), "exec", dont_inherit=True)
         state.compiled[target] = code
@@ -153,5 +175,7 @@ def _import_failure(exc: BaseException, target: Path) -> str:
                 "Remove it, or move it under `if __name__ == \"__main__\":`.")
     if isinstance(exc, KeyboardInterrupt):
         return f"{target} raised KeyboardInterrupt while being imported."
+    if isinstance(exc, ForbiddenModule):
+        return describe_exception(exc, [target], learner_file=target)
     head = f"{target} does not import:" if not isinstance(exc, SyntaxError) else f"{target} has a syntax error:"
     return head + "\n" + describe_exception(exc, [target], learner_file=target)

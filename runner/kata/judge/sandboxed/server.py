@@ -52,10 +52,11 @@ class Server(LearnerValues):
         self.limit: Any = None  # applies the run's limits; called once, before any learner code runs
         self.rng_seen: tuple | None = None  # the generators' state as the judge last knows it
         self.imports: list[str] = []  # heavy libraries the learner's file imports (for the worker to preload)
+        self.guard: Any = None  # the loaded module's kata.forbid guard, when its exercise forbids modules
 
-    def load(self, source: str, path: str, name: str) -> types.ModuleType:
+    def load(self, source: str, path: str, name: str, forbid: Any = None) -> types.ModuleType:
         """Import the learner's source as module `name` (ops call this, so they need not import us)."""
-        return load(self, source, path, name)
+        return load(self, source, path, name, forbid)
 
     # -- the loop -------------------------------------------------------------
     def serve(self) -> None:
@@ -101,6 +102,8 @@ class Server(LearnerValues):
             grad_mode = torch.set_grad_enabled(bool(request.get("grad", True))) if torch else contextlib.nullcontext()
             with grad_mode:
                 value = ops.run(self, op, request, blobs)
+            if self.guard is not None and self.guard.violation is not None:
+                raise self.guard.violation  # a forbidden use the learner's code caught still fails the step
             reply["value"] = self.enc(value, out_blobs)
         except BaseException as exc:  # the learner's code may raise anything, even SystemExit
             self.sending.clear()  # a value half encoded never reaches the judge
@@ -206,11 +209,23 @@ def preload_imports(source: str) -> list[str]:
     return sorted(set(found))
 
 
-def load(server: Server, source: str, path: str, name: str) -> types.ModuleType:
+def load(server: Server, source: str, path: str, name: str, forbid: Any = None) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__file__ = path
     sys.modules[name] = module
     server.module = module
     linecache.cache[path] = (len(source), None, source.splitlines(True), path)
+    server.guard = None
+    if forbid is not None:  # the exercise forbids modules: every call of the learner's code is guarded
+        from kata.forbid.guard import install
+        from kata.forbid.rewrite import compile_guarded
+        from kata.forbid.rules import Rule
+
+        rule = Rule.from_wire(forbid)
+        if rule is None:
+            raise ValueError("the judge sent a malformed forbid rule")
+        server.guard = install(module.__dict__, rule)
+        exec(compile_guarded(source, path), module.__dict__)
+        return module
     exec(compile(source, path, "exec", dont_inherit=True), module.__dict__)
     return module
