@@ -27,8 +27,17 @@ from pathlib import Path
 
 SANDBOX_UID = 65534  # nobody
 COURSE_PARTS = ("solutions", "checks", "mistakes", "hidden")
-SYSTEM = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libexec", "/lib", "/lib64", "/lib32", "/usr/bin", "/bin",
-          "/usr/share/zoneinfo", "/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime")
+def _multiarch() -> str:
+    import platform
+    import sysconfig
+
+    return str(sysconfig.get_config_var("MULTIARCH") or f"{platform.machine()}-linux-gnu")
+
+
+# The system's shared libraries and the loader, not all of /usr/lib (other software's files, and a
+# system Python's dist-packages, which are bound only when Python imports from them).
+SYSTEM = (f"/usr/lib/{_multiarch()}", f"/lib/{_multiarch()}", "/usr/lib64", "/lib64", "/usr/lib32", "/lib32",
+          "/usr/bin", "/bin", "/usr/share/zoneinfo", "/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime")
 _masks_cache: dict[tuple, list[Path]] = {}
 
 
@@ -92,12 +101,13 @@ def command(bwrap: str, fd: int, sources: dict[Path, str] | None = None) -> list
            "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/dev/shm"]
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         cmd += ["--setenv", name, "1"]
-    for system in SYSTEM:
-        if os.path.lexists(system):
-            cmd += ["--ro-bind-try", system, system]
+    system = [Path(p) for p in SYSTEM if os.path.isdir(p) or os.path.isfile(p)]
+    for folder in system:
+        cmd += ["--ro-bind-try", str(folder), str(folder)]
     for folder in code:
         cmd += ["--ro-bind", sources.get(folder, str(folder)), str(folder)]
-    for folder in course_masks(code):
+    # each bound path is walked where it is bound (/lib/<arch> and /usr/lib/<arch> may be one folder)
+    for folder in course_masks(sorted({p for p in system if p.is_dir()} | set(code))):
         cmd += ["--tmpfs", str(folder), "--remount-ro", str(folder)]
     cmd += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/",
             sys.executable, "-m", "kata.judge.sandboxed.zygote", str(fd), "--isolate"]

@@ -13,10 +13,12 @@ def test_scales_with_expect(exercise):
 def test_scales_with_allclose(exercise):
     """triples a tensor (torch.allclose and torch.equal)"""
     x = torch.arange(6.0).reshape(2, 3)
+    expected = x.clone() * 3.0  # before the call: the learner's code may change x itself
     out = exercise.scale(x, 3.0)
     assert type(out) is torch.Tensor
-    assert torch.allclose(out, x * 3.0)
-    assert torch.equal(out, x * 3.0)
+    assert torch.allclose(out, expected)
+    assert torch.equal(out, expected)
+    assert torch.equal(x, torch.arange(6.0).reshape(2, 3)), "scale changed its input x"
 
 
 def test_scales_with_numpy(exercise):
@@ -29,5 +31,7 @@ def test_scales_with_numpy(exercise):
 def test_gradient_flows(exercise):
     """the gradient of sum(scale(x, 5)) is 5 everywhere"""
     x = torch.ones(3, requires_grad=True)
-    exercise.scale(x, 5.0).sum().backward()
+    out = exercise.scale(x, 5.0)
+    assert x.grad is None, "scale set x.grad itself; only backward() should"
+    out.sum().backward()
     torch.testing.assert_close(x.grad, torch.full((3,), 5.0))
