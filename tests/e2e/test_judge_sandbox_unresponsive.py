@@ -1,5 +1,7 @@
 """The trusted side never waits on the sandbox without a limit: a stopped zygote is replaced.
 
+A stopped zygote costs at most the one run that was waiting on it, and never the grade.
+
 Learner code can no longer reach the zygote (its own PID namespace), so this test stops it from
 outside, as a crash or a hung kernel call would, and drives the worker-side `Sandbox` directly.
 """
@@ -54,10 +56,11 @@ def test_a_stopped_zygote_costs_one_run_and_is_replaced():
         for pid in stopped:
             os.kill(pid, signal.SIGSTOP)
         started = time.monotonic()
-        with pytest.raises(SandboxError) as failure:
-            sandbox.open_run(512, 10)
+        try:  # stopped before it said the last run was cleaned up: replaced before this run starts
+            sandbox.open_run(512, 10).close()
+        except SandboxError as failure:  # stopped after: this run fails, alone, within the limit
+            assert not failure.whole_grade and "replaced" in str(failure)
         assert time.monotonic() - started < 20  # bounded: the limit, not forever
-        assert not failure.value.whole_grade and "replaced" in str(failure.value)
         for pid in stopped:  # the lost zygote and all below it are gone
             assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
         sandbox.open_run(512, 10).close()  # the next run gets a fresh sandbox

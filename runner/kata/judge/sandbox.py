@@ -183,11 +183,16 @@ class Sandbox:
              timeout: float | None = None) -> dict:
         """One request to the zygote and its answer, each within `timeout`; a zygote that misses it is killed."""
         assert self.control is not None
+        if self.cleaning and not self._cleaned():  # the last run's leftovers must cost this run nothing
+            names = sorted(self.preloaded)
+            self.close()
+            self.start()
+            if names:
+                self._ask({"op": "preload", "names": names}, timeout=PRELOAD_TIMEOUT_S)
+                self.preloaded.update(names)
+        assert self.control is not None
         try:
             self.control.settimeout(timeout or self.ask_timeout)
-            if self.cleaning:  # the last run's cleanup must be over before anything else starts
-                self.cleaning = False
-                wire.recv(self.control)
             wire.send(self.control, header)
             if not wait:
                 self.cleaning = True
@@ -202,6 +207,17 @@ class Sandbox:
         if reply.get("ok") is False:
             raise SandboxError(f"the sandbox could not start this run: {reply.get('error', 'no reason given')}")
         return reply
+
+    def _cleaned(self) -> bool:
+        """The last run's cleanup answer: everything it started is gone (else the zygote is replaced)."""
+        self.cleaning = False
+        assert self.control is not None
+        try:
+            self.control.settimeout(self.ask_timeout)
+            reply, _ = wire.recv(self.control)
+        except (OSError, wire.WireError):
+            return False
+        return reply.get("clean") is True
 
     def preload(self, names: list[str]) -> None:
         wanted = sorted(set(names) - self.preloaded)

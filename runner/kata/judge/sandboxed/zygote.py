@@ -123,8 +123,9 @@ def main(argv: list[str]) -> None:
             wire.send(control, {"ok": True, "pid": pid, "isolated": writable is not None})
         elif op == "end":
             kill_all_below(me)
-            wire.send(control, {"ok": True, "clean": not descendants(me)})
-            standby = _next_standby(control, writable)
+            clean = not descendants(me)
+            wire.send(control, {"ok": True, "clean": clean})
+            standby = _next_standby(control, writable) if clean else None  # not clean: the worker replaces us
         else:
             kill_all_below(me)
             return
