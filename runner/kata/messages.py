@@ -6,6 +6,8 @@ the IPython extension decide where they go. Wording here is what the e2e tests r
 
 from __future__ import annotations
 
+import signal
+
 from kata.course import Exercise
 
 ALL_FINISHED = "Every exercise is done or skipped."
@@ -65,6 +67,29 @@ def already(ex: Exercise, status: str) -> str:
     return f"{name(ex)} is already {status}; nothing changed. `kata list` shows where you are."
 
 
+def skip_brings_answer(ex: Exercise, answers: dict[Exercise, list[str]], paths: dict[Exercise, str]
+                       ) -> tuple[str, str, str, str]:
+    """Before a skip whose next stub holds the skipped exercise's answer: the notice, the question, and
+    the refusal and its fix where there is no terminal to ask in."""
+    held = "; ".join(f"{paths[into]} holds {', '.join(names[:4])}{' and more' if len(names) > 4 else ''}"
+                     for into, names in answers.items())
+    notice = (f"Skipping {name(ex)} writes the next exercise's stub, and it carries {ex.id}'s answer as "
+              f"working code (so that it runs on its own): {held}.")
+    return (notice, f"Skip {ex.id} and write it anyway?",
+            f"Skipping {name(ex)} would put its answer in your workspace, so it was not skipped.",
+            f"Run `kata skip {ex.id} --yes` to skip it anyway, or keep at it: `kata hint {ex.id}` gives a nudge.")
+
+
+def locked_stub(ex: Exercise, first: Exercise) -> tuple[str, str]:
+    """`kata reset` of a locked exercise: its stub appears when it unlocks."""
+    return (f"{name(ex)} is locked, so it has no stub yet: it appears in exercises/ when {ex.id} unlocks.",
+            f"Finish {name(first)} first, or skip it with `kata skip {first.id}`.")
+
+
+def stub_written(path: str, ex: Exercise) -> str:
+    return f"{path} is the original stub again. `kata check {ex.id}` checks it."
+
+
 def skipped(ex: Exercise, following: Exercise | None, path: str) -> str:
     if following is None:
         return f"Skipped {name(ex)}. {all_finished()}"
@@ -118,3 +143,26 @@ def cell_not_recorded(ex, path: str) -> str:
     """After a `%%kata` cell's verdict: it was the cell's code, not the saved file's."""
     return (f"Not recorded: this is your cell's verdict, not your saved {path}'s, so {ex.id} is not marked done "
             f"and nothing unlocks. Put the code in {path}, save it, and run `%kata check {ex.id}`.")
+
+
+def death_verdict(status: tuple[int | None, int | None]) -> str:
+    """How a child died, in words a learner can act on."""
+    code, sig = status
+    if sig is not None:
+        if sig == signal.SIGSEGV:
+            return "your code crashed Python with a segmentation fault (e.g. ctypes reading a bad address)"
+        if sig == signal.SIGKILL:
+            return "the check was killed by the system, most likely because your code used too much memory"
+        if sig == signal.SIGXCPU:
+            return "your code used more CPU time than a check allows, and was stopped"
+        if sig == signal.SIGABRT:
+            return "your code aborted the Python process (SIGABRT), often a failed check inside a C library"
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        return f"the check process was ended by {name}"
+    if code is None:
+        return "the check process disappeared"
+    return (f"your code ended the check process with exit code {code} (os._exit, or a crash in C code); "
+            "a check needs your function to return")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TYPE_CHECKING, Callable
 
 from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest
-from kata.engine.preload import PRELOADABLE, preload
+from kata.preload import PRELOADABLE, preload
 from kata.engine.procs import PR_SET_PDEATHSIG, name_process, prctl
 from kata.engine.rlimits import SANDBOX_FAILED, Limits
 from kata.engine.trace import mark

@@ -33,10 +33,12 @@ def judged_run(worker: "Worker", request: RunRequest) -> CheckResult:
     from kata.judge.sandbox import Sandbox as JudgeSandbox
     from kata.judge.sandbox import SandboxError
 
+    from kata.engine.sandbox import make_judge_limits
+
     if worker.judge is None or worker.judge.require_bwrap != request.require_sandbox:
         if worker.judge is not None:
             worker.judge.close()
-        worker.judge = JudgeSandbox(require_bwrap=request.require_sandbox)
+        worker.judge = JudgeSandbox(require_bwrap=request.require_sandbox, make_limits=make_judge_limits)
     judge = worker.judge
     if "torch" not in sys.modules:  # the judge's side rebuilds tensors and runs remote autograd
         worker.preload(("torch",))

@@ -26,7 +26,7 @@ from kata.engine.rlimits import SANDBOX_FAILED, Limits, Sandbox
 
 __all__ = ["HEADROOM_MB", "CgroupSandbox", "remove_stale", "PR_SET_CHILD_SUBREAPER", "PR_SET_DUMPABLE",
            "PR_SET_PDEATHSIG", "become_subreaper", "children", "not_dumpable", "prctl", "reap", "SANDBOX_FAILED",
-           "Limits", "Sandbox", "create"]
+           "Limits", "Sandbox", "create", "make_judge_limits"]
 
 
 def create(limits: Limits, role: str = "") -> Sandbox:
@@ -49,3 +49,8 @@ def create(limits: Limits, role: str = "") -> Sandbox:
     sandbox = Sandbox()
     sandbox.configure(limits)
     return sandbox
+
+
+def make_judge_limits(memory_mb: int, tasks: int) -> Sandbox:
+    """The cgroup (or rlimits) of a judge's zygote and all it forks: role `j`, one core, no CPU-time cap."""
+    return create(Limits(memory_mb, tasks, 1.0, 10**6), role="j")

@@ -9,12 +9,12 @@ faulthandler's dump. Kept apart from the loop that reads the pipes (`kata.engine
 from __future__ import annotations
 
 import re
-import signal
 from dataclasses import dataclass, field
 
 from kata.contract import (CHECKS_CANNOT_RUN, CRASHED, ERROR, SKIPPED, TIMEOUT, Cause, CheckResult, RunRequest,
                            StepResult, overall_status)
 from kata.engine.rlimits import Sandbox
+from kata.messages import death_verdict  # noqa: F401  (words for how a process died; re-exported)
 
 INTERNAL_ERROR, USAGE_ERROR = 3, 4  # pytest's exit statuses for its own failures
 # How the message of a verdict that is not about the target begins (its `cause` says which).
@@ -149,24 +149,3 @@ def _first_unrun(result: CheckResult) -> StepResult | None:
     return next((s for s in result.steps if s.outcome == SKIPPED and not s.message), None)
 
 
-def death_verdict(status: tuple[int | None, int | None]) -> str:
-    """How a child died, in words a learner can act on."""
-    code, sig = status
-    if sig is not None:
-        if sig == signal.SIGSEGV:
-            return "your code crashed Python with a segmentation fault (e.g. ctypes reading a bad address)"
-        if sig == signal.SIGKILL:
-            return "the check was killed by the system, most likely because your code used too much memory"
-        if sig == signal.SIGXCPU:
-            return "your code used more CPU time than a check allows, and was stopped"
-        if sig == signal.SIGABRT:
-            return "your code aborted the Python process (SIGABRT), often a failed check inside a C library"
-        try:
-            name = signal.Signals(sig).name
-        except ValueError:
-            name = f"signal {sig}"
-        return f"the check process was ended by {name}"
-    if code is None:
-        return "the check process disappeared"
-    return (f"your code ended the check process with exit code {code} (os._exit, or a crash in C code); "
-            "a check needs your function to return")

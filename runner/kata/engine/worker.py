@@ -39,7 +39,7 @@ from kata.engine import sandbox as sandbox_mod
 from kata.engine import session as session_mod
 from kata.engine.judged import judged_run
 from kata.engine.launch import CAN_FORK, start_child
-from kata.engine.preload import PRELOADABLE, preload
+from kata.preload import PRELOADABLE, preload
 from kata.engine.process import Child
 from kata.engine.sandbox import SANDBOX_FAILED, Limits, Sandbox
 from kata.engine.standby import Standby

@@ -43,9 +43,7 @@ _masks_cache: dict[tuple, list[Path]] = {}
 
 def runner_dir() -> Path:
     """The folder that holds the `kata` package (site-packages, or runner/ in a checkout)."""
-    import kata
-
-    return Path(kata.__file__).resolve().parents[1]
+    return Path(__file__).resolve().parents[2]
 
 
 def code_dirs() -> list[Path]:

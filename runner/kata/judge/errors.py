@@ -64,7 +64,7 @@ def _trusted_exception(module: str, name: str, bases: list) -> type:
 
 def died_message(died: Any) -> str:
     """How the learner's process died, in words a learner can act on."""
-    from kata.engine.supervisor import death_verdict
+    from kata.messages import death_verdict
 
     if not isinstance(died, dict):
         return "the process running your code ended unexpectedly"

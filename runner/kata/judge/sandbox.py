@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from kata.judge import bwrap as bwrap_cmd
 from kata.judge import wire
@@ -71,8 +71,11 @@ class Sandbox:
     killer's choice; the learner's processes are.
     """
 
-    def __init__(self, require_bwrap: bool = False, memory_mb: int = 3072, max_processes: int = 64) -> None:
+    def __init__(self, require_bwrap: bool = False, memory_mb: int = 3072, max_processes: int = 64,
+                 make_limits: "Callable[[int, int], EngineSandbox] | None" = None) -> None:
         self.require_bwrap = require_bwrap
+        # the worker's cgroup maker (kata.engine.sandbox), given so the judge never imports the engine
+        self.make_limits = make_limits
         self.memory_mb = memory_mb
         self.max_processes = max_processes
         self.limits: EngineSandbox | None = None  # kata.engine.sandbox's cgroup (or rlimits) for the zygote's tree
@@ -140,11 +143,8 @@ class Sandbox:
         A zygote that replaces a lost one must get the same kind of limits: if the cgroup cannot be
         made again, the run is refused rather than graded under weaker ones.
         """
-        from kata.engine import sandbox as limits_mod
-
-        if self.limits is None:
-            self.limits = limits_mod.create(
-                limits_mod.Limits(self.memory_mb + ZYGOTE_MB, self.max_processes + ZYGOTE_TASKS, 1.0, 10**6), role="j")
+        if self.limits is None and self.make_limits is not None:  # without one: the learner's rlimits only
+            self.limits = self.make_limits(self.memory_mb + ZYGOTE_MB, self.max_processes + ZYGOTE_TASKS)
         if not self.first_limits:
             self.first_limits = self.limits_text
         elif self.limits_text != self.first_limits:

@@ -161,7 +161,7 @@ def _compiled(state: State, target: Path, rule: Rule | None = None):
         else:  # the bytes, as Python compiles a source file (what learner_source decodes them as)
             code = compile(target.read_bytes(), str(target), "exec", dont_inherit=True)
         state.compiled[target] = code
-        from kata.engine.preload import PRELOADABLE
+        from kata.preload import PRELOADABLE
 
         imported = sorted({name.split(".")[0] for name in code.co_names} & set(PRELOADABLE))
         if imported:

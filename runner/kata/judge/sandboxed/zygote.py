@@ -87,7 +87,7 @@ def main(argv: list[str]) -> None:
             return
         op = request.get("op")
         if op == "preload":
-            from kata.engine.preload import preload  # the same libraries, with the same companions
+            from kata.preload import preload  # the same libraries, with the same companions
 
             if standby is not None:  # forked before these imports: it would have to import them per run
                 kill_all_below(me)
