@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-from kata import messages, notebook
+from kata import messages, notebook, stubs
 from kata.checking import Checker, OnEvent, locked_result, missing_result
 from kata.course import Course, Exercise
 from kata.engine.client import CheckRequest
@@ -46,6 +46,7 @@ class Verdict:
     ran: bool  # False when locked or missing: nothing to save, nothing was checked
     unlocked: Exercise | None  # the exercise this pass unlocked; None when nothing new unlocked
     finished_course: bool  # this pass finished the last exercise, for the first time
+    written: tuple[Path, ...] = ()  # the stubs this pass unlocked, written into the workspace now
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,17 @@ class Skipped:
     exercise: Exercise
     already: str | None  # "done" or "skipped" when it was, and nothing changed
     following: Exercise | None  # the current exercise now
+    written: tuple[Path, ...] = ()  # the stubs the skip unlocked, written into the workspace now
+
+
+@dataclass(frozen=True)
+class SkipPreview:
+    """What skipping an exercise would bring, asked before the skip: the stubs it would write, and
+    those of them that hold part of its answer as working code (with the functions they hold)."""
+
+    exercise: Exercise
+    writes: tuple[Exercise, ...]
+    answers: dict[Exercise, list[str]]
 
 
 class Session:
@@ -185,11 +197,14 @@ class Session:
         result = engine.check(CheckRequest(ex, source.path, source.label), on_event)
         if not record:
             return Verdict(result, source, True, None, False)
+        before = progress.copy() if result.passed else progress
         if progress.record(result, source.digest):
             self._pending.append(lambda fresh: fresh.record(result, source.digest))
         unlocked = following if (result.passed and was_locked and following is not None
                                  and blocker(self.course, progress, following) is None) else None
-        return Verdict(result, source, True, unlocked, result.passed and following is None and not was_done)
+        written = stubs.write_new(self.ws, stubs.newly_allowed(self.course, before, progress)) if result.passed else []
+        return Verdict(result, source, True, unlocked, result.passed and following is None and not was_done,
+                       tuple(written))
 
     # ---- the learner's other steps ----
     def show_hint(self, ex: Exercise) -> int:
@@ -219,8 +234,22 @@ class Session:
             status = progress.get(ex.name).status
             if status in (DONE, SKIPPED):
                 return Skipped(ex, status, None)
+            before = progress.copy()
             self._change(lambda fresh: fresh.skip(ex.name))
-        return Skipped(ex, None, self.current())
+            written = stubs.write_new(self.ws, stubs.newly_allowed(self.course, before, self.progress))
+        return Skipped(ex, None, self.current(), tuple(written))
+
+    def skip_preview(self, ident: str | None) -> SkipPreview | None:
+        """What `skip(ident)` would write, before it does; None when it would change nothing or refuse
+        (`skip` then says why). A stub the learner has a file of already is not written again."""
+        progress = self.refresh()
+        ex = self.course.find(ident) if ident else self.current()
+        if ex is None or blocker(self.course, progress, ex) is not None or progress.is_finished(ex.name):
+            return None
+        after = progress.copy()
+        after.skip(ex.name)
+        writes = [e for e in stubs.newly_allowed(self.course, progress, after) if not stubs.has_file(self.ws, e)]
+        return SkipPreview(ex, tuple(writes), stubs.answers_brought(self.course, ex, writes))
 
     def view_solution(self, ex: Exercise) -> None:
         """Note that the solution was seen (saved)."""

@@ -20,6 +20,7 @@ from kata.errors import KataError
 from kata.notebook.pair import Choice, choose
 from kata.messages import NOT_IN_WORKSPACE_FIX
 from kata.progress import ProgressStore
+from kata.stubs import copy_new, write_allowed
 
 STATE_DIR = ".kata"
 SETTINGS = "settings.json"
@@ -137,7 +138,7 @@ class Workspace:
             pair = self.py_of(ex)
             notebook.write_notebook(ex.stub.read_text(encoding="utf-8"), target, pair if pair.exists() else None)
         else:
-            _copy_new(ex.stub, target, overwrite=True)
+            copy_new(ex.stub, target, overwrite=True)
         return backup
 
 
@@ -189,7 +190,9 @@ def init_workspace(target: Path, course_dir: Path | None = None, course_given: b
                    notebooks: str | None = None) -> tuple[Workspace, list[Path], list[Path]]:
     """Create or complete a workspace. Returns (workspace, files created, files kept as they were).
 
-    A learner's existing file is never overwritten. Re-running it in a workspace
+    Only the stubs of unlocked exercises are written (the first one, in a new workspace): a later
+    stub may hold an earlier answer, so each appears when it unlocks (`kata.stubs`). A learner's
+    existing file is never overwritten. Re-running it in a workspace
     completes that workspace from its own course (an exercise inserted since
     arrives); naming a different course there is refused. Naming a course there
     re-points the workspace when its own course is gone (the course folder
@@ -245,25 +248,9 @@ def init_workspace(target: Path, course_dir: Path | None = None, course_given: b
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, settings)
     (state / ".gitignore").write_text("*\n", encoding="utf-8")
-    created: list[Path] = []
-    kept: list[Path] = []
     ws = Workspace(target, course)
-    mode = ws.notebooks
-    for ex in course.exercises:
-        dest = ws.file_of(ex)
-        if dest.suffix == ".ipynb":  # a notebook is there already: it is the learner's
-            kept.append(dest)
-            continue
-        if mode is None:
-            (created if _copy_new(ex.stub, dest) else kept).append(dest)
-            continue
-        py = ws.py_of(ex)
-        nb = py.with_suffix(".ipynb")
-        # The learner's own .py, when there is one, becomes the notebook: their work moves along.
-        text = py.read_text(encoding="utf-8") if py.exists() else ex.stub.read_text(encoding="utf-8")
-        write_py = mode == "paired" and not py.exists()
-        notebook.write_notebook(text, nb, py if mode == "paired" else None, write_pair=write_py)
-        created += [nb, py] if write_py else [nb]
+    # Only what the progress unlocks: a later stub may hold an earlier exercise's answer (kata.stubs).
+    created, kept, _ = write_allowed(ws, ws.progress.load())
     return ws, created, kept
 
 
@@ -279,20 +266,3 @@ def _enclosing_workspace(folder: Path) -> Path | None:
         if (parent / STATE_DIR / SETTINGS).is_file():
             return parent
     return None
-
-
-def _copy_new(src: Path, dest: Path, overwrite: bool = False) -> bool:
-    """Copy `src` to `dest` atomically; without `overwrite`, never replace an existing file."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    data = src.read_bytes()
-    if overwrite:
-        tmp = dest.with_name(f".{dest.name}.kata-tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
-        return True
-    try:
-        with open(dest, "xb") as handle:
-            handle.write(data)
-    except FileExistsError:
-        return False
-    return True

@@ -37,6 +37,7 @@ def _stale_py_newer(ws: Path, name: str) -> None:
 def test_a_copied_solved_workspace_is_checked_from_its_notebooks(kata, nb_ws, tmp_path):
     """Solved in VS Code's notebook editor (no jupytext: the .py keeps the stub), then copied:
     the notebook is checked, in `kata check` and in `kata grade`, and the verdict says the .py differs."""
+    assert kata("check", "01", cwd=nb_ws).returncode == 0  # unlocks 02: its pair is written
     save_notebook(nb_ws / "exercises" / "02_double.ipynb", code_cell("def double(x):\n    return 2 * x"))
     copy = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(nb_ws), str(copy)], check=True)

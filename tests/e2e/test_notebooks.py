@@ -64,9 +64,11 @@ def save_with_jupytext(path: Path, source: str, gap_s: float = 0.0) -> None:
 
 # ---- kata init --notebooks, and notebooks checked through saved .ipynb files ----
 
-def test_init_writes_paired_notebooks_that_open_as_jupyter_notebooks(nb_ws):
+def test_init_writes_paired_notebooks_that_open_as_jupyter_notebooks(kata, nb_ws):
     folder = nb_ws / "exercises"
-    for name in ("01_add", "02_double", "03_spin", "04_boom"):
+    assert sorted(p.name for p in folder.iterdir()) == ["01_add.ipynb", "01_add.py"]  # the rest as they unlock
+    assert kata("check", "01", cwd=nb_ws).returncode == 0  # unlocks 02: its pair is written
+    for name in ("01_add", "02_double"):
         nb = json.loads((folder / f"{name}.ipynb").read_text())
         assert nb["nbformat"] == 4 and nb["metadata"]["kernelspec"]["name"] == "python3"
         assert nb["metadata"]["jupytext"]["formats"] == "ipynb,py:percent"
@@ -80,10 +82,10 @@ def test_notebooks_alone(tmp_path, kata):
     ws = tmp_path / "alone"
     proc = kata("init", str(ws), "--course", str(FIXTURE_COURSE), "--notebooks", "alone", "--no-editor-config")
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in (ws / "exercises").iterdir()) == [
-        "01_add.ipynb", "02_double.ipynb", "03_spin.ipynb", "04_boom.ipynb"]
+    assert sorted(p.name for p in (ws / "exercises").iterdir()) == ["01_add.ipynb"]
     assert "jupytext" not in json.loads((ws / "exercises" / "01_add.ipynb").read_text())["metadata"]
     assert kata("check", "01", cwd=ws).returncode == 0
+    assert sorted(p.name for p in (ws / "exercises").iterdir()) == ["01_add.ipynb", "02_double.ipynb"]
 
 
 def test_a_notebook_workspace_solved_through_saved_notebooks(kata, nb_ws):
@@ -137,6 +139,7 @@ def test_check_file_and_reset_take_notebooks(kata, nb_ws, tmp_path):
     assert proc.returncode == 1 and "this notebook is not valid JSON (line 1, column 3)" in proc.stdout
 
     double = nb_ws / "exercises" / "02_double.ipynb"
+    assert kata("check", "01", cwd=nb_ws).returncode == 0  # unlocks 02
     save_notebook(double, code_cell("def double(x):\n    return 0"))
     assert kata("reset", "02", "--yes", cwd=nb_ws).returncode == 0
     assert "abs(x) * 2" in double.read_text() and "abs(x) * 2" in (nb_ws / "exercises" / "02_double.py").read_text()
@@ -212,6 +215,10 @@ def test_kata_magic_in_a_real_kernel(nb_ws):
         f"__vsc_ipynb_file__ = {str(spin)!r}",
         "%kata check",  # a notebook kata knows, but not an exercise the check may run: 03 is locked
     ]
+    # 02 and 03 are locked (their stubs not written) until `%kata check 01`: these notebooks are the
+    # learner's own, written ahead, and kept as they are
+    for ahead in (double, spin):
+        ahead.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}))
     save_notebook(double, code_cell("%%time\nimport warnings\n\ndef double(x):\n"
                                     "    warnings.warn('doubling a negative?')\n    return abs(x) * 2"))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])

@@ -12,7 +12,7 @@ from tests.conftest import FIXTURE_COURSE
 
 def test_init_copies_stubs_and_creates_state(tmp_path):
     ws, created, kept = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
-    assert len(created) == 4 and kept == []
+    assert [p.name for p in created] == ["01_add.py"] and kept == []  # the others appear as they unlock
     assert (ws.root / "exercises" / "01_add.py").read_text() == (FIXTURE_COURSE / "exercises" / "01_add.py").read_text()
     assert (ws.root / ".kata" / "backups").is_dir()
     assert json.loads((ws.root / ".kata" / "settings.json").read_text())["course"] == str(FIXTURE_COURSE)
@@ -21,13 +21,13 @@ def test_init_copies_stubs_and_creates_state(tmp_path):
 
 def test_init_never_overwrites_learner_files(tmp_path):
     ws, _, _ = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
-    mine = ws.root / "exercises" / "02_double.py"
+    mine = ws.root / "exercises" / "02_double.py"  # locked, but the learner's own file: it stays
     mine.write_text("my work\n")
     (ws.root / "exercises" / "01_add.py").unlink()
     _, created, kept = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
     assert mine.read_text() == "my work\n"
     assert [p.name for p in created] == ["01_add.py"]
-    assert len(kept) == 3
+    assert [p.name for p in kept] == ["02_double.py"]
 
 
 def test_found_from_a_subfolder(tmp_path):
@@ -60,12 +60,11 @@ def test_reset_backs_up_then_restores(tmp_path):
 
 def test_rerunning_init_completes_from_the_workspaces_own_course(tmp_path):
     ws, _, _ = init_workspace(tmp_path / "ws", FIXTURE_COURSE)
-    (ws.root / "exercises" / "02_double.py").unlink()
+    (ws.root / "exercises" / "01_add.py").unlink()
     again, created, _ = init_workspace(tmp_path / "ws")  # no course named: its own, not the bundled one
     assert again.course.root == FIXTURE_COURSE.resolve()
-    assert [p.name for p in created] == ["02_double.py"]
-    assert sorted(p.name for p in (ws.root / "exercises").iterdir()) == [
-        "01_add.py", "02_double.py", "03_spin.py", "04_boom.py"]
+    assert [p.name for p in created] == ["01_add.py"]
+    assert sorted(p.name for p in (ws.root / "exercises").iterdir()) == ["01_add.py"]
 
 
 def test_init_refuses_another_course_in_an_existing_workspace(tmp_path):

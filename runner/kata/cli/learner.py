@@ -13,8 +13,10 @@ import click
 
 from kata import messages, report
 from kata.cli.common import confirmed, echo_warnings
-from kata.progress import STARTED
+from kata.errors import KataError
+from kata.progress import LOCKED, STARTED, blocker
 from kata.session import Session
+from kata.stubs import has_file, write_stub
 from kata.workspace import find_workspace
 
 
@@ -37,7 +39,8 @@ def list_cmd(as_json: bool) -> None:
         state, entry = session.state(ex), session.progress.get(ex.name)
         shown = f"{entry.steps_passed}/{entry.steps_total} steps pass" if state == STARTED else state
         note = "  (changed since it passed)" if session.changed_since_done(ex) else ""
-        click.echo(f"  {ex.id}  {shown:<12} {ex.title}  [{session.path(ex)}]{note}")
+        where = "its file appears when it unlocks" if state == LOCKED and not has_file(ws, ex) else session.path(ex)
+        click.echo(f"  {ex.id}  {shown:<12} {ex.title}  [{where}]{note}")
 
 
 @click.command("hint")
@@ -80,11 +83,21 @@ def solution_cmd(ident: str, yes: bool) -> None:
 @click.argument("ident")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask first.")
 def reset_cmd(ident: str, yes: bool) -> None:
-    """Restore an exercise's stub; your current file is backed up to .kata/backups/ first."""
+    """Restore an exercise's stub; your current file is backed up to .kata/backups/ first. A file you
+    deleted comes back this way. A locked exercise has no stub until it unlocks."""
     ws = find_workspace()
     ex = ws.course.find(ident)
     path = ws.file_of(ex)
     shown = path.relative_to(ws.root)
+    session = Session(ws)
+    echo_warnings(session)
+    first = blocker(ws.course, session.progress, ex)
+    if first is not None and not has_file(ws, ex):  # its stub may hold the answer to `first`
+        raise KataError(*messages.locked_stub(ex, first))
+    if not has_file(ws, ex):  # deleted: written as `kata init` writes it (a notebook, in a notebook workspace)
+        created, _ = write_stub(ws, ex)
+        click.echo(messages.stub_written(str(created[0].relative_to(ws.root)) if created else str(shown), ex))
+        return
     if not yes and path.exists():
         if not confirmed(f"Replace {shown} with the original stub? (a backup is kept)",
                          f"Resetting {shown} replaces your work (after a backup).",
@@ -94,15 +107,25 @@ def reset_cmd(ident: str, yes: bool) -> None:
     backup = ws.restore_stub(ex)
     if backup is not None:
         click.echo(f"Your file was saved to {backup.relative_to(ws.root)}")
-    click.echo(f"{shown} is the original stub again. `kata check {ex.id}` checks it.")
+    click.echo(messages.stub_written(str(shown), ex))
 
 
 @click.command("skip")
 @click.argument("ident", required=False)
-def skip_cmd(ident: str | None) -> None:
-    """Skip an exercise (default: the current one): the next one unlocks. Checking it later can
-    still make it done. A locked exercise cannot be skipped: skip the one that locks it first."""
+@click.option("--yes", "-y", is_flag=True, help="Do not ask first, even when the next stub holds this one's answer.")
+def skip_cmd(ident: str | None, yes: bool) -> None:
+    """Skip an exercise (default: the current one): the next one unlocks and its stub is written.
+    Checking it later can still make it done. A locked exercise cannot be skipped: skip the one that
+    locks it first. When the next stub carries this exercise's answer, kata says so and asks first."""
     session = Session(find_workspace())
+    preview = session.skip_preview(ident)
+    if preview is not None and preview.answers:
+        notice, question, refusal, fix = messages.skip_brings_answer(
+            preview.exercise, preview.answers, {ex: session.path(ex) for ex in preview.answers})
+        click.echo(notice)
+        if not yes and not confirmed(question, refusal, fix):
+            click.echo(messages.NOTHING_CHANGED)
+            return
     try:
         outcome = session.skip(ident)
     finally:

@@ -23,9 +23,11 @@ from kata.workspace import init_workspace
 @click.option("--no-editor-config", is_flag=True,
               help="Do not write .vscode/settings.json and .vscode/tasks.json into the workspace.")
 def init_cmd(directory: Path, course_spec: str | None, notebooks: str | None, no_editor_config: bool) -> None:
-    """Create a workspace in DIRECTORY with the course's stubs. Never overwrites your files."""
+    """Create a workspace in DIRECTORY with the first exercise's stub (and any your progress has
+    unlocked); each later one appears as it unlocks. Never overwrites your files."""
     from kata.course_sources import BUNDLED, resolve
     from kata.editor_config import write_editor_config
+    from kata.stubs import has_file
 
     course_dir = resolve(course_spec) if course_spec not in (None, BUNDLED) else None
     before = _workspace_course(directory)
@@ -40,6 +42,10 @@ def init_cmd(directory: Path, course_spec: str | None, notebooks: str | None, no
         click.echo(f"  {len(created)} exercise files created in {ws.root / 'exercises'}")
     if kept:
         click.echo(f"  {len(kept)} existing files kept as they were")
+    waiting = [ex for ex in ws.course.exercises if not has_file(ws, ex)]
+    if waiting:
+        click.echo(f"  the other {len(waiting)} exercises' files appear as you unlock them "
+                   "(finish or `kata skip` the one before)")
     if editor_made:
         click.echo(f"  VS Code: {', '.join(str(p.relative_to(ws.root)) for p in editor_made)} written "
                    "(this Python as the interpreter; a \"kata watch\" task)")

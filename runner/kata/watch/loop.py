@@ -98,6 +98,10 @@ class Watch:
         result = verdict.result
         if verdict.ran:
             self.checked[ex.name] = verdict.source.digest
+        for path in verdict.written:  # a stub this pass unlocked: its creation is no save to check
+            made = self.files.get(str(path))
+            if made is not None:
+                self.checked.setdefault(made.name, self.session.source(made).digest)
         unlocked = verdict.unlocked
         width, _ = self.size()
         text = screen.verdict_screen(
