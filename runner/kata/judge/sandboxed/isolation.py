@@ -24,7 +24,7 @@ import os
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
 RUN_TMPFS_OPTIONS = b"mode=1777,size=256m,nr_inodes=65536"
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -78,9 +78,38 @@ def prepare(writable: list[str]) -> None:
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making mounts private")
+    points = _mount_points()
     for point in writable:
+        kept = _keep_below(point, points)  # folders bound inside it (kata's code in a checkout under /tmp)
         _check(_libc.mount(b"tmpfs", point.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, RUN_TMPFS_OPTIONS),
                f"a fresh tmpfs on {point}")
+        for below, fd in kept:  # bound again on top of the fresh tmpfs, read-only as they were
+            try:
+                if os.path.isdir(f"/proc/self/fd/{fd}"):
+                    os.makedirs(below, exist_ok=True)
+                else:
+                    os.makedirs(os.path.dirname(below), exist_ok=True)
+                    open(below, "a").close()
+                _check(_libc.mount(f"/proc/self/fd/{fd}".encode(), below.encode(), None, MS_BIND | MS_REC, None),
+                       f"binding {below} again")
+            finally:
+                os.close(fd)
+
+
+def _mount_points() -> list[str]:
+    try:
+        with open("/proc/self/mountinfo") as handle:
+            return [line.split()[4].replace("\\040", " ") for line in handle]
+    except (OSError, IndexError):
+        return []
+
+
+def _keep_below(point: str, points: list[str]) -> list[tuple[str, int]]:
+    """The outermost mounts below `point`, each held by an O_PATH descriptor before it is covered."""
+    prefix = point.rstrip("/") + "/"
+    below = sorted({p for p in points if p.startswith(prefix)})
+    outermost = [p for p in below if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in below)]
+    return [(p, os.open(p, os.O_PATH)) for p in outermost]
 
 
 def finish() -> None:
