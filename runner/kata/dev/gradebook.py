@@ -152,7 +152,7 @@ def inert(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "|", "%") else text
 
 
-_FRAME = re.compile(r"^\S+:\d+ in \S+$")
+_FRAME = re.compile(r"^\S+:\d+( in \S+|: your \w+ .*)$")  # a frame, or the pointer to the learner's function
 
 
 def headline(message: str, fallback: str) -> str:
