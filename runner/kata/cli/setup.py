@@ -39,13 +39,14 @@ def init_cmd(directory: Path, course_spec: str | None, notebooks: str | None, no
         click.echo(f"  it now follows the course in {ws.course.root} (it was in {before}); "
                    "your files and progress are as they were")
     if created:
-        click.echo(f"  {len(created)} exercise files created in {ws.root / 'exercises'}")
+        click.echo(f"  {len(created)} exercise file{'' if len(created) == 1 else 's'} created in {ws.root / 'exercises'}")
     if kept:
         click.echo(f"  {len(kept)} existing files kept as they were")
     waiting = [ex for ex in ws.course.exercises if not has_file(ws, ex)]
     if waiting:
-        click.echo(f"  the other {len(waiting)} exercises' files appear as you unlock them "
-                   "(finish or `kata skip` the one before)")
+        which = "the other exercise's file appears as you unlock it" if len(waiting) == 1 else \
+            f"the other {len(waiting)} exercises' files appear as you unlock them"
+        click.echo(f"  {which} (finish or `kata skip` the one before)")
     if editor_made:
         click.echo(f"  VS Code: {', '.join(str(p.relative_to(ws.root)) for p in editor_made)} written "
                    "(this Python as the interpreter; a \"kata watch\" task)")
