@@ -127,8 +127,15 @@ class KataMagics(Magics):
     def _check_cell(self, ident: str, cell: str) -> None:
         from kata.session import Session
 
+        from kata.progress import blocker
+
         ws, _ = self._workspace()
         ex = ws.course.find(ident)
+        session = Session(ws)
+        first = blocker(ws.course, session.progress, ex)
+        if first is not None:  # its stub may carry an earlier answer: never written for a locked exercise
+            raise KataError(messages.locked(ex, first), f"Check {first.id} with `%kata check {first.id}`, then "
+                                                        f"`%%kata {ex.id}` again.")
         stub = ex.stub.read_text(encoding="utf-8")
         code = notebook.cell_to_python(cell)
         head = f"{stub.rstrip()}\n\n\n# %% your %%kata cell: it comes after the stub, so it replaces what it defines\n"
@@ -139,7 +146,6 @@ class KataMagics(Magics):
         tmp = target.with_name(f".{target.name}.kata-tmp")
         tmp.write_text(head + code.source, encoding="utf-8")
         os.replace(tmp, target)
-        session = Session(ws)
         _show_warnings(session)
         source = session.source(ex, target=target, label=f"your %%kata {ex.id} cell")
         verdict = _interruptible(lambda: session.check(_get_engine(), ex, source, record=False))

@@ -23,4 +23,4 @@ def test_verify_text_reports_each_exercise_time(kata):
     assert proc.returncode == 0, proc.stdout
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("01 relu") and " s" in lines[0]
-    assert "2/2 exercises verified in" in lines[-1]
+    assert any("2/2 exercises verified in" in line for line in lines[-3:]), lines[-3:]
