@@ -49,7 +49,7 @@ def install(namespace: dict, rule: Rule) -> "Guard":
 
 def _higher_order() -> list[Any]:
     """The builtins (and loaded libraries' functions) that call a function they are given."""
-    found: list[Any] = [map, filter, sorted, min, max, iter, functools.reduce, functools.partial, itertools.starmap,
+    found: list[Any] = [map, filter, sorted, min, max, iter, functools.reduce, itertools.starmap,
                         itertools.accumulate, itertools.filterfalse, itertools.takewhile, itertools.dropwhile,
                         itertools.groupby]
     numpy = sys.modules.get("numpy")
@@ -157,11 +157,19 @@ class Guard:
         function, method, builtin = types.FunctionType, types.MethodType, types.BuiltinFunctionType
         module_type, module_of_kind = types.ModuleType, _MODULE_OF.get
 
+        seen: dict[int, Any] = {}  # id -> an allowed function, class or module-level builtin (kept alive)
+        instances: set[type] = set()  # classes whose called instances are allowed
+        swapped = {type(real) for real, _ in swaps.values()}
+        numpy = sys.modules.get("numpy")  # its ufuncs and functions are module-level objects, as functions are
+        stable = (function, type, builtin) + ((type(numpy.exp), type(numpy.sum)) if numpy is not None else ())
+
         def check(obj: Any) -> Any:
             kind = type(obj)
+            key = obj.__func__ if kind is method else obj  # a bound method is new at each call; its function is not
+            if seen.get(id(key)) is key or kind in instances:
+                return obj
             if kind is method:
-                obj_func = obj.__func__
-                module = obj_func.__globals__.get("__name__") if type(obj_func) is function else module_of(obj_func)
+                module = key.__globals__.get("__name__") if type(key) is function else module_of(key)
             elif kind is function:
                 module = obj.__globals__.get("__name__")
             elif kind is builtin:
@@ -172,6 +180,8 @@ class Guard:
                 how = module_of_kind(kind)
                 module = how(obj) if how is not None else \
                     obj.__module__ if isinstance(obj, type) else kind.__module__
+                if how is None and not isinstance(obj, type) and kind not in swapped and not forbids(module or ""):
+                    instances.add(kind)  # a called instance (a layer): its class decides, for every instance
             ok = allowed.get(module)
             if ok is None:
                 ok = allowed[module] = not forbids(module or "")
@@ -181,6 +191,9 @@ class Guard:
                 real, guarded = swaps[id(obj)]
                 if real is obj:
                     return guarded
+            if len(seen) < 4096 and (isinstance(key, stable) and (kind is not builtin or obj.__self__ is None or
+                                                                   type(obj.__self__) is module_type)):
+                seen[id(key)] = key  # the same object next time: allowed without looking again
             return obj
 
         return check
