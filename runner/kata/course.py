@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kata.errors import KataError
 from kata.forbid.rules import exercise_forbid
+from kata.points import Marking, parse_marking
 
 MANIFEST = "kata.toml"
 FORMAT_VERSION = 1
@@ -40,6 +41,8 @@ class Exercise:
     solutions_dir: Path | None = None  # where the solutions are, when not in the course's solutions/ (`--solutions`)
     forbid: tuple[str, ...] = ()  # modules the learner's code may not use (kata.forbid); the course's unless its own
     forbid_hint: str = ""  # what the verdict of a forbidden use suggests instead ("use NumPy")
+    marking: Marking = Marking()  # points, step weights, all or nothing (kata.points); default: a point a step
+    checks_file: Path | None = None  # run this check module instead of checks/ (the hidden one: kata.dev.hidden)
 
     @property
     def id(self) -> str:
@@ -55,7 +58,12 @@ class Exercise:
 
     @property
     def checks(self) -> Path:
-        return self.root / "checks" / f"test_{self.filename}"
+        return self.checks_file or self.root / "checks" / f"test_{self.filename}"
+
+    @property
+    def hidden(self) -> Path:
+        """Checks that only `kata grade` (and `kata verify`) run: never in a workspace, a wheel or the sandbox."""
+        return self.root / "hidden" / f"test_{self.filename}"
 
     @property
     def solution(self) -> Path:
@@ -179,7 +187,7 @@ def _parse_entry(path: Path, root: Path, number: int, entry: object, seen: dict[
         raise KataError(f"{where} ({name}): stub_may_pass must be a list of step names.",
                         'Write e.g. `stub_may_pass = ["test_given_helper_works"]`.')
     return Exercise(number, name, str(title), tuple(hints), float(timeout), root, tuple(preload), float(budget),
-                    tuple(stub_may_pass))
+                    tuple(stub_may_pass), marking=parse_marking(entry, f"{where} ({name})"))
 
 
 def _check_files(course: Course) -> None:
@@ -199,10 +207,11 @@ def _check_files(course: Course) -> None:
 
 
 def stray_files(course: Course) -> list[Path]:
-    """Python files under exercises/, checks/ or solutions/ that no manifest entry owns."""
-    owned = {p for ex in course.exercises for p in (ex.stub, ex.checks, ex.solution, ex.root / "solutions" / ex.filename)}
+    """Python files under exercises/, checks/, solutions/ or hidden/ that no manifest entry owns."""
+    owned = {p for ex in course.exercises
+             for p in (ex.stub, ex.checks, ex.solution, ex.root / "solutions" / ex.filename, ex.hidden)}
     strays = []
-    for folder in ("exercises", "checks", "solutions"):
+    for folder in ("exercises", "checks", "solutions", "hidden"):
         base = course.root / folder
         if not base.is_dir():
             continue

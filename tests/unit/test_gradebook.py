@@ -66,9 +66,9 @@ def test_text_table(tmp_path):
     for name in ("ann.py", "bob.py"):
         (tmp_path / name).write_text("")
     lines = to_text(_book(tmp_path)).splitlines()
-    assert lines[0].split() == ["submission", "01", "02", "passed", "steps"]
-    assert lines[1].split() == ["ann", "✓", "1/2", "1/2", "2/3"]
-    assert lines[2].split() == ["bob", "timeout", "missing", "0/2", "0/4"]
+    assert lines[0].split() == ["submission", "01", "02", "passed", "steps", "points"]
+    assert lines[1].split() == ["ann", "✓", "1/2", "1/2", "2/3", "2/3"]  # no points in the course: a point a step
+    assert lines[2].split() == ["bob", "timeout", "missing", "0/2", "0/4", "0/4"]
 
 
 def test_csv_json_and_junit(tmp_path):

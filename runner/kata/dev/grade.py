@@ -15,10 +15,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from kata.course import Course, Exercise
+from kata.course import MANIFEST, Course, Exercise
+from kata.dev.hidden import hidden_problems
 from kata.dev.grade_one import BrokenFiles, grade_one
 from kata.dev.submissions import Submission, find_submissions
 from kata.engine.pool import cores, run_all
+from kata.errors import KataError
 from kata.results import CheckResult
 
 __all__ = ["MISSING", "Row", "Gradebook", "checks_digest", "grade", "find_submissions"]
@@ -76,9 +78,11 @@ class Gradebook:
 
 
 def checks_digest(exercises: list[Exercise]) -> str:
-    """One digest of every check module graded with (and the checks' conftest.py), to compare after."""
+    """One digest of every check module graded with (hidden ones too, and the checks' conftest.py), to compare
+    after. A course without hidden checks digests exactly as before."""
     sha = hashlib.sha256()
-    files = sorted({ex.checks for ex in exercises} | {ex.checks.parent / "conftest.py" for ex in exercises})
+    files = sorted({ex.checks for ex in exercises} | {ex.checks.parent / "conftest.py" for ex in exercises}
+                   | {ex.hidden for ex in exercises if ex.hidden.is_file()})
     for path in files:
         try:
             sha.update(str(path).encode() + b"\0" + path.read_bytes())
@@ -100,6 +104,11 @@ def grade(course: Course, submissions: list[Submission], exercises: list[Exercis
     """
     started = time.monotonic()
     chosen = list(exercises or course.exercises)
+    problems = [problem for ex in chosen for problem in hidden_problems(ex)]
+    if problems:  # a mark computed with a mistyped weight, or a hidden step shown as a visible one, is wrong
+        raise KataError(f"{course.root / MANIFEST}: " + " ".join(problems[:3])
+                        + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""),
+                        "Fix the course (`kata verify` lists every problem), then grade again.")
     if timeout is not None:
         chosen = [dataclasses.replace(ex, timeout=float(timeout)) for ex in chosen]
     rows = [Row(sub) for sub in submissions]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from kata.course import Exercise, step_names
+from kata.course import Exercise
+from kata.dev.hidden import all_step_names, hidden_exercise, merge, not_run, skip_hidden
 from kata.dev.submissions import Submission
 from kata.engine import CheckRequest, Engine
 from kata.judge.intake import Refused, check_entry
@@ -21,14 +22,14 @@ from kata.results import ERROR, Cause, CheckResult, StepResult
 def missing_result(ex: Exercise, label: str) -> CheckResult:
     steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message="not run: no file for this exercise",
                         cause=Cause.NOT_RUN)
-             for i, (n, t) in enumerate(step_names(ex.checks), start=1)]
+             for i, (n, t) in enumerate(all_step_names(ex), start=1)]
     return CheckResult(id=ex.id, name=ex.name, target=label, status=ERROR, steps=steps,
                        message=f"no file for {ex.id} {ex.name} (looked for {ex.filename})")
 
 
 def refused_result(ex: Exercise, label: str, why: str, isolation: str = "not run: the file was refused") -> CheckResult:
     steps = [StepResult(index=i, name=n, title=t, outcome=ERROR, message=f"not run: {why}", cause=Cause.NOT_RUN)
-             for i, (n, t) in enumerate(step_names(ex.checks), start=1)]
+             for i, (n, t) in enumerate(all_step_names(ex), start=1)]
     return CheckResult(id=ex.id, name=ex.name, target=label, status=ERROR, steps=steps, message=why,
                        isolation=isolation)
 
@@ -97,4 +98,11 @@ def _graded(engine: Engine, sub: Submission, ex: Exercise, target: Path, judged:
     result = engine.check(CheckRequest(ex, target, label, judged=judged, require_sandbox=require_sandbox))
     if broken is not None:
         broken.note(target, result)
-    return result
+    hidden = hidden_exercise(ex)
+    if hidden is None:
+        return result
+    why = skip_hidden(result)
+    if why:
+        return not_run(ex, result, why)
+    return merge(result, engine.check(CheckRequest(hidden, target, label, judged=judged,
+                                                   require_sandbox=require_sandbox)))

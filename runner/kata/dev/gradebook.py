@@ -17,6 +17,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from kata.dev.grade import MISSING, Gradebook, Row
+from kata.dev.hidden import is_hidden
+from kata.dev.scoring import Points, exercise_points, number, total_points
 from kata.results import CheckResult
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -33,15 +35,18 @@ def cell(row: Row, result: CheckResult) -> str:
 
 
 def to_text(book: Gradebook) -> str:
-    head = ["submission"] + [ex.id for ex in book.exercises] + ["passed", "steps"]
+    head = ["submission"] + [ex.id for ex in book.exercises] + ["passed", "steps", "points"]
     body = [[row.submission.label] + [cell(row, r) for r in row.results]
-            + [f"{row.exercises_passed}/{len(book.exercises)}", f"{row.steps_passed}/{row.steps_total}"]
+            + [f"{row.exercises_passed}/{len(book.exercises)}", f"{row.steps_passed}/{row.steps_total}",
+               str(points(book, row))]
             for row in book.rows]
     widths = [max(len(line[i]) for line in [head] + body) for i in range(len(head))]
     lines = ["  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip() for line in [head] + body]
     legend = ", ".join(f"{ex.id} {ex.name}" for ex in book.exercises)
     lines += ["", f"exercises: {legend}",
               "cells: ✓ passed, k/n steps passed, timeout, crashed, error (does not run), missing (no file)"]
+    if any(ex.marking.points is not None for ex in book.exercises):
+        lines.append("points (max): " + ", ".join(f"{ex.id} {number(p.maximum)}" for ex, p in maxima(book)))
     return "\n".join(lines)
 
 
@@ -84,9 +89,26 @@ def submission_path(book: Gradebook, row: Row, base: str | None = None) -> str:
     return os.path.relpath(row.submission.path, base) if base else row.submission.path.name
 
 
-def score(row: Row) -> float:
-    """The share of all steps that pass, 0.0 to 1.0."""
-    return round(row.steps_passed / row.steps_total, 4) if row.steps_total else 0.0
+def points(book: Gradebook, row: Row) -> Points:
+    """The submission's points and their maximum (kata.dev.scoring: the one rule every output uses)."""
+    return total_points(book.exercises, row.results)
+
+
+def result_points(book: Gradebook, result: CheckResult) -> Points:
+    ex = next(ex for ex in book.exercises if ex.name == result.name)
+    return exercise_points(ex, result)
+
+
+def maxima(book: Gradebook) -> list[tuple]:
+    """(exercise, its points as graded) from the first row: the maximum is the same in every row."""
+    first = book.rows[0].results if book.rows else []
+    return [(ex, exercise_points(ex, r)) for ex, r in zip(book.exercises, first)]
+
+
+def score(book: Gradebook, row: Row) -> float:
+    """Points earned over the points at stake, 0.0 to 1.0; without `points` in the course, the share of steps
+    that pass, as before."""
+    return points(book, row).share
 
 
 def row_to_json(book: Gradebook, row: Row) -> dict:
@@ -101,14 +123,22 @@ def row_to_json(book: Gradebook, row: Row) -> dict:
             step["message"] = relative(book, step["message"], base)
         data["steps_total"] = len(result.steps)
         data["steps_passed"] = result.steps_passed
+        earned = result_points(book, result)
+        data["points"], data["points_max"] = round(earned.earned, 2), round(earned.maximum, 2)
+        ex = next(ex for ex in book.exercises if ex.name == result.name)
+        for step, shown in zip(result.steps, data["steps"]):
+            shown["hidden"] = is_hidden(ex, step)
         if result.name in row.missing:
             data["status"] = MISSING
         results.append(data)
+    total = points(book, row)
     return {
         "submission": row.submission.label,
         "path": submission_path(book, row, base),
         "course": book.course.name,
-        "score": score(row),
+        "score": total.share,
+        "points": round(total.earned, 2),
+        "points_max": round(total.maximum, 2),
         "exercises_passed": row.exercises_passed,
         "exercises_total": len(book.exercises),
         "steps_passed": row.steps_passed,
@@ -128,17 +158,22 @@ def to_csv(book: Gradebook) -> str:
     steps that passed, its steps in all and its number (its place in the course, which may change)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    head = ["submission", "path", "score", "exercises_passed", "exercises_total", "steps_passed", "steps_total"]
+    head = ["submission", "path", "score", "points", "points_max", "exercises_passed", "exercises_total",
+            "steps_passed", "steps_total"]
     for ex in book.exercises:
-        head += [ex.name, f"{ex.name}_steps_passed", f"{ex.name}_steps_total", f"{ex.name}_number"]
+        head += [ex.name, f"{ex.name}_steps_passed", f"{ex.name}_steps_total", f"{ex.name}_number",
+                 f"{ex.name}_points", f"{ex.name}_points_max"]
     writer.writerow(head)
     base = graded_folder(book)
     for row in book.rows:
-        line = [inert(row.submission.label), inert(submission_path(book, row, base)), f"{score(row):.4f}",
-                row.exercises_passed,
+        total = points(book, row)
+        line = [inert(row.submission.label), inert(submission_path(book, row, base)), f"{total.share:.4f}",
+                number(total.earned), number(total.maximum), row.exercises_passed,
                 len(book.exercises), row.steps_passed, row.steps_total]
         for ex, result in zip(book.exercises, row.results):
-            line += [row.status_of(result), result.steps_passed, len(result.steps), ex.number]
+            earned = exercise_points(ex, result)
+            line += [row.status_of(result), result.steps_passed, len(result.steps), ex.number,
+                     number(earned.earned), number(earned.maximum)]
         writer.writerow(line)
     return out.getvalue()
 
@@ -178,6 +213,13 @@ def to_junit_xml(book: Gradebook) -> str:
     for row in book.rows:
         suite = ET.SubElement(suites, "testsuite", name=_clean(row.submission.label))
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        total = points(book, row)
+        marks = ET.SubElement(suite, "properties")
+        ET.SubElement(marks, "property", name="points", value=number(total.earned))
+        ET.SubElement(marks, "property", name="points_max", value=number(total.maximum))
+        for result in row.results:
+            earned = result_points(book, result)
+            ET.SubElement(marks, "property", name=f"points:{result.name}", value=str(earned))
         for result in row.results:
             status = row.status_of(result)
             for step in result.steps:

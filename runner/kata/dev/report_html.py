@@ -1,10 +1,15 @@
 """`kata grade --html`: a class's gradebook as one self-contained web page, for graders.
 
-- a heatmap, submissions × exercises, each cell coloured by the share of its steps that passed,
-  with the first failure's message on hover (the cell's title) and on click (it opens);
+- a heatmap, submissions × exercises, each cell coloured by the share of its steps that passed
+  (a run that never gave step verdicts, `error`, `timeout` or `crashed`, has colours of its own, so
+  it never reads as 0/n), with the first failure's message on hover and on click (it opens), and
+  each row's points out of the maximum (kata.dev.scoring, as in every other output);
 - the steps where the class is stuck: every step, sorted by how many submissions failed it, with
-  the failure most of them share;
-- what was graded: the course, its checks' digest, the isolation each row ran with, and when.
+  the failure most of them share, or "no one failure" when the commonest messages tie (one
+  student's message is never shown as the class's). A file that does not import ran no step: all
+  its steps count as "not run", step 1 included;
+- what was graded: the course, its checks' digest, the isolation (said once; a row shows it only
+  where it differs from the class's), and when.
 
 Built from a Jinja2 template (`templates/class_report.html.j2`) with autoescaping on, so every
 string a submission controls (its name, its failure messages, what its code printed) is text,
@@ -18,8 +23,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from kata.dev.grade import MISSING, Gradebook, Row, checks_digest
-from kata.dev.gradebook import cell, graded_folder, headline, relative, score, submission_path
-from kata.results import NOT_RUN_CAUSES, PASSED, CheckResult, StepResult
+from kata.dev.gradebook import cell, graded_folder, headline, maxima, points, relative, result_points, submission_path
+from kata.dev.scoring import number
+from kata.results import CRASHED, ERROR, NOT_RUN_CAUSES, PASSED, TIMEOUT, Cause, CheckResult, StepResult
 
 TEMPLATE = "class_report.html.j2"
 MAX_MESSAGE = 3000  # characters of a failure shown in a cell; the rest is cut, with a note
@@ -35,6 +41,7 @@ class Cell:
     color: str
     message: str  # the first failure, relative paths, cut
     title: str  # on hover: the failing step and its headline
+    points: str  # "4/10"
 
 
 @dataclass
@@ -47,6 +54,7 @@ class RowView:
     steps_passed: int
     steps_total: int
     score: float
+    points: str  # "14/20"
 
 
 @dataclass
@@ -62,13 +70,29 @@ class StepView:
 
     @property
     def common(self) -> tuple[str, int] | None:
-        return self.headlines.most_common(1)[0] if self.headlines else None
+        """The headline most failures share, with its count; None on a tie between the commonest (the page
+        says so instead of picking one student's message)."""
+        top = self.headlines.most_common(2)
+        if not top or (len(top) == 2 and top[0][1] == top[1][1]):
+            return None
+        return top[0]
+
+    @property
+    def tie(self) -> bool:
+        return bool(self.headlines) and self.common is None
+
+
+# The runs that gave no step verdict on the learner's answer: never the red of "no step passed".
+STATUS_COLORS = {ERROR: "#c9b8e8", TIMEOUT: "#9ec9f0", CRASHED: "#e0b0d4"}
 
 
 def color(passed: int, total: int, status: str) -> str:
-    """A cell's background: red (no step passed) through amber to green (all), grey when missing."""
+    """A cell's background: red (no step passed) through amber to green (all), grey when missing, a colour of its
+    own for error, timeout and crashed."""
     if status == MISSING or not total:
         return "#d9d9d9"
+    if status in STATUS_COLORS:
+        return STATUS_COLORS[status]
     hue = round(120 * passed / total)
     return f"hsl({hue}, 70%, {78 if status == PASSED else 72}%)"
 
@@ -107,10 +131,12 @@ def build_view(book: Gradebook, now: dt.datetime | None = None) -> dict:
             status = row.status_of(result)
             failure, text = _first_failure_text(result)
             message = _cut(relative(book, text, base)) if status != PASSED else ""
-            where = f"step {failure.index}: {failure.title}" if failure is not None else status
+            where = ("the file does not import" if failure is not None and failure.cause == Cause.DOES_NOT_IMPORT
+                     else f"step {failure.index}: {failure.title}" if failure is not None else status)
             title = "" if status == PASSED else f"{where}\n{headline(message, status)}" if message else where
             cells.append(Cell(result.name, status, cell(row, result), result.steps_passed, len(result.steps),
-                              color(result.steps_passed, len(result.steps), status), message, title))
+                              color(result.steps_passed, len(result.steps), status), message, title,
+                              str(result_points(book, result))))
             if status == MISSING:
                 continue
             for step in result.steps:
@@ -120,17 +146,22 @@ def build_view(book: Gradebook, now: dt.datetime | None = None) -> dict:
                 view.graded += 1
                 if step.outcome == PASSED:
                     continue
-                if step.cause in NOT_RUN_CAUSES:
+                if step.cause in NOT_RUN_CAUSES or step.cause == Cause.DOES_NOT_IMPORT:
                     view.not_run += 1
                     continue
                 view.failed += 1
                 view.headlines[headline(relative(book, step.message, base), step.outcome)] += 1
+        total = points(book, row)
         rows.append(RowView(row.submission.label, submission_path(book, row, base), row.isolation, cells,
-                            row.exercises_passed, row.steps_passed, row.steps_total, score(row)))
+                            row.exercises_passed, row.steps_passed, row.steps_total, total.share, str(total)))
     order = {ex.name: i for i, ex in enumerate(book.exercises)}
     stuck = sorted(steps.values(), key=lambda s: (-s.failed, -s.not_run, order[s.exercise], s.index))
     digest = checks_digest(book.exercises)
+    usual = collections.Counter(row.isolation for row in rows).most_common(1)
     return {
+        "usual_isolation": usual[0][0] if usual else "",
+        "exercise_points": {ex.name: number(p.maximum) for ex, p in maxima(book)},
+        "points_max": number(points(book, book.rows[0]).maximum) if book.rows else "0",
         "course": book.course,
         "exercises": book.exercises,
         "rows": rows,

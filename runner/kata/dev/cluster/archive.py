@@ -14,7 +14,7 @@ import tarfile
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-ARCHIVED = ("kata.toml", "exercises", "checks")  # what a course needs to grade; no solutions/, no mistakes/
+ARCHIVED = ("kata.toml", "exercises", "checks", "hidden")  # what a course needs to grade; no solutions/, no mistakes/
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024  # the course, unpacked
 
 
