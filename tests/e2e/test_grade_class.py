@@ -53,7 +53,7 @@ def test_terminal_table(graded):
     _, proc, _ = graded
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].split() == ["submission", "01", "02", "03", "04", "passed", "steps"]
+    assert lines[0].split() == ["submission", "01", "02", "03", "04", "passed", "steps", "points"]
     for line in lines[1:6]:
         name, *cells = line.split()
         assert cells[:4] == EXPECTED[name], line

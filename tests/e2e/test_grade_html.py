@@ -81,7 +81,7 @@ def graded(tmp_path_factory):
 def test_the_page_is_written_beside_the_table(graded):
     root, proc = graded
     assert proc.returncode == 1, proc.stdout + proc.stderr  # not everyone passed
-    assert proc.stdout.splitlines()[0].split() == ["submission", "01", "02", "passed", "steps"]
+    assert proc.stdout.splitlines()[0].split() == ["submission", "01", "02", "passed", "steps", "points"]
     assert (root / "report.html").is_file() and (root / "out.csv").is_file()
 
 

@@ -84,8 +84,9 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
         good = sum(1 for v in verdict.exercises if v.ok)
         killed, total = verdict.mutation_score
         score = f"; mutation score {killed}/{total} mutants killed" if total else ""
+        judged_too = ", also judged (as kata grade runs them: checks trusted, code sandboxed)" if judged else ""
         click.echo(f"{good}/{len(verdict.exercises)} exercises verified in {verdict.duration_s:.1f} s{score}"
-                   + ("" if verdict.ok else " — problems above"))
+                   + judged_too + ("" if verdict.ok else " — problems above"))
         from kata.dev.verify.pointing import THRESHOLD, share
 
         right, pointed = verdict.pointer_accuracy

@@ -16,6 +16,8 @@ For every exercise:
 - every catalogued mistake's first failure points at the function its `# breaks:` names
   (`pointing`): the pointer's accuracy, per exercise and for the course (below 95% fails only
   with `strict`);
+- its hidden checks (`hidden/`, run only by `kata grade`) pass on the solution and fail on the stub
+  (`hidden_checks`);
 - every step fails on some wrong answer: a few mutants of the solution
   (`mutants.py`) run through the checks, and a step that no mutant and no
   catalogued mistake fails cannot tell a wrong answer from a right one. Each
@@ -38,6 +40,7 @@ from kata.course import Course, Exercise
 from kata.dev.mutants import MAX_MUTANTS
 from kata.dev.mistakes.catalogue import judge, run_mistakes
 from kata.dev.verify.authoring import authoring_problems, manifest_problems
+from kata.dev.verify.hidden_checks import hidden_check_problems
 from kata.dev.verify.judged import judged_problems
 from kata.dev.verify.mutant_runs import run_mutants, unfailable_problems
 from kata.dev.verify.pointing import pointed
@@ -90,6 +93,7 @@ def verify_exercise(engine: Engine, ex: Exercise, seeds: int = DEFAULT_SEEDS,
     verdict.problems.extend(solution_problems(verdict, solution, engine))
     verdict.stub = engine.check(CheckRequest(ex, ex.stub, f"exercises/{ex.filename}"))
     verdict.problems.extend(stub_problems(verdict, verdict.stub))
+    verdict.problems.extend(hidden_check_problems(engine, ex, judged))
     runs, problems = mistake_runs(engine, ex)
     verdict.problems.extend(problems)
     verdict.pointed = pointed(runs)
