@@ -6,8 +6,8 @@ import os
 import signal
 
 
-def descendants(root: int) -> list[int]:
-    """Every live process below `root`, found through /proc."""
+def descendants(root: int, spare: frozenset[int] = frozenset()) -> list[int]:
+    """Every live process below `root`, found through /proc, but for the subtrees of `spare`."""
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -22,19 +22,22 @@ def descendants(root: int) -> list[int]:
     found, stack = [], [root]
     while stack:
         for child in parents.get(stack.pop(), []):
+            if child in spare:
+                continue
             found.append(child)
             stack.append(child)
     return found
 
 
-def kill_all_below(root: int) -> None:
-    """SIGKILL and reap everything below `root` (the zygote, a subreaper) until nothing is left.
+def kill_all_below(root: int, spare: frozenset[int] = frozenset()) -> None:
+    """SIGKILL and reap everything below `root` (the zygote, a subreaper) until nothing is left,
+    but for `spare` (the next run's learner process, in namespaces of its own, which no run reached).
 
     Killed grandchildren are reparented to us (we are a subreaper), so after each
     round of kills, waiting for our own children collects them all.
     """
     for _ in range(200):
-        pids = descendants(root)
+        pids = descendants(root, spare)
         if not pids:
             return
         for pid in pids:

@@ -119,13 +119,21 @@ def main(argv: list[str]) -> None:
                     wire.send(control, {"ok": False, "error": str(exc)})
                     standby = None
                     continue
-            standby = None
             wire.send(control, {"ok": True, "pid": pid, "isolated": writable is not None})
+            # The next run's process, forked while this one runs: from the zygote, never from this run,
+            # into namespaces of its own that this run cannot name (another PID namespace), and spared
+            # at this run's end. So the next run pays no fork and no namespaces.
+            standby = _next_standby(control, writable)
         elif op == "end":
-            kill_all_below(me)
-            clean = not descendants(me)
+            spare = frozenset({standby.pid}) if standby is not None else frozenset()
+            kill_all_below(me, spare)
+            clean = not descendants(me, spare)
             wire.send(control, {"ok": True, "clean": clean})
-            standby = _next_standby(control, writable) if clean else None  # not clean: the worker replaces us
+            if not clean:  # the worker replaces us: nothing of ours is used again
+                kill_all_below(me)
+                standby = None
+            elif standby is None:
+                standby = _next_standby(control, writable)
         else:
             kill_all_below(me)
             return
