@@ -1,9 +1,9 @@
 """The learner process of one run: forked ahead into fresh namespaces, used once, then gone.
 
-The zygote forks the next run's learner process while the trusted side is still busy with
-the last verdict (a *standby*), so the namespaces, mounts and seccomp filter cost the run
-nothing. A standby is forked only after every process of the previous run is dead, has run no
-learner code, and serves exactly one run: it waits on a private channel for the run's
+The zygote forks the next run's learner process (a *standby*) as soon as a run starts, so the
+namespaces, mounts and seccomp filter cost the next run nothing. A standby is forked from the
+zygote, which never runs learner code, into namespaces the running submission cannot name (its
+own PID namespace among them); it has run no learner code, and serves exactly one run: it waits on a private channel for the run's
 request and the learner's socket, then answers the judge until the socket closes.
 
 With namespaces (`writable` given, under bubblewrap), a leader makes them and forks the

@@ -6,7 +6,7 @@ worker sends `run` and passes the learner's end of a fresh socket pair. The zygo
 runs learner code and never imports anything after a run began from a place a run could
 write: its `sys.path` holds only read-only folders, and it works from `/`.
 
-Each run's learner process is forked ahead, after the last run ended, into fresh namespaces
+Each run's learner process is forked ahead, while the previous run runs, into fresh namespaces
 (`learner_process`, `isolation`): PID 1 of its own PID namespace, with its own /tmp, /dev/shm
 and IPC, no capabilities and a seccomp filter, used for one run only. So no code of one submission runs in
 a process another submission's code has run in, nothing one run writes is seen by the next,
