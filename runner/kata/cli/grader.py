@@ -11,6 +11,7 @@ from typing import Any, Callable
 import click
 
 from kata.cli.common import course_from
+from kata.cli.grade_handback import check_handback, handback_options, write_handback
 from kata.dev.grade_formats import FILE, FILE_OR_STDOUT, FLAG, FORMATS, TABLE, GradeFormat
 
 
@@ -50,6 +51,7 @@ def _outputs(chosen: dict[str, Any]) -> tuple[list[tuple[GradeFormat, str]], boo
 @click.option("--timeout", type=click.FloatRange(0.1, 3600), default=None,
               help="Seconds each step may take, instead of each exercise's own limit.")
 @_format_options
+@handback_options
 @click.option("--mode", type=click.Choice(["judged", "local"]), default="judged", show_default=True,
               help="judged: checks in a trusted process, the learner's code sandboxed (marks that hold against "
                    "cheating); local: both in one process, as `kata check` (faster, for your own tests).")
@@ -72,6 +74,7 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
     from kata.errors import KataError
 
     wanted, to_stdout = _outputs(chosen)
+    roster = check_handback(chosen)
     if scheduler is not None and jobs is not None:
         raise click.UsageError("--jobs sets the engines on this machine; with --scheduler, the Dask workers "
                                "grade. Drop --jobs: start as many workers as you want engines (`local:N`, or "
@@ -118,6 +121,7 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
             Path(target).write_text(text, encoding="utf-8")
         else:
             click.echo(text, nl=fmt.to == FLAG)
+    write_handback(book, chosen, roster)
     if not to_stdout:
         click.echo(FORMATS[TABLE].render(book))
     _finish(book, to_stdout)
