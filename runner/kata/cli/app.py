@@ -39,7 +39,7 @@ cli.add_for("learner", init=f"{_SETUP}:init_cmd", list=f"{_LEARNER}:list_cmd", c
             reset=f"{_LEARNER}:reset_cmd", skip=f"{_LEARNER}:skip_cmd", courses=f"{_SETUP}:courses_cmd",
             engine="kata.cli.engine:engine_group")
 cli.add_for("instructor", verify="kata.cli.instructor:verify_cmd", new="kata.cli.instructor:new_cmd")
-cli.add_for("grader", grade="kata.cli.grader:grade_cmd")
+cli.add_for("grader", grade="kata.cli.grader:grade_cmd", export="kata.cli.export:export_group")
 
 
 def main() -> None:
