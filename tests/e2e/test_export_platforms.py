@@ -37,6 +37,8 @@ def _autograder(tmp_path: Path) -> Path:
         assert archive.getinfo("run_autograder").external_attr >> 16 & 0o111
         archive.extractall(root / "source")
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    for script in ("setup.sh", "run_autograder"):  # both parse as bash (setup.sh is not run: it installs)
+        assert subprocess.run(["bash", "-n", str(root / "source" / script)]).returncode == 0
     (root / "submission").mkdir()
     for name, body in zip(("01_add.py", "02_double.py", "03_negate.py"), HALF.split("\n\n")):
         (root / "submission" / name).write_text(body + "\n")

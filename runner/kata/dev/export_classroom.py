@@ -46,6 +46,7 @@ jobs:
         run: |
           sudo apt-get update && sudo apt-get install -y bubblewrap
           sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 || true
+          python -m pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu
           python -m pip install {install}
 """
 

@@ -7,8 +7,9 @@ and reads `/autograder/results/results.json` (gradescope-autograders.readthedocs
 - `course/`: what grading needs, as the Dask archive sends it (kata.toml, exercises/, checks/,
   hidden/; never solutions/ or mistakes/: kata.dev.cluster.archive.course_files), and the course's
   `requirements.txt` when it has one;
-- `setup.sh`: apt-installs bubblewrap (the sandbox) where the image allows, pip-installs kata (the
-  spec given at export, since a course may pin its own build) and the course's requirements;
+- `setup.sh`: apt-installs bubblewrap (the sandbox) where the image allows, then pip-installs kata
+  (the spec given at export, since a course may pin its own build) and the course's requirements into
+  a virtual environment of its own (newer images refuse pip installs into the system Python);
 - `run_autograder`: grades with the best isolation there is. First `--require-sandbox` (judged mode,
   the learner's code in a bubblewrap sandbox that masks course folders, hidden/ included); where
   the container cannot run bubblewrap, judged mode without it, and the results' output says which
@@ -16,7 +17,8 @@ and reads `/autograder/results/results.json` (gradescope-autograders.readthedocs
   sandbox looks like one made with it. If kata itself fails, a results.json with score 0 and the
   error is written, so the student sees why rather than a blank autograder failure.
 
-`KATA_AUTOGRADER_ROOT` (default `/autograder`) and `KATA_PYTHON` (default `python3`) let a test run
+`KATA_AUTOGRADER_ROOT` (default `/autograder`) and `KATA_PYTHON` (default setup.sh's virtual environment,
+`/autograder/kata-venv/bin/python`) let a test run
 the same script in a temporary folder laid out like Gradescope's.
 """
 
@@ -36,18 +38,24 @@ SETUP = """#!/usr/bin/env bash
 set -eu
 cd "$(dirname "$0")"
 if command -v apt-get >/dev/null; then
-  apt-get update && apt-get install -y bubblewrap python3-pip \\
+  apt-get update && apt-get install -y bubblewrap python3-venv python3-pip \\
     || echo "warning: could not install bubblewrap: submissions will be graded without a sandbox"
 fi
-python3 -m pip install {kata}
-if [ -f course/requirements.txt ]; then python3 -m pip install -r course/requirements.txt; fi
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \\
+  || {{ echo "kata needs Python 3.11 or newer: choose a newer base image (Ubuntu 24.04)"; exit 1; }}
+# A virtual environment of its own: newer images refuse pip installs into the system Python (PEP 668).
+python3 -m venv /autograder/kata-venv
+# PyTorch for the CPU first (kata depends on it; the default wheel brings gigabytes of CUDA).
+/autograder/kata-venv/bin/python -m pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu
+/autograder/kata-venv/bin/python -m pip install {kata}
+if [ -f course/requirements.txt ]; then /autograder/kata-venv/bin/python -m pip install -r course/requirements.txt; fi
 """
 
 RUN = """#!/usr/bin/env bash
 # Gradescope runs this for each submission. Exit status does not matter: results.json does.
 set -u
 AG="${{KATA_AUTOGRADER_ROOT:-/autograder}}"
-PY="${{KATA_PYTHON:-python3}}"
+PY="${{KATA_PYTHON:-/autograder/kata-venv/bin/python}}"
 RESULTS="$AG/results/results.json"
 LOG="$AG/results/kata.log"
 mkdir -p "$AG/results"
