@@ -143,3 +143,15 @@ def test_a_failure_picture_reaches_the_page(tmp_path):
     page = next((tmp_path / "fb").iterdir()).read_text(encoding="utf-8")
     assert "class='picture'" in page and "×" in page, page[-3000:]
     assert " failed, " not in page and "[100%]" not in page  # pytest's own lines are not the student's prints
+
+
+def test_gradescope_refuses_several_submissions_and_a_missing_file_is_said(tmp_path):
+    (tmp_path / "class" / "dan").mkdir(parents=True)
+    shutil.copy(POINTS_COURSE / "solutions" / "01_add.py", tmp_path / "class" / "dan" / "01_add.py")
+    (tmp_path / "class" / "bob.py").write_text(BOB)
+    proc = Kata(tmp_path)("grade", str(tmp_path / "class"), "--course", str(POINTS_COURSE), "--gradescope",
+                          str(tmp_path / "results.json"), "--feedback", str(tmp_path / "fb"), timeout=300)
+    assert proc.returncode == 2 and "one submission's results, and 2 were graded" in proc.stderr, proc.stderr
+    assert not (tmp_path / "results.json").exists()
+    dan = next(p for p in (tmp_path / "fb").iterdir() if p.name.endswith("-dan.html")).read_text(encoding="utf-8")
+    assert dan.count("No file was handed in for this exercise.") == 2 and "(10/10 points)" in dan

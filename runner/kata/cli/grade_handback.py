@@ -54,11 +54,7 @@ def check_handback(chosen: dict[str, Any]) -> Any:
 
 
 def write_handback(book: Any, chosen: dict[str, Any], roster: Any) -> None:
-    """After grading: each output asked for."""
-    if chosen.get("gradescope_to") is not None:
-        from kata.dev.gradescope import to_results_json
-
-        chosen["gradescope_to"].write_text(to_results_json(book), encoding="utf-8")
+    """After grading: each output asked for; Gradescope's last, as it refuses a grade of several submissions."""
     if chosen.get("feedback_dir") is not None:
         from kata.dev.feedback_pages import write_feedback
 
@@ -74,3 +70,7 @@ def write_handback(book: Any, chosen: dict[str, Any], roster: Any) -> None:
             click.echo(f"warning: {len(stray)} submission{'s' if len(stray) != 1 else ''} not in the roster, so "
                        f"not in {chosen['lms_csv_to']}: {', '.join(stray[:5])}" + (" …" if len(stray) > 5 else ""),
                        err=True)
+    if chosen.get("gradescope_to") is not None:
+        from kata.dev.gradescope import to_results_json
+
+        chosen["gradescope_to"].write_text(to_results_json(book), encoding="utf-8")
