@@ -95,9 +95,9 @@ def first_failure(ex: Exercise, graded: CheckResult, shown: CheckResult) -> tupl
     failure = shown.first_failure()
     if failure is None:
         return None, "" if graded.passed else (graded.message if not has_hidden(ex, graded) else "")
-    hidden = is_hidden(ex, graded.steps[next(i for i, s in enumerate(shown.steps) if s is failure)])
-    if failure.cause in NOT_RUN_CAUSES and graded.message and not hidden:
-        return failure, graded.message  # no step ran: the run's own reason says more
+    if failure.cause in NOT_RUN_CAUSES and graded.message and not has_hidden(ex, graded):
+        # no step ran: the run's own reason says more (with hidden checks it may be the hidden run's: not shown)
+        return failure, graded.message
     return failure, failure.message
 
 
