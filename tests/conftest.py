@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-collect_ignore = ["fixture_course", "grading_course", "hostile", "seed"]
+collect_ignore = ["fixture_course", "grading_course", "points_course", "hostile", "seed"]
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
