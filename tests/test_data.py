@@ -207,3 +207,84 @@ def test_importing_kata_data_is_cheap():
     code = "import sys, kata.data; bad = [m for m in ('torch', 'torchvision', 'sklearn', 'numpy') if m in sys.modules]; print(bad)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _no_proxy_env(**extra: str) -> dict[str, str]:
+    import os
+
+    proxies = {"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}
+    env = {k: v for k, v in os.environ.items() if k not in proxies and k not in {data.MNIST_DIR_ENV, "KATA_OFFLINE"}}
+    env.update(extra)
+    return env
+
+
+_LOAD = ("from kata.data import load_mnist; loaded = load_mnist(); "
+         "print(loaded.source); print(loaded.notice); print(len(loaded))")
+
+
+def _closed_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now: a connection is refused
+    return port
+
+
+def test_offline_falls_back_after_the_probe_not_the_download(tmp_path):
+    """Issue 22: with no mirror reachable, the quick probe decides; torchvision's download (every mirror for
+    every file under the full time-out) is never started."""
+    pytest.importorskip("sklearn")
+    port = _closed_port()
+    env = _no_proxy_env(KATA_DATA_DIR=str(tmp_path / "cache"), KATA_MNIST_MIRRORS=f"http://127.0.0.1:{port}/")
+    done = subprocess.run([sys.executable, "-c", _LOAD], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    source, notice, size = done.stdout.splitlines()
+    assert source == "scikit-learn digits" and int(size) == data.DIGITS_TRAIN_SIZE
+    assert f"no MNIST mirror answered within {data.mnist.PROBE_TIMEOUT_S:g} s" in notice
+    assert f"127.0.0.1:{port}" in notice
+    assert "downloading MNIST" not in notice, "the download must not have been tried"
+    assert not (tmp_path / "cache" / "MNIST").exists()
+
+
+def test_no_network_namespace_falls_back_with_the_real_mirrors(tmp_path):
+    """A process with no network at all (a fresh network namespace), torchvision's own mirrors."""
+    pytest.importorskip("sklearn")
+    import shutil
+
+    if not shutil.which("unshare") or subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode:
+        pytest.skip("unshare -rn is not available here")
+    env = _no_proxy_env(KATA_DATA_DIR=str(tmp_path / "cache"))
+    env.pop("KATA_MNIST_MIRRORS", None)
+    done = subprocess.run(["unshare", "-rn", sys.executable, "-c", _LOAD], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    source, notice, _ = done.stdout.splitlines()
+    assert source == "scikit-learn digits"
+    assert notice.startswith("MNIST could not be loaded (no network: no MNIST mirror answered within")
+    assert "ossci-datasets.s3.amazonaws.com" in notice and "downloading MNIST" not in notice
+
+
+def test_probe_uses_its_own_time_out(tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")
+    calls: list[float | None] = []
+    real = socket.create_connection
+
+    def counted(address, timeout=None, *args, **kwargs):
+        calls.append(timeout)
+        return real(("127.0.0.1", _closed_port()), timeout, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", counted)
+    monkeypatch.setenv("KATA_MNIST_MIRRORS", "http://10.255.255.1/,https://10.255.255.2/")
+    loaded = load_mnist(root=tmp_path, probe_timeout_s=0.75)
+    assert loaded.source == "scikit-learn digits"
+    assert len(calls) == 2, "one connection per mirror, no retries"
+    assert all(t is not None and 0 < t <= 0.75 for t in calls), calls
+    assert "within 0.75 s" in (loaded.notice or "")
+
+
+def test_kata_offline_skips_the_network(tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")
+    monkeypatch.setenv("KATA_OFFLINE", "1")
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: pytest.fail("the network was touched"))
+    loaded = load_mnist(root=tmp_path)
+    assert loaded.source == "scikit-learn digits" and "KATA_OFFLINE is set" in (loaded.notice or "")

@@ -4,7 +4,9 @@
 1. the folder named by the environment variable ``KATA_MNIST_DIR``: raw MNIST IDX
    files (``train-images-idx3-ubyte`` and friends, optionally ``.gz``), read offline;
 2. ``<root>/MNIST/raw``, where torchvision keeps what it downloaded before;
-3. a download by torchvision, under a socket timeout so that it can never hang;
+3. a download by torchvision, under a socket timeout so that it can never hang, after a quick
+   probe of the mirrors (``probe.py``: no network falls back within seconds; ``KATA_OFFLINE=1``
+   skips the network);
 4. scikit-learn's ``load_digits`` (real handwritten digits, 8x8), resized to 28x28,
    with a notice saying so.
 When none works it raises `MnistUnavailable`, which says what was tried and what to do.

@@ -18,6 +18,7 @@ from typing import Any
 
 from kata.data.digits import load_digits_as_mnist
 from kata.data.idx import mnist_file_names
+from kata.data.probe import OFFLINE_ENV, PROBE_TIMEOUT_S, mirrors_override, offline, unreachable
 from kata.errors import KataError
 
 MNIST_DIR_ENV = "KATA_MNIST_DIR"
@@ -61,10 +62,13 @@ def load_mnist(
     *,
     download: bool = True,
     fallback: bool = True,
+    probe_timeout_s: float = PROBE_TIMEOUT_S,
 ) -> LoadedDigits:
     """MNIST's training (or test) split as (image, label) pairs; see the module docstring for the order tried.
 
-    `timeout_s` bounds each network operation of the download (connecting, each read).
+    `timeout_s` bounds each network operation of the download (connecting, each read); before it, one
+    connection to the mirrors must succeed within `probe_timeout_s` in all, so that no network falls back
+    at once rather than after every mirror's time-out for every file ($KATA_OFFLINE=1: no download).
     `download=False` never touches the network; `fallback=False` raises instead of
     falling back to scikit-learn's digits.
     """
@@ -83,11 +87,17 @@ def load_mnist(
             return LoadedDigits(_torchvision_mnist(root_path, train, download=False), "MNIST")
         except Exception as exc:  # noqa: BLE001
             tried.append(f"the MNIST files in {root_path / 'MNIST' / 'raw'}: {_reason(exc)}")
+    elif download and offline():
+        tried.append(f"{OFFLINE_ENV} is set, so MNIST was not downloaded")
     elif download:
-        try:
-            return LoadedDigits(_download(root_path, train, timeout_s), "MNIST")
-        except Exception as exc:  # noqa: BLE001
-            tried.append(f"downloading MNIST into {root_path} (timeout {timeout_s:g} s): {_reason(exc)}")
+        no_network = unreachable(_mirrors(), probe_timeout_s)
+        if no_network:
+            tried.append(no_network)
+        else:
+            try:
+                return LoadedDigits(_download(root_path, train, timeout_s), "MNIST")
+            except Exception as exc:  # noqa: BLE001
+                tried.append(f"downloading MNIST into {root_path} (timeout {timeout_s:g} s): {_reason(exc)}")
     else:
         tried.append(f"no MNIST files in {root_path / 'MNIST' / 'raw'}, and downloading was turned off")
 
@@ -132,14 +142,25 @@ def _torchvision_mnist(root: Path, train: bool, download: bool):
     return MNIST(root=str(root), train=train, download=download, transform=_to_tensor())
 
 
+def _mirrors() -> list[str]:
+    from torchvision.datasets import MNIST
+
+    return mirrors_override() or list(MNIST.mirrors)
+
+
 def _download(root: Path, train: bool, timeout_s: float):
     """torchvision's own download, with every socket operation bounded by `timeout_s`."""
+    from torchvision.datasets import MNIST
+
     previous = socket.getdefaulttimeout()
+    previous_mirrors = MNIST.mirrors
     socket.setdefaulttimeout(timeout_s)
+    MNIST.mirrors = _mirrors()
     try:
         return _torchvision_mnist(root, train, download=True)
     finally:
         socket.setdefaulttimeout(previous)
+        MNIST.mirrors = previous_mirrors
 
 
 def _has_split(folder: Path, train: bool, all_splits: bool = False, gz: bool = False) -> bool:
