@@ -295,6 +295,26 @@ def test_a_check_finding_the_engine_busy_goes_fresh_and_a_run_whose_command_left
     assert [e["pid"] for e in rt.engines()] == [before["pid"]]
 
 
+def test_a_check_never_waits_behind_an_endless_loop_in_the_shared_engine(rt: Runtime, tmp_path: Path) -> None:
+    """Issue 22: `kata check` on an endless loop holds the shared engine until its step limit; a second
+    `kata check` meanwhile reads `busy` in the hello and goes fresh at once, so it finishes first."""
+    course = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, course)
+    manifest = course / "kata.toml"
+    manifest.write_text(manifest.read_text().replace("timeout = 2", "timeout = 5", 1))  # add's steps: 5 s
+    spinning, _pids, same = rt.spinner(tmp_path, "--course", str(course))
+    with spinning:
+        proc = rt.check(*DOUBLE, "--json", **same)  # the same key: it finds the spinner running
+        first_still_running = spinning.poll() is None
+        out = spinning.communicate(timeout=120)[0]
+    failed_as_the_stub_is(json.loads(proc.stdout))
+    assert first_still_running, "the second check waited for the endless loop to be stopped"
+    assert "another check is running in it" in proc.stderr, proc.stderr  # from the hello: nothing was sent
+    assert json.loads(out)["status"] == "timeout", out
+    [engine] = rt.engines()
+    assert engine["runs"] == 1, "the second check ran in the shared engine after all"
+
+
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "hung"])
 def test_a_daemon_that_dies_or_hangs_mid_run_still_gives_the_true_verdict(rt: Runtime, tmp_path: Path,
                                                                            how: signal.Signals) -> None:

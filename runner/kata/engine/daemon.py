@@ -11,8 +11,8 @@ socket in the user's runtime folder, named after the engine's key (`daemon_wire.
 Protocol, newline-delimited JSON: on connect the daemon sends its hello (protocol, key, pids,
 whether it is busy); the client sends one request: a `RunRequest` (`op: check`), `op: stop`, or
 nothing (status). For a check the daemon forwards every event of the run, then the `result` event,
-all stamped with the run's id. One check at a time: a second one waits up to BUSY_WAIT_S for its
-turn, else is told `busy` (its command then uses a fresh engine). A client that goes away mid-run
+all stamped with the run's id. One check at a time: a command whose hello says `busy` uses a fresh
+engine at once; one that sent its check anyway waits up to BUSY_WAIT_S, else is told `busy`. A client that goes away mid-run
 ends the run, as closing a worker's stdin does. The daemon exits after KATA_ENGINE_IDLE_S idle
 seconds (600), when its code changes, when its socket is replaced or removed, on `stop` or SIGTERM.
 """
@@ -36,7 +36,7 @@ from kata.engine.daemon_wire import PROTOCOL, Lines, Unusable, code_digest, cwd_
 
 IDLE_S = 600.0
 TICK_S = 0.5  # how often the daemon looks at its idle time, its socket and (every 10 ticks) its code
-BUSY_WAIT_S = 3.0  # how long a check waits for the one in flight before its command goes fresh
+BUSY_WAIT_S = 0.5  # a check whose hello said free, beaten to the engine by another: then `busy`
 REQUEST_WAIT_S = 10.0  # for the request line after the hello
 HEARTBEAT_S = 1.0  # while a check waits or runs, so that its client can tell a hung daemon (shared.SILENCE_S)
 SEND_TIMEOUT_S = 30.0  # a client that reads nothing for this long has gone: its run ends

@@ -9,6 +9,8 @@ Nothing from the daemon is taken on trust: the runtime folder must be ours and 0
 file ours and closed to others, the process at the other end ours (SO_PEERCRED), its hello must
 carry this command's key, every line must be a well-formed event of this run (run id, exercise,
 target), and each step has a deadline (connect, hello, and the run's own limit plus a margin).
+A daemon whose hello says it is busy is not waited for: the run in flight may be an endless loop that
+ends only at its step limit, so the command starts its own engine at once (issue 22).
 On any failure the command falls back to a fresh in-process `Engine` for the rest of its checks:
 the verdict always comes, silently unless KATA_DEBUG is set. `KATA_ENGINE=fresh` opts out.
 
@@ -34,7 +36,7 @@ from kata.engine.engines import (MODES, _connect, _daemons, _hello, engine_mode,
                                  shared_engine_status, stop_shared_engine)
 
 SPAWN_WAIT_S = 10.0  # a daemon just started: how long to wait for its socket (a busy machine is slow)
-BUSY_WAIT_S = 3.0  # the daemon lets a check wait this long for the one in flight (daemon.BUSY_WAIT_S)
+BUSY_WAIT_S = 0.5  # a check the daemon's hello called free may wait this long (daemon.BUSY_WAIT_S)
 START_MARGIN_S = 60.0  # a daemon without a warm worker starts one inside the run (imports torch)
 RESULT_MARGIN_S = 15.0  # past the run's own limit: the worker kills and reaps, then answers
 SILENCE_S = 5.0  # the daemon says `alive` every second of a run: this much silence is a hung daemon
@@ -98,6 +100,8 @@ class SharedEngine:
         _not_dumpable()  # as a command with its own worker: learner code may not open our pipes via /proc
         sock, hello, lines = self._open()
         try:
+            if hello.get("busy") is True:  # never wait behind another run: it may be an endless loop
+                raise Unusable("the shared engine answered busy: another check is running in it")
             send(sock, wire.to_wire())
             warm = isinstance(hello.get("worker_pid"), int) and hello["worker_pid"] > 0
             deadline = (time.monotonic() + BUSY_WAIT_S + wire.run_timeout + RESULT_MARGIN_S
