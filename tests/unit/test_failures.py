@@ -145,4 +145,38 @@ def test_backward_after_an_in_place_change_is_explained(tmp_path):
     """)
     exc = _raise(ns["step"], torch.ones(3, requires_grad=True))
     text = describe_exception(exc, [learner], learner_file=learner)
-    assert "changed in place after the loss was computed" in text and "On your line" not in text
+    assert "changed in place after it was used on the way to the loss" in text and "On your line" not in text
+
+
+def test_a_graph_cut_by_data_is_explained_in_words(tmp_path):
+    """Issue 22: torch's "element 0 of tensors does not require grad" names neither the cause nor the fix."""
+    learner = tmp_path / "learner.py"
+    ns = _load(learner, """
+        import torch
+
+        def grad_of(points):
+            result = (points.data ** 2).sum()
+            result.backward()
+            return points.grad
+    """)
+    exc = _raise(ns["grad_of"], torch.ones(3, requires_grad=True))
+    text = describe_exception(exc, [learner], learner_file=learner)
+    assert "does not have a grad_fn" in text, "torch's own line stays"
+    assert "The computational graph was cut" in text and "Use the tensor itself" in text and "x.data" in text
+
+
+def test_a_graph_cut_by_detach_is_explained_when_the_check_calls_backward(tmp_path):
+    """The learner returns a detached value; the check's own backward() raises, in no frame of the learner's."""
+    learner = tmp_path / "learner.py"
+    ns = _load(learner, """
+        def square(x):
+            return (x * x).detach()
+    """)
+    check = tmp_path / "check.py"
+    check_ns = _load(check, """
+        def step(square, x):
+            square(x).sum().backward()
+    """)
+    exc = _raise(check_ns["step"], ns["square"], torch.ones(3, requires_grad=True))
+    text = describe_exception(exc, [learner, check], learner_file=learner)
+    assert "The computational graph was cut" in text

@@ -16,6 +16,7 @@ import linecache
 from pathlib import Path
 
 from kata.feedback.frames import deepest_learner_frame, format_frame_list, format_frames, learner_frames, real_path
+from kata.feedback.graph_errors import graph_advice
 from kata.feedback.operands import explain_operands
 from kata.feedback.pointer import culprit_pointer, learner_definition
 from kata.notebook.lines import describe_location, location
@@ -72,6 +73,9 @@ def describe_exception(exc: BaseException, keep_files: list[Path], explanation: 
         operands = explain_operands(caught or exc, learner_file)
         if operands:
             text = f"{text}\n{operands}"
+    graph = None if explanation else graph_advice(str(caught or exc))
+    if graph:
+        text = f"{text}\n{graph}"
     mine = [f for f in frames if learner_file is not None and real_path(f.filename) == real_path(learner_file)]
     # The check's own frames say how kata called the learner's code, which the message already says:
     # with a line of the learner's to show, the failure starts there, not in kata's check file.

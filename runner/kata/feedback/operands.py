@@ -2,8 +2,8 @@
 
 `explain_operands` lists the tensors (for a TypeError, the other values too) named on the line
 of the learner's code that raised, with their shapes and dtypes, and explains the common errors
-in a sentence: a matrix product that does not fit, sizes that do not broadcast, an in-place
-change autograd needed, a dimension that does not exist.
+in a sentence: a matrix product that does not fit, sizes that do not broadcast, a dimension that
+does not exist (autograd's own errors: `graph_errors.py`, wherever they were raised).
 """
 
 from __future__ import annotations
@@ -129,9 +129,6 @@ def _advice(message: str) -> str | None:
         a, b, dim = size.groups()
         return (f"Element-wise operations need equal sizes (or 1) in each dimension, but dimension {dim} has "
                 f"{a} on one side and {b} on the other.")
-    if "modified by an inplace operation" in message:
-        return ("A tensor that backward() needs was changed in place after the loss was computed (by an optimizer "
-                "step, `x -= ...`, or a method ending in `_`): call backward() before changing it.")
     if "Dimension out of range" in message:
         return "A `dim` argument names a dimension the tensor does not have."
     return None
