@@ -1,0 +1,136 @@
+"""`earlier("04")`: an exercise's file importing an earlier exercise of the same course (issue 25).
+
+A later exercise holds only its new code and takes the rest from earlier exercises:
+`Tensor = earlier("04").Tensor`. Which file "04" is depends on who runs the exercise, so `earlier` asks
+the current *resolver* (a context variable):
+
+- by default (`python exercises/06_matmul.py`): the file numbered 04 in the caller's own folder,
+  `04_*.py` or `04_*.ipynb` (its code cells, read as the checks read them);
+- a check run sets one with `resolving(...)`: the course's reference solutions for the step that judges
+  only K's new code, the learner's files for the step that runs K on their own earlier code, and in
+  judged mode the submission's own texts (reference code never enters the sandbox: docs/security.md).
+
+Modules are cached per resolver, so 06 and 07 importing 04 share one `Tensor` class. A number not lower
+than the caller's is refused (no cycles, and no peeking ahead). Design: docs/design-learner-library.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import re
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+_NUMBER = re.compile(r"^(\d+)_")
+
+
+class EarlierError(ImportError):
+    """An `earlier(...)` that cannot be resolved; its message is for the learner."""
+
+
+def number_of(filename: str | Path) -> str | None:
+    """The exercise number of a file named like `06_matmul.py`, else None."""
+    found = _NUMBER.match(Path(filename).name)
+    return found.group(1) if found else None
+
+
+class Resolver:
+    """Finds an exercise's (filename, source) by number and keeps the modules it made from them."""
+
+    def __init__(self, find: Callable[[str], tuple[str, str] | None], label: str = "") -> None:
+        self.find = find
+        self.label = label  # "reference", "yours", ... for messages
+        self.modules: dict[str, ModuleType] = {}
+
+    def module(self, number: str) -> ModuleType:
+        if number in self.modules:
+            return self.modules[number]
+        found = self.find(number)
+        if found is None:
+            raise EarlierError(f"exercise {number} was not found{f' ({self.label})' if self.label else ''}")
+        filename, source = found
+        name = f"kata_earlier_{number}_{id(self)}"
+        module = ModuleType(name)
+        module.__file__ = filename
+        self.modules[number] = module  # before exec: a failure leaves no half module behind (popped below)
+        sys.modules[name] = module
+        try:
+            exec(compile(source, filename, "exec"), module.__dict__)
+        except BaseException:
+            del self.modules[number]
+            sys.modules.pop(name, None)
+            raise
+        return module
+
+
+def folder_resolver(folder: Path, label: str = "") -> Resolver:
+    """Exercise NN is the file `NN_*.py` (or `NN_*.ipynb`) in `folder`."""
+
+    def find(number: str) -> tuple[str, str] | None:
+        for suffix in (".py", ".ipynb"):
+            for path in sorted(folder.glob(f"{number}_*{suffix}")):
+                if suffix == ".py":
+                    return str(path), path.read_text(encoding="utf-8")
+                from kata.learner_source import learner_source
+
+                text = learner_source(path)
+                if text is not None:
+                    return str(path), text
+        return None
+
+    return Resolver(find, label)
+
+
+def text_resolver(texts: dict[str, tuple[str, str]], label: str = "") -> Resolver:
+    """Exercise NN is `texts[NN]`, a (filename, source) pair: the judged mode's submission texts."""
+    return Resolver(texts.get, label)
+
+
+_current: contextvars.ContextVar[Resolver | None] = contextvars.ContextVar("kata_earlier", default=None)
+_defaults: dict[Path, Resolver] = {}
+
+
+@contextlib.contextmanager
+def resolving(resolver: Resolver) -> Iterator[Resolver]:
+    """Within the block, `earlier` resolves through `resolver`."""
+    token = _current.set(resolver)
+    try:
+        yield resolver
+    finally:
+        _current.reset(token)
+
+
+def earlier(number: str | int) -> ModuleType:
+    """The module of earlier exercise `number` ("04" or 4), as the current resolver finds it."""
+    caller = sys._getframe(1).f_code.co_filename
+    return resolve(number, caller)
+
+
+def resolve(number: str | int, caller: str) -> ModuleType:
+    """`earlier` for a caller whose file is `caller` (split out so that tests need no frames)."""
+    wanted = f"{int(number):02d}" if isinstance(number, int) or str(number).isdigit() else str(number)
+    own = number_of(caller)
+    if own is not None and int(wanted) >= int(own):
+        raise EarlierError(f"exercise {own} can only use earlier exercises, not {wanted}")
+    resolver = _current.get()
+    if resolver is None:
+        folder = Path(caller).resolve().parent
+        resolver = _defaults.setdefault(folder, folder_resolver(folder))
+    return resolver.module(wanted)
+
+
+def culprit(exc: BaseException, resolver: Resolver) -> tuple[str, str] | None:
+    """(exercise number, function name) of the innermost frame of `exc`'s traceback that lies in an
+    earlier exercise the resolver loaded: "your Tensor.__matmul__ from 06". None if no frame does."""
+    files = {module.__file__: number for number, module in resolver.modules.items()}
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename in files:
+            found = (files[code.co_filename], getattr(code, "co_qualname", code.co_name))
+        tb = tb.tb_next
+    return found

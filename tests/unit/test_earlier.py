@@ -1,0 +1,76 @@
+"""kata.earlier: an exercise importing an earlier one, through whichever resolver is current."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kata.earlier import EarlierError, culprit, folder_resolver, number_of, resolve, resolving, text_resolver
+
+
+def _write(folder, name, text):
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+def test_number_of():
+    assert number_of("exercises/06_matmul.py") == "06"
+    assert number_of("conftest.py") is None
+
+
+def test_default_is_the_callers_folder_and_one_module_per_number(tmp_path):
+    _write(tmp_path, "04_tensor.py", "class Tensor:\n    pass\n")
+    _write(tmp_path, "06_matmul.py", "from kata.earlier import earlier\nT = earlier('04').Tensor\nU = earlier(4).Tensor\n")
+    namespace: dict = {}
+    exec(compile((tmp_path / "06_matmul.py").read_text(), str(tmp_path / "06_matmul.py"), "exec"), namespace)
+    assert namespace["T"] is namespace["U"]
+
+
+def test_a_later_or_equal_number_is_refused(tmp_path):
+    with pytest.raises(EarlierError, match="only use earlier"):
+        resolve("06", str(tmp_path / "06_matmul.py"))
+    with pytest.raises(EarlierError, match="only use earlier"):
+        resolve("07", str(tmp_path / "06_matmul.py"))
+
+
+def test_resolving_swaps_the_files_and_chains_resolve_through_it(tmp_path):
+    ref, mine = tmp_path / "ref", tmp_path / "mine"
+    ref.mkdir(), mine.mkdir()
+    for folder, marker in ((ref, "reference"), (mine, "yours")):
+        _write(folder, "01_value.py", f"WHO = {marker!r}\n")
+        _write(folder, "02_backward.py", "from kata.earlier import earlier\nWHO = earlier('01').WHO\n")
+    with resolving(folder_resolver(ref, "reference")):
+        assert resolve("02", str(mine / "03_x.py")).WHO == "reference"
+    with resolving(folder_resolver(mine, "yours")):
+        assert resolve("02", str(ref / "03_x.py")).WHO == "yours"
+
+
+def test_texts_for_judged_mode_and_the_culprit_frame():
+    texts = {"06": ("06_matmul.py", "def matmul(a, b):\n    raise ValueError('bad shapes')\n")}
+    resolver = text_resolver(texts, "yours")
+    with resolving(resolver):
+        matmul = resolve("06", "08_use.py").matmul
+    with pytest.raises(ValueError) as info:
+        matmul(1, 2)
+    assert culprit(info.value, resolver) == ("06", "matmul")
+    assert culprit(ValueError("elsewhere"), resolver) is None
+
+
+def test_missing_and_broken_exercises(tmp_path):
+    with resolving(folder_resolver(tmp_path)):
+        with pytest.raises(EarlierError, match="03 was not found"):
+            resolve("03", str(tmp_path / "05_x.py"))
+    _write(tmp_path, "01_bad.py", "1/0\n")
+    resolver = folder_resolver(tmp_path)
+    with resolving(resolver), pytest.raises(ZeroDivisionError):
+        resolve("01", str(tmp_path / "02_x.py"))
+    assert resolver.modules == {}
+
+
+def test_a_notebook_counts_as_the_exercise(tmp_path):
+    cell = {"cell_type": "code", "source": ["X = 41 + 1\n"], "metadata": {}, "outputs": [], "execution_count": None}
+    nb = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    _write(tmp_path, "01_value.ipynb", json.dumps(nb))
+    with resolving(folder_resolver(tmp_path)):
+        assert resolve("01", str(tmp_path / "02_x.py")).X == 42
