@@ -167,11 +167,17 @@ def test_integer_x(exercise):
              f"np.array(x, dtype=np.float64).{example}")
 
 
-def _gradcheck(ex, f, x, analytic, what, example):
+def _gradcheck(ex, f, x, analytic, what, example, wrong_at=""):
+    """The AssertionError gradcheck raised, else None; `wrong_at` says where `analytic` is wrong ("": nowhere)."""
     try:
         result = ex.gradcheck(f, x, analytic)
     except AssertionError as exc:
         return exc
+    if wrong_at and result is not True:  # the stub asks for a raise, with the first mismatch, not a False
+        fail(f"{what} returned {result!r:.80} for a gradient that is wrong at {wrong_at}, but the stub asks it to "
+             "raise an AssertionError naming the first mismatch (its index, the numerical and the analytic value "
+             "there), so that the caller sees where the gradient is wrong: `raise AssertionError(...)` instead of "
+             f"returning.{example}")
     if result is not True:
         fail(f"{what} returned {result!r:.80}; when the gradient is right it returns True.{example}")
     return None
@@ -207,7 +213,7 @@ def test_gradcheck_names_the_first_wrong_entry(exercise):
     analytic.flat[[1, 3, 5]] += [0.5, -3.0, 1.0]
     fixed = ("\n  x = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], with the analytic gradient wrong at index (0, 1) (by "
                "0.5), at (1, 0) (by 3, the largest mismatch) and at (1, 2) (by 1).")
-    error = _gradcheck(exercise, f, x, analytic, "gradcheck", fixed)
+    error = _gradcheck(exercise, f, x, analytic, "gradcheck", fixed, "index (0, 1), (1, 0) and (1, 2)")
     if error is None:
         fail(f"gradcheck returned True for a gradient that is wrong at three entries: it must raise an "
              f"AssertionError.{fixed}")
@@ -233,7 +239,7 @@ def test_gradcheck_names_the_first_wrong_entry(exercise):
         text = _index(index)
         example = (f"\n  The smallest failing example: x of shape {shape}, with the analytic gradient wrong at index "
                    f"{text}" + (f" and at {_index(np.unravel_index(last, shape))}" if last != first else "") + ".")
-        error = _gradcheck(exercise, f, x, analytic, "gradcheck", example)
+        error = _gradcheck(exercise, f, x, analytic, "gradcheck", example, f"index {text}")
         if error is None:
             fail(f"gradcheck returned True for a gradient that is wrong at index {text}: it must raise an "
                  f"AssertionError.{example}")
