@@ -151,7 +151,7 @@ def bench_course(path: Path, opts: argparse.Namespace, tmp: Path) -> CourseBench
     kata("init", str(ws), "--course", str(path), "--no-editor-config", cwd=tmp)
     events = ws / "events.jsonl"
     for ex in course.exercises[: max(e.number for e in chosen) - 1]:
-        kata("skip", ex.id, cwd=ws)
+        kata("skip", ex.id, "--yes", cwd=ws)  # --yes: the next stub may carry the skipped answer
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "kata", "watch", "--events", str(events)], cwd=ws,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
