@@ -27,6 +27,8 @@ from pathlib import Path
 
 SANDBOX_UID = 65534  # nobody
 COURSE_PARTS = ("solutions", "checks", "mistakes", "hidden")
+
+
 def _multiarch() -> str:
     import platform
     import sysconfig
@@ -38,7 +40,6 @@ def _multiarch() -> str:
 # system Python's dist-packages, which are bound only when Python imports from them).
 SYSTEM = (f"/usr/lib/{_multiarch()}", f"/lib/{_multiarch()}", "/usr/lib64", "/lib64", "/usr/lib32", "/lib32",
           "/usr/bin", "/bin", "/usr/share/zoneinfo", "/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime")
-_masks_cache: dict[tuple, list[Path]] = {}
 
 
 def runner_dir() -> Path:
@@ -61,27 +62,21 @@ def code_dirs() -> list[Path]:
 
 
 def course_masks(bound: list[Path]) -> list[Path]:
-    """Every course inside the bound folders, at any depth: what the sandbox replaces with nothing."""
-    key = tuple((str(d), _mtime(d)) for d in bound)
-    if key not in _masks_cache:
-        found: list[Path] = []
-        for base in bound:
-            for folder, dirnames, filenames in os.walk(base):
-                if "kata.toml" not in filenames:
-                    dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-                    continue
-                here = Path(folder)  # a course: its code stays importable, its data goes
-                found.extend(here / part for part in COURSE_PARTS if (here / part).is_dir())
-                dirnames[:] = [d for d in dirnames if d not in COURSE_PARTS and d != "__pycache__"]
-        _masks_cache[key] = found
-    return _masks_cache[key]
+    """Every course inside the bound folders, at any depth: what the sandbox replaces with nothing.
 
-
-def _mtime(folder: Path) -> float:
-    try:
-        return folder.stat().st_mtime
-    except OSError:
-        return 0.0
+    Walked afresh at each sandbox start (~0.15 s): a course installed deep in site-packages since
+    the last walk moves no bound folder's mtime, so no cache could tell.
+    """
+    found: list[Path] = []
+    for base in bound:
+        for folder, dirnames, filenames in os.walk(base):
+            if "kata.toml" not in filenames:
+                dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+                continue
+            here = Path(folder)  # a course: its code stays importable, its data goes
+            found.extend(here / part for part in COURSE_PARTS if (here / part).is_dir())
+            dirnames[:] = [d for d in dirnames if d not in COURSE_PARTS and d != "__pycache__"]
+    return found
 
 
 def command(bwrap: str, fd: int, sources: dict[Path, str] | None = None) -> list[str]:
