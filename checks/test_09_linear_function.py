@@ -2,7 +2,7 @@
 
 import torch as t
 
-from kata.expect import assert_close, fail, typechecked
+from kata.expect import assert_close, assert_left_alone, fail, tensor_state, typechecked
 
 SHAPES = "linear_function is d_output × d_input, input_to_function is batch × d_input; the result is batch × d_output."
 
@@ -12,7 +12,7 @@ def _apply(ex, linear_function, input_to_function, what: str):
     # A shape error inside the learner's function is left to raise: kata names their line and the
     # shapes that met there. A result of the wrong shape is explained by `_check`. jaxtyping's checker
     # (whose wrappers cost every step ~3 ms) only runs when the call raises, to name a broken annotation.
-    states = _state(linear_function), _state(input_to_function)
+    states = tensor_state(linear_function), tensor_state(input_to_function)
     try:
         result = ex.apply_linear_function_to_input(linear_function=linear_function,
                                                    input_to_function=input_to_function)
@@ -24,39 +24,11 @@ def _apply(ex, linear_function, input_to_function, what: str):
         raise
     if result is None:
         fail("apply_linear_function_to_input returned None: did you forget to `return` the result?")
-    _left_alone(linear_function, states[0], "linear_function", "apply_linear_function_to_input")
-    _left_alone(input_to_function, states[1], "input_to_function", "apply_linear_function_to_input")
+    assert_left_alone(linear_function, states[0], "linear_function", "apply_linear_function_to_input")
+    assert_left_alone(input_to_function, states[1], "input_to_function", "apply_linear_function_to_input")
     if not isinstance(result, t.Tensor):
         fail(f"apply_linear_function_to_input should return a torch tensor, but returned {type(result).__name__}.")
     return result
-
-
-def _state(tensor):
-    """What the caller's tensor holds: values, dtype, requires_grad, and its .grad (object and values)."""
-    grad = tensor.grad
-    return tensor.detach().clone(), tensor.dtype, tensor.requires_grad, grad, None if grad is None else grad.clone()
-
-
-def _left_alone(tensor, state, name: str, function: str) -> None:
-    """`tensor` is as `_state` saw it before the learner's call, or a message naming what changed."""
-    values, dtype, requires_grad, grad, grad_values = state
-    if tensor.dtype != dtype or tensor.shape != values.shape:
-        fail(f"{function} changed {name} itself: it was a {tuple(values.shape)} {dtype} tensor before the call and "
-             f"is a {tuple(tensor.shape)} {tensor.dtype} tensor after it. Leave the caller's tensor as it was "
-             "and return a new one.")
-    if not t.equal(tensor.detach(), values):
-        fail(f"{function} changed {name} in place: the caller's tensor no longer holds the values it passed "
-             "in. Return a new tensor instead: no in-place methods ending in `_` (relu_, clamp_, sub_), "
-             "no `-=`/`+=` or item assignment like x[x < 0] = 0 on an argument.")
-    if tensor.requires_grad != requires_grad:
-        fail(f"{function} turned requires_grad {'on' if tensor.requires_grad else 'off'} for {name}: the caller "
-             f"decides whether its tensors track gradients. Leave {name}.requires_grad as it was "
-             f"({requires_grad}).")
-    now = tensor.grad
-    if now is not grad or (grad_values is not None and not t.equal(now, grad_values)):
-        fail(f"{function} changed {name}.grad (it was {'None' if grad is None else 'set'} before the call): "
-             "computing a result only reads its arguments. Don't call backward(), zero or rescale the "
-             "gradient inside it.")
 
 
 def _check(result, linear_function, input_to_function, what: str, atol: float = 1e-4) -> None:

@@ -2,44 +2,16 @@
 
 import torch
 
-from kata.expect import assert_close, fail
-
-
-def _state(tensor):
-    """What the caller's tensor holds: values, dtype, requires_grad, and its .grad (object and values)."""
-    grad = tensor.grad
-    return tensor.detach().clone(), tensor.dtype, tensor.requires_grad, grad, None if grad is None else grad.clone()
-
-
-def _left_alone(tensor, state, name: str, function: str) -> None:
-    """`tensor` is as `_state` saw it before the learner's call, or a message naming what changed."""
-    values, dtype, requires_grad, grad, grad_values = state
-    if tensor.dtype != dtype or tensor.shape != values.shape:
-        fail(f"{function} changed {name} itself: it was a {tuple(values.shape)} {dtype} tensor before the call and "
-             f"is a {tuple(tensor.shape)} {tensor.dtype} tensor after it. Leave the caller's tensor as it was "
-             "and return a new one.")
-    if not torch.equal(tensor.detach(), values):
-        fail(f"{function} changed {name} in place: the caller's tensor no longer holds the values it passed "
-             "in. Return a new tensor instead: no in-place methods ending in `_` (relu_, clamp_, sub_), "
-             "no `-=`/`+=` or item assignment like x[x < 0] = 0 on an argument.")
-    if tensor.requires_grad != requires_grad:
-        fail(f"{function} turned requires_grad {'on' if tensor.requires_grad else 'off'} for {name}: the caller "
-             f"decides whether its tensors track gradients. Leave {name}.requires_grad as it was "
-             f"({requires_grad}).")
-    now = tensor.grad
-    if now is not grad or (grad_values is not None and not torch.equal(now, grad_values)):
-        fail(f"{function} changed {name}.grad (it was {'None' if grad is None else 'set'} before the call): "
-             "computing a result only reads its arguments. Don't call backward(), zero or rescale the "
-             "gradient inside it.")
+from kata.expect import assert_close, assert_left_alone, fail, tensor_state
 
 
 def _loss(exercise, expected, actual):
-    states = _state(expected), _state(actual)
+    states = tensor_state(expected), tensor_state(actual)
     result = exercise.loss_function(expected_outputs=expected, actual_outputs=actual)
     if result is None:
         fail("loss_function returned None: did you forget to `return` the result?")
-    _left_alone(expected, states[0], "expected_outputs", "loss_function")
-    _left_alone(actual, states[1], "actual_outputs", "loss_function")
+    assert_left_alone(expected, states[0], "expected_outputs", "loss_function")
+    assert_left_alone(actual, states[1], "actual_outputs", "loss_function")
     if not isinstance(result, torch.Tensor):
         fail(f"loss_function should return a torch tensor, but it returned a value of type {type(result).__name__} ({result!r:.60}). "
              "Keep it a tensor (no .item() or float()), or .backward() can't be called on it.")

@@ -18,12 +18,13 @@ from typing import Any, Callable, Sequence, TypeGuard
 from kata.feedback import updates
 from kata.feedback.compare import SMALL, assert_close, assert_floats_close
 from kata.feedback.expectation import ExpectationFailed, describe, dtype_name, fail, is_tensor
+from kata.feedback.inputs import assert_left_alone, tensor_state
 
 __all__ = [
     "SMALL", "ExpectationFailed", "fail", "assert_close", "assert_floats_close", "assert_shape", "assert_dtype",
     "assert_leaf_requiring_grad", "assert_unchanged", "assert_updated_in_place", "assert_grad_fresh",
     "learner_assignment", "assert_softmax_dim_named", "attribute_assignments", "learner_line", "progress_bars",
-    "typechecked", "typecheck_module", "learner_side",
+    "typechecked", "typecheck_module", "learner_side", "tensor_state", "assert_left_alone",
 ]
 
 
