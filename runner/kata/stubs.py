@@ -14,14 +14,27 @@ import ast
 import copy
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from kata import notebook
 from kata.course import Course, Exercise
 from kata.progress import Progress, blocker
 
-if TYPE_CHECKING:
-    from kata.workspace import Workspace
+
+class StubFolder(Protocol):
+    """What writing stubs needs of a `kata.workspace.Workspace` (which imports this module)."""
+
+    @property
+    def course(self) -> Course: ...
+
+    @property
+    def notebooks(self) -> str | None: ...
+
+    def file_of(self, ex: Exercise) -> Path: ...
+
+    def py_of(self, ex: Exercise) -> Path: ...
+
+    def files_of(self, ex: Exercise) -> list[Path]: ...
 
 
 # ---- which stubs a progress allows (pure) ----
@@ -88,7 +101,7 @@ def answers_brought(course: Course, ex: Exercise, bringing: list[Exercise]) -> d
 
 # ---- writing them ----
 
-def write_stub(ws: "Workspace", ex: Exercise) -> tuple[list[Path], list[Path]]:
+def write_stub(ws: StubFolder, ex: Exercise) -> tuple[list[Path], list[Path]]:
     """Write `ex`'s stub into the workspace as the workspace holds exercises (a `.py`; a notebook,
     paired or alone). Returns (files created, files kept): a learner's file is never replaced, and
     in a notebook workspace the learner's own `.py` becomes the notebook, so their work moves along."""
@@ -106,12 +119,12 @@ def write_stub(ws: "Workspace", ex: Exercise) -> tuple[list[Path], list[Path]]:
     return ([nb, py] if write_py else [nb]), []
 
 
-def has_file(ws: "Workspace", ex: Exercise) -> bool:
+def has_file(ws: StubFolder, ex: Exercise) -> bool:
     """Whether the learner has a file of `ex` (its notebook or its `.py`)."""
     return any(path.exists() for path in ws.files_of(ex))
 
 
-def write_allowed(ws: "Workspace", progress: Progress) -> tuple[list[Path], list[Path], list[Exercise]]:
+def write_allowed(ws: StubFolder, progress: Progress) -> tuple[list[Path], list[Path], list[Exercise]]:
     """Complete the workspace up to what `progress` unlocks: (files created, files kept, the exercises
     still locked whose stubs were not written). A locked exercise's file already there (a workspace
     from an older kata) is the learner's and stays; in a notebook workspace it becomes a notebook."""
@@ -129,7 +142,7 @@ def write_allowed(ws: "Workspace", progress: Progress) -> tuple[list[Path], list
     return created, kept, locked
 
 
-def write_new(ws: "Workspace", exercises: list[Exercise]) -> list[Path]:
+def write_new(ws: StubFolder, exercises: list[Exercise]) -> list[Path]:
     """Write the stubs of `exercises` (just unlocked) that the learner has no file of; returns the
     files created. A failure to write (a read-only workspace) is no reason to lose a verdict: the
     stub is written by the next `kata init` or `kata reset`."""

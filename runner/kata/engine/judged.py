@@ -8,13 +8,28 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from kata.contract import ERROR, Cause, CheckResult, RunRequest
+from kata.engine.process import Child
+from kata.engine.sandbox import Sandbox
 from kata.engine.verdict import memory_verdict
 
 if TYPE_CHECKING:
-    from kata.engine.worker import Worker
+    from kata.judge.sandbox import Sandbox as JudgeSandbox
+
+
+class Worker(Protocol):
+    """What a judged run needs of `kata.engine.worker.Worker` (which imports this module)."""
+
+    judge: "JudgeSandbox | None"
+    learned: set[str]
+    sandbox: Sandbox
+
+    def preload(self, names: set[str] | tuple[str, ...]) -> None: ...
+
+    def run(self, request: RunRequest, judge_fd: int | None = None,
+            before_supervise: Callable[[], None] | None = None) -> tuple[CheckResult, Child]: ...
 
 
 def sandbox_failure(request: RunRequest, why: str, whole_grade: bool) -> CheckResult:
@@ -28,7 +43,7 @@ def sandbox_failure(request: RunRequest, why: str, whole_grade: bool) -> CheckRe
                        message=why, cause=cause.value)
 
 
-def judged_run(worker: "Worker", request: RunRequest) -> CheckResult:
+def judged_run(worker: Worker, request: RunRequest) -> CheckResult:
     """Run `request` judged: start (or reuse) the judge's sandbox, open a run in it, supervise the check child."""
     from kata.judge.sandbox import Sandbox as JudgeSandbox
     from kata.judge.sandbox import SandboxError

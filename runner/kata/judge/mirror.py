@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 
 from kata.judge import wire
 from kata.judge.handles import Handle, handle_class
 
-if TYPE_CHECKING:
-    from kata.judge.remote import Channel
+
+class Channel(Protocol):
+    """What remote autograd needs of `kata.judge.remote.Channel` (which imports this module)."""
+
+    def backward(self, rid: int, deps: list[torch.Tensor], grad: torch.Tensor) -> list[torch.Tensor | None]: ...
 
 
 class JudgeValues:
@@ -223,7 +226,7 @@ class JudgeValues:
         return handle
 
 
-def _key_of(tensors: dict[int, torch.Tensor], tensor: torch.Tensor) -> int:
+def key_of(tensors: dict[int, torch.Tensor], tensor: torch.Tensor) -> int:
     for rid, known in tensors.items():
         if known is tensor:
             return rid
@@ -241,7 +244,7 @@ class RemoteFunction(torch.autograd.Function):
     """A learner's tensor computed with autograd: its backward is computed in the learner's process."""
 
     @staticmethod
-    def forward(ctx, channel: "Channel", rid: int, deps: list, data: torch.Tensor, *inputs: torch.Tensor):
+    def forward(ctx, channel: Channel, rid: int, deps: list, data: torch.Tensor, *inputs: torch.Tensor):
         ctx.channel, ctx.rid, ctx.deps = channel, rid, deps
         return data.clone()
 

@@ -29,7 +29,7 @@ import torch
 from kata.judge import rng, wire
 from kata.judge.errors import LearnerProcessGone, RemoteError, died_message, rebuild_exception
 from kata.judge.handles import Handle, RemoteModule
-from kata.judge.mirror import JudgeValues, RemoteFunction, _key_of
+from kata.judge.mirror import JudgeValues, RemoteFunction, key_of
 
 __all__ = ["Channel", "Handle", "LearnerProcessGone", "RemoteError", "RemoteFunction", "RemoteModule"]
 
@@ -108,7 +108,7 @@ class Channel(JudgeValues):
         return module
 
     def backward(self, rid: int, deps: list[torch.Tensor], grad: torch.Tensor) -> list[torch.Tensor | None]:
-        dep_ids = [self.ids.get(id(d)) or _key_of(self.tensors, d) for d in deps]
+        dep_ids = [self.ids.get(id(d)) or key_of(self.tensors, d) for d in deps]
         with torch.no_grad():
             grads = self.request("backward", out=rid, deps=dep_ids, gradient=grad.detach().clone())
         if not isinstance(grads, list) or len(grads) != len(deps):

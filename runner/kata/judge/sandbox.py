@@ -25,13 +25,22 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
 from kata.judge import bwrap as bwrap_cmd
 from kata.judge import wire
 
-if TYPE_CHECKING:  # imported where it is used, in the worker, once the zygote's limits are made
-    from kata.engine.sandbox import Sandbox as EngineSandbox
+
+class ZygoteLimits(Protocol):
+    """What the judge needs of the limits the worker makes for the zygote's tree (a
+    `kata.engine.sandbox.Sandbox`), named here so the judge never imports the engine."""
+
+    kind: str
+
+    def oom_kills(self) -> int: ...
+
+    def close(self) -> None: ...
+
 
 BWRAP_ISOLATION = ("bubblewrap sandbox, fresh for each run (no network, read-only system, no course files, "
                    "no privileges)")
@@ -72,13 +81,13 @@ class Sandbox:
     """
 
     def __init__(self, require_bwrap: bool = False, memory_mb: int = 3072, max_processes: int = 64,
-                 make_limits: "Callable[[int, int], EngineSandbox] | None" = None) -> None:
+                 make_limits: "Callable[[int, int], ZygoteLimits] | None" = None) -> None:
         self.require_bwrap = require_bwrap
         # the worker's cgroup maker (kata.engine.sandbox), given so the judge never imports the engine
         self.make_limits = make_limits
         self.memory_mb = memory_mb
         self.max_processes = max_processes
-        self.limits: EngineSandbox | None = None  # kata.engine.sandbox's cgroup (or rlimits) for the zygote's tree
+        self.limits: ZygoteLimits | None = None  # kata.engine.sandbox's cgroup (or rlimits) for the zygote's tree
         self.first_limits = ""  # the limits the first zygote got: a replacement must get the same
         self.proc: subprocess.Popen | None = None
         self.control: socket.socket | None = None

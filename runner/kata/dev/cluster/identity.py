@@ -24,9 +24,7 @@ _ASK = "__import__('kata.dev.cluster.identity', fromlist=['identity']).identity(
 def identity() -> str:
     """`VERSION CODE-DIGEST` of the kata this process imports: every `.py` file of the package, by
     its path inside the package and its bytes."""
-    import kata
-
-    package = Path(kata.__file__).resolve().parent
+    package = Path(__file__).resolve().parents[2]  # kata/, from kata/dev/cluster/identity.py
     digest = hashlib.sha256()
     for folder, dirs, files in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
