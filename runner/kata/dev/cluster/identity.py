@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 from kata.errors import KataError
@@ -33,7 +34,8 @@ def identity() -> str:
                 path = Path(folder) / name
                 digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
                 digest.update(path.read_bytes())
-    return f"{getattr(kata, '__version__', '?')} {digest.hexdigest()[:16]}"
+    version = getattr(sys.modules.get("kata"), "__version__", "?")  # loaded before any of its submodules
+    return f"{version} {digest.hexdigest()[:16]}"
 
 
 def require_same_kata(client, install: str) -> None:
