@@ -159,6 +159,7 @@ def test_kata_engine_status_and_stop_tell_the_learner_what_runs(rt: Runtime) -> 
     [engine] = rt.engines()
     listed = rt.kata("engine", "status", cwd=rt.ws)
     assert f"pid {engine['pid']}" in listed.stdout and "1 checks" in listed.stdout, listed.stdout
+    assert engine["memory_mb"] > 0 and f"{engine['memory_mb']:.0f} MB" in listed.stdout, listed.stdout
     as_json = json.loads(rt.kata("engine", "status", "--json", cwd=rt.ws).stdout)
     assert [e["pid"] for e in as_json["engines"]] == [engine["pid"]]
     stopped = rt.kata("engine", "stop", cwd=rt.ws)
@@ -338,23 +339,31 @@ def test_a_daemon_that_dies_or_hangs_mid_run_still_gives_the_true_verdict(rt: Ru
 
 
 def test_engines_are_capped_and_pythonpath_saves_do_not_mint_new_ones(rt: Runtime, tmp_path: Path, monkeypatch):
-    """Workspaces in different folders each get an engine, but at most KATA_MAX_ENGINES live at once
-    (the longest idle is stopped); saving into a PYTHONPATH folder keeps the same engine."""
-    monkeypatch.setenv("KATA_MAX_ENGINES", "2")
+    """Workspaces in different folders each get an engine, but at most two live at once by default
+    (the least recently used is stopped); saving into a PYTHONPATH folder keeps the same engine."""
+    monkeypatch.delenv("KATA_MAX_ENGINES", raising=False)
     extra = tmp_path / "on_path"
     extra.mkdir()
-    monkeypatch.setenv("PYTHONPATH", str(extra))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(extra), os.environ.get("PYTHONPATH")) if p))
     first = rt.verdict(*DOUBLE)
     assert first["status"] == "failed"
     (extra / "helper_saved_later.py").write_text("X = 1\n")  # the folder's mtime moves
     rt.verdict(*DOUBLE)
     assert len(rt.sockets()) == 1  # one key: the same engine (socket files, not hellos: a loaded machine is slow)
+    folders = []
     for name in ("ws2", "ws3"):
         other = tmp_path / name
         shutil.copytree(rt.ws, other)
+        folders.append(str(other.resolve()))
         proc = rt.kata("check", *DOUBLE, "--json", cwd=other, timeout=120)
         assert json.loads(proc.stdout)["status"] == "failed", proc.stderr
     deadline = time.monotonic() + 30
     while len(rt.sockets()) > 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(rt.sockets()) == 2
+    deadline = time.monotonic() + 30  # the two kept: the most recently used, never the first workspace's
+    while sorted(str(Path(e["cwd"]).resolve()) for e in rt.engines()) != folders and time.monotonic() < deadline:
+        time.sleep(0.2)
+    engines = rt.engines()
+    assert sorted(str(Path(e["cwd"]).resolve()) for e in engines) == folders, engines
+    assert all(e["memory_mb"] > 0 for e in engines), engines  # daemon + warm worker: never nothing

@@ -32,9 +32,12 @@ def status_cmd(as_json: bool) -> None:
         return
     for engine in status["engines"]:
         click.echo(f"{'*' if engine['current'] else ' '} pid {engine['pid']}  worker {engine['worker_pid'] or '-'}  "
-                   f"{engine['runs']} checks  idle {engine['idle_s']:.0f}/{engine['idle_limit_s']:.0f} s  "
+                   f"{engine['runs']} checks  {engine['memory_mb']:.0f} MB  idle {engine['idle_s']:.0f}/{engine['idle_limit_s']:.0f} s  "
                    f"{engine['cwd']}")
-    click.echo("`kata engine stop` stops them; they also stop by themselves when idle.")
+    click.echo("Memory: each engine's processes together (daemon, worker, its children), pages they share "
+               "counted once.")
+    click.echo("`kata engine stop` stops them; they also stop by themselves when idle, and a new one stops "
+               "the least recently used beyond the cap (KATA_MAX_ENGINES, default 2).")
 
 
 @engine_group.command("stop")

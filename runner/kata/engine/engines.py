@@ -3,7 +3,8 @@
 Each distinct key (interpreter, kata's code, environment, folder, installed packages) gets its
 own background engine, and each holds a warm worker (~0.5 GB) for up to 10 idle minutes. Scripts
 that check many workspaces would start one per workspace; `make_room` keeps at most
-`MAX_ENGINES` running by stopping the longest-idle ones before a new one starts.
+`MAX_ENGINES` (2 unless KATA_MAX_ENGINES says otherwise) running by stopping the least recently
+used ones before a new one starts. `kata engine status` shows each one's memory.
 Standard library only: this is on `kata check`'s path.
 """
 
@@ -22,7 +23,7 @@ from kata.errors import KataError
 
 CONNECT_S = 1.0  # connecting to a listening socket is immediate; this bounds a stuck one
 HELLO_S = 2.0  # the daemon says hello as soon as it accepts
-MAX_ENGINES = int(os.environ.get("KATA_MAX_ENGINES", "3") or 3)
+MAX_ENGINES = int(os.environ.get("KATA_MAX_ENGINES", "2") or 2)
 
 MODES = ("shared", "fresh")
 _daemons: list[subprocess.Popen] = []  # the daemons this process started, kept from the garbage collector
@@ -105,8 +106,41 @@ def shared_engine_status() -> dict[str, Any]:
             "worker_pid": hello.get("worker_pid", 0), "runs": hello.get("runs", 0),
             "busy": hello.get("busy", False), "idle_s": hello.get("idle_s", 0.0),
             "idle_limit_s": hello.get("idle_limit_s", 0.0), "cwd": hello.get("cwd", ""),
+            "memory_mb": _tree_memory_mb(int(hello.get("pid", 0) or 0)),
         })
     return status
+
+
+def _memory_kb(pid: int) -> int:
+    """A process's proportional set size (pages shared with its forks counted once over them all),
+    else its resident set size where the kernel has no smaps_rollup; 0 when it is gone."""
+    for path, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(path) as handle:
+                for line in handle:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return 0
+
+
+def _tree_memory_mb(pid: int) -> float:
+    """The memory of an engine: the daemon, its worker and the worker's children (a standby, a run)."""
+    from kata.engine.procs import children
+
+    if pid <= 0:
+        return 0.0
+    seen: set[int] = set()
+    todo, total = [pid], 0
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        total += _memory_kb(current)
+        todo.extend(children(current))
+    return round(total / 1024, 1)
 
 
 def _gone(pid: int) -> bool:
@@ -147,7 +181,8 @@ def stop_shared_engine(wait_s: float = 10.0) -> int:
 
 
 def make_room(folder: Path, keep: Path) -> int:
-    """Stop the longest-idle shared engines until a new one keeps the count within MAX_ENGINES.
+    """Stop the least recently used (longest-idle) shared engines until a new one keeps the count
+    within MAX_ENGINES.
 
     A busy engine is never stopped. Returns how many were asked to stop. Never raises.
     """
