@@ -7,6 +7,7 @@ reading the verdict does (0: the next save lands at once). The baseline is a new
 process on the same check module and answer, measured in the same run, after the saves.
 
     python bench/latency.py [--course PATH|NAME ...] [--saves 10] [--pause 0.3] [--exercises relu,...]
+                            [--machinery] [--daemon-runs 1]
 
 By default it covers both bundled courses, every exercise that does not train (see TRAINING).
 Prints one table per course: per exercise, its first save apart ("first save"), then the median
@@ -19,6 +20,14 @@ previous exercise's checks, so that run collects its check module itself. In rea
 exercise in watch checks it at once, which readies the standby for it before the learner's first
 save. So the first save gets its own column and is left out of the median and p95 ("all" too, which
 pool the warm saves), rather than dropped: `--saves N` gives one first save and N - 1 warm ones.
+
+`--machinery` measures what each piece of speed machinery buys, in the same run: beside the watch
+with everything on, one watch per switch (`KATA_NO_STANDBY=1`: no child forked ahead;
+`KATA_NO_HUGE_PAGES=1`: the worker's memory in 4 KB pages), each on a workspace of its own, the
+saves interleaved (save i of every watch before save i + 1 of any), so all see the same load; then
+`kata check ID` on each answer as whole commands, alternating the shared daemon and
+`KATA_ENGINE=fresh` (a new worker per command), `--daemon-runs` times each. It prints the ratio
+table and whether every watch gave the same verdicts, save for save.
 """
 
 from __future__ import annotations
@@ -122,12 +131,18 @@ class Row:
     base: list[float] = field(default_factory=list)
 
 
+# The speed machinery `--machinery` switches off, one watch each, beside the one with everything on.
+SWITCHES = {"no standby": {"KATA_NO_STANDBY": "1"}, "no huge pages": {"KATA_NO_HUGE_PAGES": "1"}}
+
+
 @dataclass
 class CourseBench:
     course: Course
     rows: list[Row]
     first_verdict_s: float
     memory_mb: float
+    switched: dict[str, list[Row]] = field(default_factory=dict)  # --machinery: each switch's rows
+    daemon: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)  # id -> shared, fresh
 
 
 def chosen_exercises(course: Course, names: str) -> list[Exercise]:
@@ -142,48 +157,111 @@ def chosen_exercises(course: Course, names: str) -> list[Exercise]:
     return [ex for ex in course.exercises if ex.name not in TRAINING.get(course.name, set())]
 
 
+def workspace(course: Course, path: Path, chosen: list[Exercise], ws: Path, tmp: Path) -> Path:
+    kata("init", str(ws), "--course", str(path), "--no-editor-config", cwd=tmp)
+    for ex in course.exercises[: max(e.number for e in chosen) - 1]:
+        kata("skip", ex.id, "--yes", cwd=ws)  # --yes: the next stub may carry the skipped answer
+    return ws
+
+
+@dataclass
+class Watch:
+    """One `kata watch` on a workspace of its own, with its environment (a switch, or none)."""
+    ws: Path
+    proc: subprocess.Popen
+    rows: list[Row]
+
+    @property
+    def events(self) -> Path:
+        return self.ws / "events.jsonl"
+
+    def save(self, row: Row, text: str, first: bool) -> None:
+        """Save `text` to the row's exercise by atomic replace and time it to its verdict."""
+        target = self.ws / "exercises" / row.exercise.filename
+        count = len(read_events(self.events))
+        tmp_file = target.with_name(f".{target.name}.bench")
+        tmp_file.write_text(text)
+        saved_at = time.time()
+        os.replace(tmp_file, target)
+        verdict = wait_for(self.events, count + 1)[-1]
+        row.statuses.append(verdict["status"])
+        if first:  # cold: reported on its own, never mixed into the warm saves' median and p95
+            row.first, row.first_run = verdict["timestamp"] - saved_at, verdict["duration_s"]
+        else:
+            row.latencies.append(verdict["timestamp"] - saved_at)
+            row.runs.append(verdict["duration_s"])
+
+
+def start_watch(ws: Path, chosen: list[Exercise], env: dict[str, str]) -> Watch:
+    events = ws / "events.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "kata", "watch", "--events", str(events)], cwd=ws,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, **env))
+    return Watch(ws, proc, [Row(ex) for ex in chosen])
+
+
 def bench_course(path: Path, opts: argparse.Namespace, tmp: Path) -> CourseBench | None:
     course = load_course(path)
     chosen = chosen_exercises(course, opts.exercises)
     if not chosen:
         return None
-    ws = tmp / f"ws-{course.name}"
-    kata("init", str(ws), "--course", str(path), "--no-editor-config", cwd=tmp)
-    events = ws / "events.jsonl"
-    for ex in course.exercises[: max(e.number for e in chosen) - 1]:
-        kata("skip", ex.id, "--yes", cwd=ws)  # --yes: the next stub may carry the skipped answer
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "kata", "watch", "--events", str(events)], cwd=ws,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rows = [Row(ex) for ex in chosen]
+    modes = {"on": {}, **(SWITCHES if opts.machinery else {})}
+    spaces = {mode: workspace(course, path, chosen, tmp / f"ws-{course.name}-{i}", tmp) for i, mode in enumerate(modes)}
+    watches: dict[str, Watch] = {}
+    first_verdict_s = float("nan")
     try:
-        wait_for(events, 1)
-        first_verdict_s = time.perf_counter() - started
-        for row in rows:
-            ex = row.exercise
-            target = ws / "exercises" / ex.filename
+        started = time.perf_counter()
+        for mode, env in modes.items():
+            watches[mode] = start_watch(spaces[mode], chosen, env)
+            wait_for(watches[mode].events, 1)
+            if mode == "on":
+                first_verdict_s = time.perf_counter() - started
+        for n, ex in enumerate(chosen):
             right, wrong = ex.solution.read_text(), ex.stub.read_text()  # the untouched stub: every check fails
             for i in range(opts.saves):
-                time.sleep(opts.pause)
-                count = len(read_events(events))
-                tmp_file = target.with_name(f".{target.name}.bench")
-                tmp_file.write_text(right if i % 2 == 0 else wrong)
-                saved_at = time.time()
-                os.replace(tmp_file, target)
-                verdict = wait_for(events, count + 1)[-1]
-                row.statuses.append(verdict["status"])
-                if i == 0:  # cold: reported on its own, never mixed into the warm saves' median and p95
-                    row.first, row.first_run = verdict["timestamp"] - saved_at, verdict["duration_s"]
-                    continue
-                row.latencies.append(verdict["timestamp"] - saved_at)
-                row.runs.append(verdict["duration_s"])
-        memory = max((rss_mb(pid) for pid in worker_pids(proc.pid)), default=float("nan"))
+                for watch in watches.values():  # interleaved: every watch sees the same load
+                    time.sleep(opts.pause)
+                    watch.save(watch.rows[n], right if i % 2 == 0 else wrong, first=i == 0)
+        memory = max((rss_mb(pid) for pid in worker_pids(watches["on"].proc.pid)), default=float("nan"))
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        for watch in watches.values():
+            watch.proc.terminate()
+        for watch in watches.values():
+            watch.proc.wait(timeout=20)
+    rows = watches["on"].rows
     for row in rows:
         row.base = baseline(row.exercise.checks, row.exercise.solution, opts.baseline_runs)
-    return CourseBench(course, rows, first_verdict_s, memory)
+    bench = CourseBench(course, rows, first_verdict_s, memory,
+                        switched={mode: watch.rows for mode, watch in watches.items() if mode != "on"})
+    if opts.machinery:
+        bench.daemon = daemon_bench(spaces["on"], chosen, opts.daemon_runs, tmp)
+    return bench
+
+
+def daemon_bench(ws: Path, chosen: list[Exercise], runs: int, tmp: Path) -> dict[str, tuple[list[float], list[float]]]:
+    """Whole `kata check ID --file ANSWER` commands: the shared daemon (warmed first) and a fresh
+    engine per command (`KATA_ENGINE=fresh`), alternating; the daemons in a runtime folder of this run's own."""
+    runtime = Path(tempfile.mkdtemp(prefix="rt-", dir=tmp))  # short: a socket path holds ~100 bytes
+    shared, fresh = dict(os.environ, KATA_RUNTIME_DIR=str(runtime)), dict(os.environ, KATA_ENGINE="fresh")
+    times: dict[str, tuple[list[float], list[float]]] = {}
+
+    def check(ex: Exercise, env: dict[str, str]) -> float:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kata", "check", ex.id, "--file", str(ex.solution), "--json"],
+                       cwd=ws, env=env, capture_output=True)
+        return time.perf_counter() - started
+
+    try:
+        for ex in chosen:
+            check(ex, shared)  # the daemon warm, and its standby on this exercise's checks
+            on, off = times[ex.id] = ([], [])
+            for _ in range(runs):
+                on.append(check(ex, shared))
+                off.append(check(ex, fresh))
+    finally:
+        subprocess.run([sys.executable, "-m", "kata", "engine", "stop"], cwd=ws, env=shared, capture_output=True)
+        shutil.rmtree(runtime, ignore_errors=True)
+    return times
 
 
 def ms(seconds: float) -> str:
@@ -231,6 +309,52 @@ def report(bench: CourseBench, opts: argparse.Namespace) -> None:
           f"warm worker resident memory: {bench.memory_mb:.0f} MB")
 
 
+def report_machinery(bench: CourseBench) -> None:
+    """--machinery: what each switch costs, per exercise (median of the warm saves, its ratio to all on)."""
+    if not bench.switched and not bench.daemon:
+        return
+    names = list(bench.switched)
+    print(f"\n{bench.course.name}: each piece of speed machinery switched off, same run, saves interleaved; "
+          "median of the warm saves (p95) and the ratio to everything on; `kata check` commands: median wall time")
+    width = max([len(row.exercise.name) for row in bench.rows] + [23])
+    head = "".join(f"{name:>26}" for name in names)
+    print(f"{'exercise':<{width + 3}}{'all on':>18}{head}{'check, daemon':>15}{'fresh':>9}{'ratio':>7}")
+
+    def cell(rows: list[Row], base: list[float]) -> str:
+        med = median(rows_latencies(rows))
+        p95 = percentile(rows_latencies(rows), 0.95) if rows_latencies(rows) else float("nan")
+        ratio = med / median(base) if base else float("nan")
+        return f"{ms(med):>9} ({ms(p95):>8}) {ratio:5.2f}"
+
+    every = {name: [] for name in names}
+    for n, row in enumerate(bench.rows):
+        line = f"{row.exercise.id} {row.exercise.name:<{width}}{ms(median(row.latencies)):>9} ({ms(percentile(row.latencies, 0.95)) if row.latencies else 'nan':>8})"
+        for name in names:
+            other = bench.switched[name][n]
+            every[name].append(other)
+            line += f"{cell([other], row.latencies):>26}"
+        shared, fresh = bench.daemon.get(row.exercise.id, ([], []))
+        if shared:
+            line += f"{ms(median(shared)):>15}{ms(median(fresh)):>9}{median(fresh) / median(shared):>7.1f}"
+        print(line)
+    on = rows_latencies(bench.rows)
+    line = f"{'all':<{width + 3}}{ms(median(on)):>9} ({ms(percentile(on, 0.95)) if on else 'nan':>8})"
+    for name in names:
+        line += f"{cell(every[name], on):>26}"
+    shared = [t for pair in bench.daemon.values() for t in pair[0]]
+    fresh = [t for pair in bench.daemon.values() for t in pair[1]]
+    if shared:
+        line += f"{ms(median(shared)):>15}{ms(median(fresh)):>9}{median(fresh) / median(shared):>7.1f}"
+    print(line)
+    for name in names:
+        same = all(a.statuses == b.statuses for a, b in zip(bench.rows, bench.switched[name]))
+        print(f"{name}: {'the same verdicts as all on, save for save' if same else 'VERDICTS DIFFER from all on'}")
+
+
+def rows_latencies(rows: list[Row]) -> list[float]:
+    return [x for row in rows for x in row.latencies]
+
+
 def course_paths(names: list[str]) -> list[Path]:
     if not names:
         return list(COURSES.values())
@@ -245,6 +369,10 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=0.3, help="seconds between a verdict and the next save")
     parser.add_argument("--exercises", default="", help="comma-separated ids or names (default: all that do not train)")
     parser.add_argument("--baseline-runs", type=int, default=3)
+    parser.add_argument("--machinery", action="store_true",
+                        help="also each piece of speed machinery switched off, in the same run (see above)")
+    parser.add_argument("--daemon-runs", type=int, default=1,
+                        help="with --machinery: `kata check` commands per exercise, on the daemon and fresh")
     opts = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kata-bench-"))
     try:
@@ -253,6 +381,7 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     for bench in benches:
         report(bench, opts)
+        report_machinery(bench)
     if len(benches) > 1:
         print(f"\nwarm worker resident memory, largest of all: {max(b.memory_mb for b in benches):.0f} MB")
 

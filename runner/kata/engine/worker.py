@@ -117,6 +117,7 @@ class Worker:
         self.generation = 0  # bumped whenever a fork would inherit something new (libraries, a session)
         self.standby = Standby()
         self.huge_pages = os.environ.get("KATA_NO_HUGE_PAGES") != "1"  # False once the kernel says it cannot
+        self.forks_ahead = os.environ.get("KATA_NO_STANDBY") != "1"  # off: every run forks at its request
 
     def prepared_session(self, request: RunRequest) -> "Session | None":
         """The started pytest session for this request's course, prepared once per course."""
@@ -188,7 +189,8 @@ class Worker:
 
     def idle(self, request: RunRequest) -> None:
         """After a run's verdict went out, unless the next request is already here: get the next run
-        like it ready. Memory into huge pages (cheaper forks and exits), then a standby child."""
+        like it ready. Memory into huge pages (cheaper forks and exits), then a standby child.
+        `KATA_NO_STANDBY=1` and `KATA_NO_HUGE_PAGES=1` switch each off (bench/latency.py --machinery)."""
         if not CAN_FORK or request.judged or _pending():
             return
         prepared = self.sessions.get(request.rootdir or str(Path(request.checks).parent))
@@ -200,10 +202,10 @@ class Worker:
         # first collapse after torch loads takes 0.4-1.8 s, and a save arriving before the standby
         # exists would run cold. What is left is collapsed after the fork, for the next one.
         if self.huge_pages:  # again each time: the run's writes split some (a few ms once done)
-            until = time.monotonic() + COLLAPSE_FIRST_S
+            until = time.monotonic() + (COLLAPSE_FIRST_S if self.forks_ahead else math.inf)
             self.huge_pages = hugepages.collapse(stop=lambda: _pending() or time.monotonic() > until)
             mark("huge pages")
-        if _pending():
+        if _pending() or not self.forks_ahead:
             return
         self.standby.fork(request, prepared, self.sandbox, (self.generation,))
         mark("standby forked")
