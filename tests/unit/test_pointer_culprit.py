@@ -167,6 +167,20 @@ def test_the_learners_own_style_is_not_a_difference(tmp_path):
     assert differing(learner_file, tmp_path / "solutions" / "01_thing.py") == []
 
 
+def test_a_comment_or_layout_inside_a_method_is_not_a_difference_but_a_change_of_its_code_is(tmp_path):
+    # the same text is taken as the same code without a dump; a different text is compared as code
+    restyled = TENSOR.replace("return Tensor(sum(self.data))", "return Tensor( sum(self.data) )  # the total")
+    learner_file, _, _ = _course(tmp_path, restyled)
+    solution = tmp_path / "solutions" / "01_thing.py"
+    assert differing(learner_file, solution) == []
+    changed = tmp_path / "changed.py"  # another file: a rewrite could keep the modification time (the cache's key)
+    changed.write_text(textwrap.dedent(restyled.replace("sum(self.data)", "sum(self.data[1:])")))
+    assert differing(changed, solution) == ["Tensor.sum"]
+    swapped = tmp_path / "swapped.py"
+    swapped.write_text(textwrap.dedent(restyled.replace("self.data * other.data", "other.data * self.data")))
+    assert differing(swapped, solution) == ["Tensor.__mul__"]
+
+
 def test_a_raising_solution_method_points_at_the_function_that_differs(tmp_path):
     # zero_grad is the solution's; __init__ keeps a generator, so the second step() finds nothing to do
     learner = _wrong("self.params = list(params)", "self.params = params")

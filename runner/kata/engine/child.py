@@ -250,6 +250,9 @@ def standby(prepared: "Session", sandbox: "Sandbox", checks: str, events_fd: int
 
     child = ChildRun(prepared, checks, events_fd)
     child.collect()
+    from kata.feedback.culprit import prepare
+
+    prepare(Path(checks))  # the course's solution, parsed for the pointer of a failing step
     message = b""
     mark("standby collected")
     while chunk := os.read(go_fd, 65536):
