@@ -32,7 +32,7 @@ from tests.conftest import HOSTILE, TESTS
 
 COURSE = TESTS / "grading_course"
 ATTACKS = HOSTILE / "grading"
-HONEST = {"right": 3, "wrong": 0, "stub": 0}
+HONEST = {"right": 3, "wrong": 0, "stub": 0, "probing": 0}
 GRADE_LIMIT_S = 150  # the whole class: ~40 s when nothing hangs (module timeout below)
 pytestmark = pytest.mark.timeout(GRADE_LIMIT_S + 90)  # the fixture grades twice, under its own limits
 needs_bwrap = pytest.mark.skipif(
@@ -244,3 +244,36 @@ def test_no_source_or_secret_crosses_between_rows(graded):
         assert marker not in graded["proc"].stderr
     everything = graded["proc"].stdout + graded["proc"].stderr
     assert graded["course_secret"] not in everything
+
+
+# Integrity (docs/grading.md, "Integrity"): the row flag each class of attack must raise, by a word of its
+# reason. Attacks that only return wrong values or patch their own process (float_subclass, patch_*, ...)
+# or exhaust their own limits (cpu_spinner, memory_two_helpers) are failed by the checks and not flagged.
+FLAGGED = {
+    "forge_judge_replies": "sent the judge",  # forged frames to the judge
+    "forge_protocol_pipe": "sent the judge",
+    "forge_events_then_exit": "sent the judge",
+    "signal_ancestors": "signal",  # signals aimed at other processes
+    "scribble_ancestors": "memory",  # writes aimed at other processes
+    "clone_parent_survivor": "system calls",  # escaping: blocked by the sandbox
+    "a_plant_ipc": "outlives the run",
+    "a_plant_modules": "later run could import",
+    "run_nested_solutions": "solutions/",  # reads of masked course files
+    "run_reference_solution": "course",
+}
+NEVER_FLAGGED = sorted(HONEST) + ["cpu_spinner", "memory_two_helpers", "float_subclass", "fake_tensor_class"]
+
+
+@needs_bwrap
+@pytest.mark.parametrize("attack", sorted(FLAGGED))
+def test_attacks_are_flagged_with_a_reason(graded, attack):
+    row = graded["rows"][attack]
+    assert row["integrity"], json.dumps(row, indent=1)[:3000]
+    assert any(FLAGGED[attack] in why for why in row["integrity"]), row["integrity"]
+    assert all(why.split(" ", 1)[0].isdigit() for why in row["integrity"])  # each names its exercise
+
+
+@needs_bwrap
+@pytest.mark.parametrize("name", NEVER_FLAGGED)
+def test_honest_and_merely_wrong_rows_are_not_flagged(graded, name):
+    assert graded["rows"][name]["integrity"] == [], graded["rows"][name]["integrity"]

@@ -144,3 +144,37 @@ def test_a_submission_named_like_a_formula_is_text_in_the_csv(tmp_path, name):
     for row in csv.reader(io.StringIO(to_csv(book))):
         for value in row:
             assert not value.startswith(("=", "+", "-", "@")), row
+
+
+def test_an_integrity_flag_shows_in_every_grader_output_and_on_no_student_page(tmp_path):
+    """docs/grading.md, "Integrity": a flag beside the marks, which it leaves as they are."""
+    from kata.dev.feedback_pages import page
+    from kata.dev.report_html import to_html
+
+    for name in ("ann.py", "bob.py"):
+        (tmp_path / name).write_text("")
+    book = _book(tmp_path)
+    before = [json.loads(line)["points"] for line in to_json_lines(book).splitlines()]
+    book.rows[1].results[0].integrity = ["sent signal 9 to every process it could reach (kill(-1))"]
+    reason = "01 add: sent signal 9 to every process it could reach (kill(-1))"
+    assert book.rows[1].integrity == [reason] and book.rows[0].integrity == []
+    rows = [json.loads(line) for line in to_json_lines(book).splitlines()]
+    assert [r["integrity"] for r in rows] == [[], [reason]]
+    assert [r["points"] for r in rows] == before
+    table = list(csv.DictReader(io.StringIO(to_csv(book))))
+    assert [r["integrity"] for r in table] == ["", reason]
+    text = to_text(book)
+    assert text.splitlines()[0].split()[-1] == "integrity" and "⚑" in text.splitlines()[2] and reason in text
+    suites = ET.fromstring(to_junit_xml(book)).findall("testsuite")
+    assert [p.get("value") for p in suites[1].iter("property") if p.get("name") == "integrity"] == [reason]
+    html = to_html(book)
+    assert 'id="integrity"' in html and "kill(-1)" in html and "⚑" in html
+    assert "kill(-1)" not in page(book, book.rows[1])  # the student's page: for the instructor only
+
+
+def test_no_flag_no_integrity_column(tmp_path):
+    for name in ("ann.py", "bob.py"):
+        (tmp_path / name).write_text("")
+    book = _book(tmp_path)
+    assert "integrity" not in to_text(book) and 'id="integrity"' not in __import__(
+        "kata.dev.report_html", fromlist=["to_html"]).to_html(book)

@@ -28,6 +28,7 @@ class EventKind(str, enum.Enum):
     COLLECT_ERROR = "collect_error"  # child: the check module does not load
     INTERNAL_ERROR = "internal_error"  # child: pytest or a plugin broke
     END = "end"  # child: pytest finished, with `exitstatus`
+    INTEGRITY = "integrity"  # child (judged): the learner's code did what no honest answer does, and why
     RESULT = "result"  # worker -> client: the run's verdict, last
 
     def __str__(self) -> str:
@@ -37,7 +38,8 @@ class EventKind(str, enum.Enum):
 # What a check child may send on its events pipe; anything else from it is dropped, so a
 # learner's code can never hand the worker a `result` (or `ready`) to pass on.
 CHILD_EVENTS = frozenset({EventKind.COLLECTED, EventKind.IMPORTS, EventKind.START, EventKind.STEP,
-                          EventKind.COLLECT_ERROR, EventKind.INTERNAL_ERROR, EventKind.END})
+                          EventKind.COLLECT_ERROR, EventKind.INTERNAL_ERROR, EventKind.END,
+                          EventKind.INTEGRITY})
 
 # The fields each kind carries on the wire, besides "ev" and the stamp.
 _FIELDS: dict[EventKind, tuple[str, ...]] = {
@@ -51,6 +53,7 @@ _FIELDS: dict[EventKind, tuple[str, ...]] = {
     EventKind.COLLECT_ERROR: ("message",),
     EventKind.INTERNAL_ERROR: ("message",),
     EventKind.END: ("exitstatus",),
+    EventKind.INTEGRITY: ("message",),
     EventKind.RESULT: ("result",),
 }
 _STAMP = ("run", "id", "name", "target")

@@ -95,6 +95,7 @@ class CheckResult:
     cause: str = Cause.NONE.value
     limits: str = ""  # the limits the run ran under, e.g. "cgroup v1: memory 3072 MB, 64 processes, cpu 1 core"
     isolation: str = ""  # judged runs: how the learner's code was kept apart (see kata.judge.sandbox)
+    integrity: list[str] = field(default_factory=list)  # judged runs: what it did that no honest answer does
 
     @property
     def steps_passed(self) -> int:
@@ -162,4 +163,9 @@ def result_from_wire(data: Any) -> CheckResult:
             raise ValueError("steps: not a list")
         return [step_from_wire(s) for s in value]
 
-    return typed(CheckResult, data, {"steps": steps})
+    def strings(value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError("integrity: not a list of strings")
+        return value
+
+    return typed(CheckResult, data, {"steps": steps, "integrity": strings})

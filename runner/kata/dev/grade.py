@@ -57,6 +57,12 @@ class Row:
         """How this submission's code was kept apart, as the runs said (judged mode), else "none (local)"."""
         return next((r.isolation for r in self.results if r.isolation), "none: local mode")
 
+    @property
+    def integrity(self) -> list[str]:
+        """What this submission did that no honest answer does, with the exercise it did it in (judged mode;
+        a flag for the instructor to look at, never a verdict: docs/grading.md, "Integrity")."""
+        return [f"{r.id} {r.name}: {why}" for r in self.results for why in r.integrity]
+
     def status_of(self, result: CheckResult) -> str:
         return MISSING if result.name in self.missing else result.status
 

@@ -40,11 +40,18 @@ def to_text(book: Gradebook) -> str:
             + [f"{row.exercises_passed}/{len(book.exercises)}", f"{row.steps_passed}/{row.steps_total}",
                str(points(book, row))]
             for row in book.rows]
+    flagged = [row for row in book.rows if row.integrity]
+    if flagged:  # a column only when some row has a flag: most classes never see it
+        head.append("integrity")
+        body = [line + (["⚑ look"] if row.integrity else [""]) for line, row in zip(body, book.rows)]
     widths = [max(len(line[i]) for line in [head] + body) for i in range(len(head))]
     lines = ["  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip() for line in [head] + body]
     legend = ", ".join(f"{ex.id} {ex.name}" for ex in book.exercises)
     lines += ["", f"exercises: {legend}",
               "cells: ✓ passed, k/n steps passed, timeout, crashed, error (does not run), missing (no file)"]
+    for row in flagged:
+        lines.append(f"⚑ {row.submission.label} did what no honest answer does (look before marking): "
+                     + "; ".join(row.integrity))
     if any(ex.marking.points is not None for ex in book.exercises):
         lines.append("points (max): " + ", ".join(f"{ex.id} {number(p.maximum)}" for ex, p in maxima(book)))
     return "\n".join(lines)
@@ -53,11 +60,13 @@ def to_text(book: Gradebook) -> str:
 def summary(book: Gradebook) -> str:
     full = sum(1 for row in book.rows if row.exercises_passed == len(book.exercises))
     isolation = sorted({row.isolation for row in book.rows})
+    flagged = sum(1 for row in book.rows if row.integrity)
     where = (f"{_count(book.jobs, 'Dask worker')} ({book.scheduler})" if book.scheduler
              else _count(book.jobs, 'engine'))
     return (f"{_count(len(book.rows), 'submission')} × {_count(len(book.exercises), 'exercise')} graded in "
             f"{book.duration_s:.1f} s over {where}; {full} passed everything"
             + (f"\nisolation: {'; '.join(isolation)}" if isolation else "")
+            + (f"\nintegrity: {_count(flagged, 'submission')} flagged (⚑ above): look before marking" if flagged else "")
             + (f"\ninterrupted: {_count(book.cancelled, 'submission')} not graded (cancelled)" if book.cancelled else ""))
 
 
@@ -145,6 +154,7 @@ def row_to_json(book: Gradebook, row: Row) -> dict:
         "steps_total": row.steps_total,
         "duration_s": round(row.duration_s, 3),
         "isolation": row.isolation,
+        "integrity": row.integrity,
         "results": results,
     }
 
@@ -163,7 +173,7 @@ def to_csv(book: Gradebook) -> str:
     for ex in book.exercises:
         head += [ex.name, f"{ex.name}_steps_passed", f"{ex.name}_steps_total", f"{ex.name}_number",
                  f"{ex.name}_points", f"{ex.name}_points_max"]
-    writer.writerow(head)
+    writer.writerow(head + ["integrity"])
     base = graded_folder(book)
     for row in book.rows:
         total = points(book, row)
@@ -174,7 +184,7 @@ def to_csv(book: Gradebook) -> str:
             earned = exercise_points(ex, result)
             line += [row.status_of(result), result.steps_passed, len(result.steps), ex.number,
                      number(earned.earned), number(earned.maximum)]
-        writer.writerow(line)
+        writer.writerow(line + [inert("; ".join(row.integrity))])
     return out.getvalue()
 
 
@@ -220,6 +230,8 @@ def to_junit_xml(book: Gradebook) -> str:
         for result in row.results:
             earned = result_points(book, result)
             ET.SubElement(marks, "property", name=f"points:{result.name}", value=str(earned))
+        if row.integrity:
+            ET.SubElement(marks, "property", name="integrity", value=_clean("; ".join(row.integrity)))
         for result in row.results:
             status = row.status_of(result)
             for step in result.steps:

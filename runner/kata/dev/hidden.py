@@ -56,7 +56,8 @@ def merge(visible: CheckResult, hidden: CheckResult) -> CheckResult:
         visible, steps=steps, status=status, duration_s=visible.duration_s + hidden.duration_s,
         message=visible.message or hidden.message, output=visible.output or hidden.output,
         cause=visible.cause or hidden.cause,
-        isolation=visible.isolation or hidden.isolation, limits=visible.limits or hidden.limits)
+        isolation=visible.isolation or hidden.isolation, limits=visible.limits or hidden.limits,
+        integrity=visible.integrity + [why for why in hidden.integrity if why not in visible.integrity])
 
 
 def not_run(ex: Exercise, visible: CheckResult, why: str) -> CheckResult:

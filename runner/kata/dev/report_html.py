@@ -8,6 +8,8 @@
   the failure most of them share, or "no one failure" when the commonest messages tie (one
   student's message is never shown as the class's). A file that does not import ran no step: all
   its steps count as "not run", step 1 included;
+- submissions flagged for integrity (kata.dev.grade.Row.integrity): a ⚑ by the name and the reasons
+  at the top, for the grader to look at; never a colour or a mark of their own;
 - what was graded: the course, its checks' digest, the isolation (said once; a row shows it only
   where it differs from the class's), and when.
 
@@ -55,6 +57,7 @@ class RowView:
     steps_total: int
     score: float
     points: str  # "14/20"
+    integrity: list[str] = field(default_factory=list)  # what it did that no honest answer does (a flag, not a verdict)
 
 
 @dataclass
@@ -153,7 +156,8 @@ def build_view(book: Gradebook, now: dt.datetime | None = None) -> dict:
                 view.headlines[headline(relative(book, step.message, base), step.outcome)] += 1
         total = points(book, row)
         rows.append(RowView(row.submission.label, submission_path(book, row, base), row.isolation, cells,
-                            row.exercises_passed, row.steps_passed, row.steps_total, total.share, str(total)))
+                            row.exercises_passed, row.steps_passed, row.steps_total, total.share, str(total),
+                            row.integrity))
     order = {ex.name: i for i, ex in enumerate(book.exercises)}
     stuck = sorted(steps.values(), key=lambda s: (-s.failed, -s.not_run, order[s.exercise], s.index))
     digest = checks_digest(book.exercises)
@@ -165,6 +169,7 @@ def build_view(book: Gradebook, now: dt.datetime | None = None) -> dict:
         "course": book.course,
         "exercises": book.exercises,
         "rows": rows,
+        "flagged": [row for row in rows if row.integrity],
         "steps": stuck,
         "digest": digest,
         "isolation": sorted({row.isolation for row in rows}),

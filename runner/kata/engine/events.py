@@ -125,6 +125,9 @@ def _apply(run: RunState, event: Event) -> None:
         run.collect_error = event.message
     elif kind == EventKind.INTERNAL_ERROR:
         run.internal_error = event.message
+    elif kind == EventKind.INTEGRITY:
+        if event.message and event.message not in run.result.integrity and len(run.result.integrity) < 20:
+            run.result.integrity.append(event.message[:300])
     elif kind == EventKind.END:
         run.ended = True
         run.exitstatus = event.exitstatus

@@ -15,6 +15,10 @@ from typing import Any
 TRUSTED_EXCEPTION_MODULES = ("builtins", "torch", "jaxtyping", "beartype", "numpy", "einops", "kata")
 
 
+# kata's own exceptions that are not errors and that kata raises in the learner's process
+KATA_RAISES_THERE = frozenset({"kata.forbid.guard.ForbiddenModule"})
+
+
 class LearnerProcessGone(Exception):
     """The learner's process died, hung or broke the protocol; no further step can use it."""
 
@@ -45,6 +49,22 @@ def rebuild_exception(info: Any) -> BaseException:
     exc.__kata_remote__ = {"type": name, "frames": where, "code": info.get("code"),  # type: ignore[attr-defined]
                            "told": told if isinstance(told, str) else ""}
     return exc
+
+
+def forged_error(info: Any) -> str:
+    """Why an error report could only have been forged ("" when kata's side could have sent it):
+    the learner's side never sends one that is not an object, never a learner-facing account of a
+    SystemExit or KeyboardInterrupt, and never one of kata's own exceptions that are not errors."""
+    if not isinstance(info, dict):
+        return "sent the judge an error kata's side never sends (not an object)"
+    name, module = str(info.get("type", "")), str(info.get("module", ""))
+    if name in ("SystemExit", "KeyboardInterrupt") and info.get("told"):
+        return f"sent the judge a {name} carrying a message kata's side never writes"
+    if module.split(".")[0] == "kata" and f"{module}.{name}" not in KATA_RAISES_THERE:
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type) and issubclass(cls, BaseException) and not issubclass(cls, Exception):
+            return f"sent the judge an error claiming to be kata's own {module}.{name}"
+    return ""
 
 
 def _trusted_exception(module: str, name: str, bases: list) -> type:

@@ -27,13 +27,14 @@ from typing import Any
 import torch
 
 from kata.judge import rng, wire
-from kata.judge.errors import LearnerProcessGone, RemoteError, died_message, rebuild_exception
+from kata.judge.errors import LearnerProcessGone, RemoteError, died_message, forged_error, rebuild_exception
 from kata.judge.handles import Handle, RemoteModule
 from kata.judge.mirror import JudgeValues, RemoteFunction, key_of
 
 __all__ = ["Channel", "Handle", "LearnerProcessGone", "RemoteError", "RemoteFunction", "RemoteModule"]
 
 MAX_PRINTS = 64 * 1024
+MAX_NOTICES = 50  # integrity notices the learner's side may send before a reply; more is itself a forgery
 CODE_OPS = {"load", "call", "iter", "backward", "typecheck", "typechecked", "define", "deepcopy", "getattr", "setattr"}
 
 
@@ -47,6 +48,8 @@ class Channel(JudgeValues):
         self.broken = ""
         self.rng_seen: tuple | None = None  # the generators' state as the learner's process last knows it
         self.imports: list[str] = []  # heavy libraries the learner's file imports, as its process reports
+        self.flags: list[str] = []  # what this run did that no honest answer does (kata.judge.integrity)
+        self.on_flag: Any = None  # called with each new flag (the plugin sends it on at once)
 
     # -- requests --------------------------------------------------------------
     def request(self, op: str, **fields: Any) -> Any:
@@ -64,8 +67,10 @@ class Channel(JudgeValues):
                 header["rng"] = rng.encode(sent_rng, blobs)
         try:
             wire.send(self.sock, header, blobs)
-            reply, got = wire.recv(self.sock)
+            reply, got = self._reply()
         except (wire.WireError, OSError) as exc:
+            if isinstance(exc, wire.WireError) and not str(exc).startswith(wire.CLOSED):
+                self.flag(f"sent the judge a frame kata's side never sends ({exc})")
             self.broken = f"the process running your code stopped answering ({exc})"
             raise LearnerProcessGone(self.broken) from None
         except BaseException:  # a step timeout lands here while we wait: the answer may still come
@@ -84,6 +89,7 @@ class Channel(JudgeValues):
                 self.rng_seen = sent_rng
             value = None if "error" in reply else self.dec(reply.get("value"), got)
         except (wire.WireError, KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
+            self.flag(f"sent the judge an answer kata's side never sends ({type(exc).__name__})")
             self.broken = f"the process running your code sent a malformed answer ({type(exc).__name__})"
             raise LearnerProcessGone(self.broken) from None
         for stream, key in ((sys.stdout, "out"), (sys.stderr, "err")):
@@ -91,8 +97,30 @@ class Channel(JudgeValues):
             if isinstance(text, str) and text:
                 stream.write(text[:MAX_PRINTS])  # the learner's side caps it too, but it is not trusted
         if "error" in reply:
+            forged = forged_error(reply["error"])
+            if forged:
+                self.flag(forged)
             raise rebuild_exception(reply["error"])
         return value
+
+    def _reply(self) -> tuple[dict, list]:
+        """The answer to the request just sent; integrity notices the learner's side sends first
+        (before a signal that may stop it) are taken on the way."""
+        for _ in range(MAX_NOTICES):
+            reply, got = wire.recv(self.sock)
+            if set(reply) != {"integrity", "blobs"}:
+                return reply, got
+            if isinstance(reply["integrity"], str):
+                self.flag(reply["integrity"])
+        raise wire.WireError(f"more than {MAX_NOTICES} notices before an answer")
+
+    def flag(self, reason: str) -> None:
+        """Note that the run did what no honest answer does (a row flag in `kata grade`, never a verdict)."""
+        reason = " ".join(reason.split())[:300]
+        if reason and reason not in self.flags and len(self.flags) < 20:
+            self.flags.append(reason)
+            if self.on_flag is not None:
+                self.on_flag(reason)
 
     # -- operations the checks use -------------------------------------------------
     def load(self, source: str, name: str, forbid: dict | None = None) -> "RemoteModule":

@@ -24,6 +24,9 @@ DTYPES = {
 }
 
 
+CLOSED = "the other side closed the connection"
+
+
 class WireError(Exception):
     """The other side sent something that is not a well-formed frame, or went away."""
 
@@ -45,7 +48,7 @@ def _exactly(sock: socket.socket, size: int) -> bytearray:
     while got < size:
         n = sock.recv_into(view[got:], size - got)
         if n == 0:
-            raise WireError("the other side closed the connection")
+            raise WireError(CLOSED)
         got += n
     return buf
 

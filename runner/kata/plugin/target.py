@@ -101,7 +101,9 @@ def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str
     from kata.judge import fixture
     from kata.judge.remote import LearnerProcessGone
 
-    if fixture.channel(judge_fd, target).broken:
+    chan = fixture.channel(judge_fd, target)
+    chan.on_flag = lambda reason: state.emit(Event(EventKind.INTEGRITY, message=reason))  # a row flag in grade
+    if chan.broken:
         pytest.skip("not run: an earlier step ended the process running your code")
     try:
         module = fixture.load(judge_fd, target, module_name, rule)

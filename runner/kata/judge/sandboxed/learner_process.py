@@ -147,9 +147,11 @@ def serve_run(conn: socket.socket, request: dict) -> int:
     sys.dont_write_bytecode = True
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
+    from kata.judge.sandboxed import integrity
     from kata.judge.sandboxed.server import Server
 
     server = Server(conn)
+    integrity.install(integrity.send_notice(conn, server.send_lock))  # before any learner code runs
     # The limits apply once the libraries the learner's file imports are loaded (see Server.prepare).
     server.limit = lambda: limit(int(request.get("memory_mb", 3072)), int(request.get("cpu_s", 60)))
     server.serve()

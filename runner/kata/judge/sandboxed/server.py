@@ -18,6 +18,7 @@ import io
 import linecache
 import socket
 import sys
+import threading
 import traceback
 import types
 from typing import Any
@@ -48,6 +49,7 @@ class Server(LearnerValues):
     def __init__(self, sock: socket.socket) -> None:
         super().__init__()
         self.sock = sock
+        self.send_lock = threading.Lock()  # replies and integrity notices (kata.judge.sandboxed.integrity)
         self.module: types.ModuleType | None = None
         self.limit: Any = None  # applies the run's limits; called once, before any learner code runs
         self.rng_seen: tuple | None = None  # the generators' state as the judge last knows it
@@ -70,7 +72,8 @@ class Server(LearnerValues):
             self.sending = set()
             reply = self.handle(request, blobs, reply_blobs)
             try:
-                wire.send(self.sock, reply, reply_blobs)
+                with self.send_lock:
+                    wire.send(self.sock, reply, reply_blobs)
             except OSError:
                 return
             if "error" not in reply or "sync" in reply:
