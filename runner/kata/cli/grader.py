@@ -60,9 +60,14 @@ def _outputs(chosen: dict[str, Any]) -> tuple[list[tuple[GradeFormat, str]], boo
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Grade on a Dask cluster: its scheduler's address (tcp://HOST:8786), or local:N for N workers "
                    "on this machine. Needs `pip install 'kata[cluster]'`; see docs/grading.md.")
+@click.option("--similar", is_flag=True,
+              help="Also list pairs of submissions whose code for an exercise is near-identical once names and "
+                   "formatting are ignored (the stub left out), with a score: for you to look at, not a verdict.")
+@click.option("--similar-threshold", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
+              help="How alike (0-1, on the normalised code) a pair must be for --similar to list it.")
 def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple[str, ...], jobs: int | None,
               timeout: float | None, mode: str, require_sandbox: bool, scheduler: str | None,
-              **chosen: Any) -> None:
+              similar: bool, similar_threshold: float, **chosen: Any) -> None:
     """For graders: check every exercise against each of SUBMISSIONS, in parallel.
 
     A submission is a workspace, a folder of NN_name.py (or .ipynb) files, or one
@@ -124,6 +129,11 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
     write_handback(book, chosen, roster)
     if not to_stdout:
         click.echo(FORMATS[TABLE].render(book))
+    if similar:
+        from kata.dev import similar as alike
+
+        pairs = alike.similar_pairs(alike.collect(book.exercises, subs), similar_threshold)
+        click.echo(alike.to_text(pairs, similar_threshold), err=to_stdout)
     _finish(book, to_stdout)
 
 
