@@ -6,11 +6,11 @@ what to do next, and no traceback from kata's own code ever reaches the user.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
+from kata import settings
 from kata.cli.group import AudienceGroup
 from kata.errors import KataError
 from kata.workspace import find_workspace
@@ -44,6 +44,7 @@ cli.add_for("grader", grade="kata.cli.grader:grade_cmd", export="kata.cli.export
 
 def main() -> None:
     try:
+        settings.current()  # a malformed KATA_* variable stops here, named, before anything runs
         cli.main(standalone_mode=False)
     except KataError as exc:
         click.secho(f"error: {exc.message}", fg="red", err=True)
@@ -63,7 +64,7 @@ def main() -> None:
         click.echo("Check the path and its permissions, then run the command again.", err=True)
         sys.exit(2)
     except Exception as exc:  # a bug in kata itself: say so plainly, keep the traceback for KATA_DEBUG
-        if os.environ.get("KATA_DEBUG"):
+        if settings.debug():
             raise
         click.secho(f"kata hit an internal error: {type(exc).__name__}: {exc}", fg="red", err=True)
         click.echo("Your files and progress are untouched. Run again with KATA_DEBUG=1 for details, "
