@@ -46,6 +46,8 @@ VARIABLES: tuple[Variable, ...] = (
              "worker (slower; the fallback where fork is missing)"),
     Variable("KATA_NO_CGROUP", "flag", "off", "runs are limited by rlimits per process instead of a cgroup"),
     Variable("KATA_NO_HUGE_PAGES", "flag", "off", "the idle worker does not move its memory into huge pages"),
+    Variable("KATA_NO_STANDBY", "flag", "off", "the idle worker forks no child ahead of the next run: every run "
+             "forks at its request"),
     Variable("KATA_NO_BWRAP", "flag", "off", "judged runs do not use bubblewrap even where it is installed "
              "(a separate rlimited process instead; the row's isolation says so)"),
     Variable("KATA_TRACE", "path", "", "a file each run appends its phases' timestamps to"),
@@ -77,6 +79,7 @@ class Settings:
     no_fork: bool
     no_cgroup: bool
     no_huge_pages: bool
+    no_standby: bool
     no_bwrap: bool
     trace: str
     profile_dir: str

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any, TYPE_CHECKING, Callable
 
+from kata import settings
 from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest
 from kata.preload import PRELOADABLE, preload
 from kata.engine.procs import PR_SET_PDEATHSIG, name_process, prctl
@@ -194,7 +195,7 @@ def _take_run(request: RunRequest, events_fd: int, address_space_mb: int) -> Non
 
 def _profiled(request: RunRequest, finish: Callable[[], int]) -> int:
     """`finish()`, under cProfile when KATA_PROFILE_DIR names a folder (one .prof file per run)."""
-    folder = os.environ.get("KATA_PROFILE_DIR")
+    folder = settings.current().profile_dir
     if not folder:
         return finish()
     import cProfile

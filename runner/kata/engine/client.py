@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from kata import settings
 from kata.contract import CRASHED, Cause, CheckResult, Event, EventKind, RunRequest, StepResult, new_run_id
 from kata.course import Exercise
 
@@ -135,7 +136,7 @@ class Engine:
         env = dict(os.environ, **self._env)
         runner_dir = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = runner_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        debug = os.environ.get("KATA_DEBUG")
+        debug = settings.debug()
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "kata.engine.worker"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,

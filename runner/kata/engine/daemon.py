@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from kata import settings
 from kata.contract import Event, EventKind, RunRequest
 from kata.engine.client import Engine, _not_dumpable
 from kata.engine.daemon_wire import PROTOCOL, Lines, Unusable, code_digest, cwd_identity, peer_uid, runtime_dir, send
@@ -48,8 +49,7 @@ def log(message: str) -> None:
 
 
 def idle_limit() -> float:
-    value = os.environ.get("KATA_ENGINE_IDLE_S", "")
-    return max(0.1, float(value)) if value.replace(".", "", 1).isdigit() else IDLE_S
+    return settings.current().engine_idle_s  # IDLE_S unless KATA_ENGINE_IDLE_S says otherwise
 
 
 class Daemon:

@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from kata import settings
+
 PROTOCOL = 1
 MAX_LINE = 64 * 1024 * 1024  # a result with 1000 steps of 8000 characters fits many times over
 MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux (104 elsewhere)
@@ -49,8 +51,8 @@ def runtime_dir() -> Path:
     """
     uid = os.getuid()
     xdg = os.environ.get("XDG_RUNTIME_DIR", "")
-    if os.environ.get("KATA_RUNTIME_DIR"):
-        path = Path(os.environ["KATA_RUNTIME_DIR"])
+    if settings.current().runtime_dir:
+        path = Path(settings.current().runtime_dir)
     elif xdg and os.path.isdir(xdg) and os.stat(xdg).st_uid == uid:
         path = Path(xdg) / "kata"
     else:

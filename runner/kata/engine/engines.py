@@ -17,23 +17,21 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kata import settings
 from kata.engine.daemon_wire import (PROTOCOL, Lines, Unusable, check_socket_file, engine_key, peer_uid, runtime_dir,
                                      send, socket_path)
 from kata.errors import KataError
 
 CONNECT_S = 1.0  # connecting to a listening socket is immediate; this bounds a stuck one
 HELLO_S = 2.0  # the daemon says hello as soon as it accepts
-MAX_ENGINES = int(os.environ.get("KATA_MAX_ENGINES", "2") or 2)
+MAX_ENGINES = settings.current().max_engines
 
 MODES = ("shared", "fresh")
 _daemons: list[subprocess.Popen] = []  # the daemons this process started, kept from the garbage collector
 
 
 def engine_mode() -> str:
-    mode = os.environ.get("KATA_ENGINE", "").strip().lower() or "shared"
-    if mode not in MODES:
-        raise KataError(f"KATA_ENGINE={os.environ['KATA_ENGINE']!r} is not an engine kata knows.",
-                        "Set KATA_ENGINE=fresh (a new engine for each command) or shared (the default), or unset it.")
+    mode = settings.current().engine  # shared or fresh: anything else is a KataError that names both
     if mode == "shared" and not (hasattr(socket, "AF_UNIX") and hasattr(socket, "SO_PEERCRED")):
         return "fresh"  # no way to tell who is at the other end of a socket here
     return mode

@@ -14,6 +14,7 @@ import sys
 import traceback
 from typing import TYPE_CHECKING, Callable
 
+from kata import settings
 from kata.contract import RunRequest
 from kata.engine import child as child_mod
 from kata.engine.process import Child
@@ -22,7 +23,7 @@ from kata.engine.rlimits import SANDBOX_FAILED, Sandbox
 if TYPE_CHECKING:
     from _pytest.main import Session
 
-CAN_FORK = hasattr(os, "fork") and os.environ.get("KATA_NO_FORK") != "1"
+CAN_FORK = hasattr(os, "fork") and not settings.current().no_fork
 
 
 def _forked(body: Callable[[], int], code: int = 70) -> None:

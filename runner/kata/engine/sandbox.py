@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 
+from kata import settings
 from kata.engine.cgroup import HEADROOM_MB, CgroupSandbox, cgroup_name, remove_stale, try_v1, try_v2
 from kata.engine.procs import (PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_PDEATHSIG, become_subreaper, children,
                                not_dumpable, prctl, reap)
@@ -34,7 +35,7 @@ def create(limits: Limits, role: str = "") -> Sandbox:
 
     `KATA_NO_CGROUP=1` forces rlimits (the tests use it to cover that path).
     """
-    if os.environ.get("KATA_NO_CGROUP") != "1" and os.path.exists("/proc/self/cgroup"):
+    if not settings.current().no_cgroup and os.path.exists("/proc/self/cgroup"):
         remove_stale()
         name = cgroup_name(role)
         for attempt in (try_v2, try_v1):

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from kata import settings
 from kata.contract import CheckResult, Event, EventKind, RunRequest
 from kata.engine.client import CheckRequest, Engine, _not_dumpable
 from kata.engine.daemon_wire import PACKAGE, Lines, Unusable, code_digest, engine_key, runtime_dir, send, socket_path
@@ -44,7 +45,7 @@ SILENCE_S = 5.0  # the daemon says `alive` every second of a run: this much sile
 
 
 def _debug(message: str) -> None:
-    if os.environ.get("KATA_DEBUG"):
+    if settings.debug():
         print(f"kata: {message}", file=sys.stderr, flush=True)
 
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from kata import settings
 from kata.contract import PASSED, CheckResult, Event, RunRequest
 from kata.engine.events import MAX_OUTPUT, Lines, at_eof, drain, take
 from kata.engine.process import Child
@@ -27,7 +28,7 @@ __all__ = ["Child", "supervise", "death_verdict", "memory_verdict", "checks_coul
 
 GRACE_S = 3.0  # pytest-timeout fires inside the child first; this is the parent's backstop
 STARTUP_S = 30.0  # collecting the check module, before the first step starts
-PROFILING = bool(os.environ.get("KATA_PROFILE_DIR"))  # the child writes its profile after its last event
+PROFILING = bool(settings.current().profile_dir)  # the child writes its profile after its last event
 
 
 def supervise(child: Child, events_fd: int, output_fd: int, request: RunRequest,

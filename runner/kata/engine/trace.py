@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import time
 
-_FILE = os.environ.get("KATA_TRACE")
+from kata import settings
+
+_FILE = settings.current().trace
 
 
 def mark(label: str) -> None:

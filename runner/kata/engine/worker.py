@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from kata.judge.sandbox import Sandbox as JudgeSandbox
 
+from kata import settings
 from kata.contract import (DEFAULT_CPU_CORES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_MB, DEFAULT_RUN_TIMEOUT_S,
                            CheckResult, Event, EventKind, RunRequest)
 from kata.engine import hugepages
@@ -116,8 +117,8 @@ class Worker:
         self.sessions: dict[str, "Session | None"] = {}  # course folder -> its started pytest session
         self.generation = 0  # bumped whenever a fork would inherit something new (libraries, a session)
         self.standby = Standby()
-        self.huge_pages = os.environ.get("KATA_NO_HUGE_PAGES") != "1"  # False once the kernel says it cannot
-        self.forks_ahead = os.environ.get("KATA_NO_STANDBY") != "1"  # off: every run forks at its request
+        self.huge_pages = not settings.current().no_huge_pages  # False once the kernel says it cannot
+        self.forks_ahead = not settings.current().no_standby  # off: every run forks at its request
 
     def prepared_session(self, request: RunRequest) -> "Session | None":
         """The started pytest session for this request's course, prepared once per course."""
