@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import quote
 
+from kata import settings
+
 # Terminals known to show OSC 8 hyperlinks (and to ignore them gracefully where they do not).
 _LINKING_TERMINALS = {"vscode", "iTerm.app", "WezTerm", "ghostty", "Hyper", "Tabby", "rio"}
 # An absolute path to a Python file or notebook, then `:line`, or a notebook's `, cell N, line M`.
@@ -63,9 +65,9 @@ class Opener:
 
 def supports_hyperlinks(env: Mapping[str, str]) -> bool:
     """Whether the terminal shows OSC 8 hyperlinks. KATA_HYPERLINKS=1/0 decides outright."""
-    forced = env.get("KATA_HYPERLINKS")
+    forced = settings.current(env).hyperlinks  # only KATA_* are read from `env`; unset: None
     if forced is not None:
-        return forced not in ("", "0", "no", "false")
+        return forced
     if env.get("TERM_PROGRAM") in _LINKING_TERMINALS or env.get("WT_SESSION") or env.get("KONSOLE_VERSION"):
         return True
     if env.get("TERM", "") in ("xterm-kitty", "foot", "alacritty", "xterm-ghostty"):

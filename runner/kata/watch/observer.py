@@ -18,11 +18,12 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from kata import settings
 from kata.watch.saves import saved_file
 
 # How long the start-up probe waits for its file event. 0 counts events as missing, which
 # forces the polling fallback as on WSL /mnt (the tests use it; so can a user who knows).
-PROBE_WAIT_S = float(os.environ.get("KATA_PROBE_WAIT_S", "1.5"))
+PROBE_WAIT_S = settings.current().probe_wait_s
 POLL_INTERVAL_S = 0.25
 
 
