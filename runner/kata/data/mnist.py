@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kata import settings
 from kata.data.digits import load_digits_as_mnist
 from kata.data.idx import mnist_file_names
 from kata.data.probe import OFFLINE_ENV, PROBE_TIMEOUT_S, mirrors_override, offline, unreachable
@@ -49,8 +50,8 @@ class LoadedDigits:
 
 def default_root() -> Path:
     """Where downloads go: $KATA_DATA_DIR, else the user's cache folder."""
-    if os.environ.get(DATA_DIR_ENV):
-        return Path(os.environ[DATA_DIR_ENV]).expanduser()
+    if settings.current().data_dir:
+        return Path(settings.current().data_dir).expanduser()
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache) / "kata" / "data"
 
@@ -74,7 +75,7 @@ def load_mnist(
     """
     tried: list[str] = []
 
-    folder = os.environ.get(MNIST_DIR_ENV)
+    folder = settings.current().mnist_dir
     if folder:
         try:
             return LoadedDigits(_from_folder(Path(folder).expanduser(), train), MNIST_DIR_ENV)

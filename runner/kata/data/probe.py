@@ -7,11 +7,12 @@ torchvision's mirrors, for the probe and the download alike (a local mirror, or 
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 import urllib.parse
 import urllib.request
+
+from kata import settings
 
 OFFLINE_ENV = "KATA_OFFLINE"
 MIRRORS_ENV = "KATA_MNIST_MIRRORS"
@@ -19,11 +20,11 @@ PROBE_TIMEOUT_S = 2.5
 
 
 def offline() -> bool:
-    return os.environ.get(OFFLINE_ENV, "").strip().lower() not in ("", "0", "false", "no")
+    return settings.current().offline
 
 
 def mirrors_override() -> list[str] | None:
-    urls = [u.strip() for u in os.environ.get(MIRRORS_ENV, "").split(",") if u.strip()]
+    urls = settings.current().mnist_mirrors
     return [u if u.endswith("/") else u + "/" for u in urls] or None
 
 
