@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Protocol
 
+from kata import settings
 from kata.judge import bwrap as bwrap_cmd
 from kata.judge import wire
 
@@ -58,7 +59,7 @@ class SandboxError(Exception):
 
 
 def bwrap_path() -> str | None:
-    if os.environ.get("KATA_NO_BWRAP") == "1":
+    if settings.current().no_bwrap:
         return None
     return shutil.which("bwrap")
 
@@ -129,7 +130,7 @@ class Sandbox:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1",
                "PYTHONPATH": str(_runner_dir()), "PYTHONNOUSERSITE": "1",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        debug = os.environ.get("KATA_DEBUG")
+        debug = settings.debug()
         try:
             self.proc = subprocess.Popen(cmd, pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL, cwd="/",
                                          stdout=None if debug else subprocess.DEVNULL,
