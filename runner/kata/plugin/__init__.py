@@ -123,8 +123,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
-def _quick_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
-    """A failed phase's report without pytest's formatted traceback, when the engine reads the events."""
+def pytest_runtest_makereport_quick(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+    """A failed phase's report without pytest's formatted traceback, when the engine reads the events.
+    Its name starts with `pytest_`: pytest registers no other function as a hook, whatever its specname."""
     if state_of(item.config).events_fd is None:
         return None
     return quick_report(item, call)
