@@ -22,7 +22,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 
 _NUMBER = re.compile(r"^(\d+)_")
 
@@ -37,12 +37,30 @@ def number_of(filename: str | Path) -> str | None:
     return found.group(1) if found else None
 
 
-class Resolver:
-    """Finds an exercise's (filename, source) by number and keeps the modules it made from them."""
+_codes: dict[tuple[str, str], CodeType] = {}  # (filename, source) -> code: a step re-executes, never re-compiles
 
-    def __init__(self, find: Callable[[str], tuple[str, str] | None], label: str = "") -> None:
+
+def _compile(source: str, filename: str) -> CodeType:
+    key = (filename, source)
+    code = _codes.get(key)
+    if code is None:
+        if len(_codes) > 256:
+            _codes.clear()
+        code = _codes[key] = compile(source, filename, "exec", dont_inherit=True)
+    return code
+
+
+class Resolver:
+    """Finds an exercise's (filename, source) by number and keeps the modules it made from them.
+
+    `prepare(module, filename, source)` may return the code to run instead of the plain compile (the
+    judged and carry runs guard the learner's earlier files as they guard K's: kata.forbid)."""
+
+    def __init__(self, find: Callable[[str], tuple[str, str] | None], label: str = "",
+                 prepare: Callable[[ModuleType, str, str], CodeType | None] | None = None) -> None:
         self.find = find
         self.label = label  # "reference", "yours", ... for messages
+        self.prepare = prepare
         self.modules: dict[str, ModuleType] = {}
 
     def module(self, number: str) -> ModuleType:
@@ -58,7 +76,8 @@ class Resolver:
         self.modules[number] = module  # before exec: a failure leaves no half module behind (popped below)
         sys.modules[name] = module
         try:
-            exec(compile(source, filename, "exec"), module.__dict__)
+            code = self.prepare(module, filename, source) if self.prepare is not None else None
+            exec(code if code is not None else _compile(source, filename), module.__dict__)
         except BaseException:
             del self.modules[number]
             sys.modules.pop(name, None)
@@ -66,7 +85,7 @@ class Resolver:
         return module
 
 
-def folder_resolver(folder: Path, label: str = "") -> Resolver:
+def folder_resolver(folder: Path, label: str = "", prepare=None) -> Resolver:
     """Exercise NN is the file `NN_*.py` (or `NN_*.ipynb`) in `folder`."""
 
     def find(number: str) -> tuple[str, str] | None:
@@ -81,16 +100,16 @@ def folder_resolver(folder: Path, label: str = "") -> Resolver:
                     return str(path), text
         return None
 
-    return Resolver(find, label)
+    return Resolver(find, label, prepare)
 
 
-def text_resolver(texts: dict[str, tuple[str, str]], label: str = "") -> Resolver:
+def text_resolver(texts: dict[str, tuple[str, str]], label: str = "", prepare=None) -> Resolver:
     """Exercise NN is `texts[NN]`, a (filename, source) pair: the judged mode's submission texts."""
-    return Resolver(texts.get, label)
+    return Resolver(texts.get, label, prepare)
 
 
 _current: contextvars.ContextVar[Resolver | None] = contextvars.ContextVar("kata_earlier", default=None)
-_defaults: dict[Path, Resolver] = {}
+_defaults: dict[Path, tuple[tuple, Resolver]] = {}
 
 
 @contextlib.contextmanager
@@ -101,6 +120,39 @@ def resolving(resolver: Resolver) -> Iterator[Resolver]:
         yield resolver
     finally:
         _current.reset(token)
+
+
+def use(resolver: Resolver | None) -> None:
+    """From now on (in this thread), `earlier` resolves through `resolver` (None: the caller's folder).
+    A check run sets it as it loads the exercise, and a step may call into the exercise long after."""
+    _current.set(resolver)
+
+
+def current() -> Resolver | None:
+    return _current.get()
+
+
+_NOT_COPIED = {"__dict__", "__weakref__", "__module__", "__qualname__", "__doc__", "__firstlineno__",
+               "__static_attributes__"}
+
+
+def extend(cls: type) -> Callable[[type], type]:
+    """`@extend(Tensor)` over `class Tensor:` adds that class body's methods to `Tensor` (replacing
+    any of the same name) and binds the name to `Tensor` itself: how exercise 06 grows the Tensor of 04.
+
+    The methods keep their file and qualified name (`Tensor.__matmul__`, defined in 06), so a
+    traceback, a profile and kata's verdicts name the exercise that wrote each one. A zero-argument
+    `super()` in such a method would find the throwaway class: extend methods never call it."""
+    if not isinstance(cls, type):
+        raise TypeError(f"extend() takes the class to add methods to, not {type(cls).__name__}")
+
+    def add(body: type) -> type:
+        for name, value in vars(body).items():
+            if name not in _NOT_COPIED:
+                setattr(cls, name, value)
+        return cls
+
+    return add
 
 
 def earlier(number: str | int) -> ModuleType:
@@ -117,9 +169,22 @@ def resolve(number: str | int, caller: str) -> ModuleType:
         raise EarlierError(f"exercise {own} can only use earlier exercises, not {wanted}")
     resolver = _current.get()
     if resolver is None:
-        folder = Path(caller).resolve().parent
-        resolver = _defaults.setdefault(folder, folder_resolver(folder))
+        resolver = _default(Path(caller).resolve().parent)
     return resolver.module(wanted)
+
+
+def _default(folder: Path) -> Resolver:
+    """The caller's folder, its modules kept while no exercise file there changes (a notebook kernel
+    that runs a cell again after the learner edited 04 gets the new 04, and a new class with it)."""
+    try:
+        seen = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir()
+                            if number_of(p.name) and p.suffix in (".py", ".ipynb")))
+    except OSError:
+        seen = ()
+    kept = _defaults.get(folder)
+    if kept is None or kept[0] != seen:
+        kept = _defaults[folder] = (seen, folder_resolver(folder))
+    return kept[1]
 
 
 def culprit(exc: BaseException, resolver: Resolver) -> tuple[str, str] | None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kata.earlier import EarlierError, culprit, folder_resolver, number_of, resolve, resolving, text_resolver
+from kata.earlier import EarlierError, culprit, extend, folder_resolver, number_of, resolve, resolving, text_resolver
 
 
 def _write(folder, name, text):
@@ -74,3 +74,38 @@ def test_a_notebook_counts_as_the_exercise(tmp_path):
     _write(tmp_path, "01_value.ipynb", json.dumps(nb))
     with resolving(folder_resolver(tmp_path)):
         assert resolve("01", str(tmp_path / "02_x.py")).X == 42
+
+
+def test_extend_adds_the_methods_to_the_earlier_class_and_keeps_their_names(tmp_path):
+    _write(tmp_path, "04_tensor.py", "class Tensor:\n    def __init__(self, x):\n        self.x = x\n")
+    six = _write(tmp_path, "06_matmul.py", "from kata.earlier import earlier, extend\nTensor = earlier('04').Tensor\n\n\n"
+                 "@extend(Tensor)\nclass Tensor:\n    def double(self):\n        return Tensor(2 * self.x)\n")
+    namespace: dict = {}
+    with resolving(folder_resolver(tmp_path)) as resolver:
+        exec(compile(six.read_text(), str(six), "exec"), namespace)
+        assert namespace["Tensor"] is resolver.modules["04"].Tensor  # the same class, grown
+        assert namespace["Tensor"](3).double().x == 6
+        method = namespace["Tensor"].double
+        assert method.__qualname__ == "Tensor.double" and method.__code__.co_filename == str(six)
+    with pytest.raises(TypeError, match="takes the class"):
+        extend(3)  # type: ignore[arg-type]
+
+
+def test_the_default_resolver_reloads_when_an_exercise_file_changes(tmp_path):
+    one = _write(tmp_path, "01_value.py", "WHO = 'first'\n")
+    caller = str(tmp_path / "02_x.py")
+    assert resolve("01", caller).WHO == "first"
+    assert resolve("01", caller) is resolve("01", caller)  # kept while nothing changed
+    one.write_text("WHO = 'edited, longer'\n")
+    assert resolve("01", caller).WHO == "edited, longer"
+
+
+def test_prepare_compiles_an_earlier_file_its_own_way():
+    made = []
+
+    def prepare(module, filename, source):
+        made.append(filename)
+        return compile(source.replace("1", "2"), filename, "exec")
+
+    resolver = text_resolver({"01": ("01_a.py", "X = 1\n")}, prepare=prepare)
+    assert resolver.module("01").X == 2 and made == ["01_a.py"]

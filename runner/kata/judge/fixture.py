@@ -41,7 +41,34 @@ def load(fd: int, target: Path, module_name: str, rule: Rule | None = None) -> R
         source = read_source(target)
     except Refused as exc:
         raise LearnerProcessGone(str(exc)) from None
-    return chan.load(source, module_name, rule.to_wire() if rule is not None else None)
+    return chan.load(source, module_name, rule.to_wire() if rule is not None else None, earlier_texts(target, source))
+
+
+def earlier_texts(target: Path, source: str) -> dict[str, list[str]]:
+    """The submission's own earlier exercises beside `target`, {number: [path, source]}, for a file that
+    uses `earlier(...)` (kata.earlier): the sandbox runs them, never a reference. A file refused as
+    the target would be is left out, and `earlier` then says that exercise was not found."""
+    from kata.earlier import number_of
+    from kata.judge.intake import Refused, read_source
+
+    own = number_of(target.name)
+    if own is None or "earlier(" not in source:
+        return {}
+    found: dict[str, list[str]] = {}
+    try:
+        siblings = sorted(target.parent.iterdir())
+    except OSError:
+        return {}
+    for suffix in (".ipynb", ".py"):  # a .py wins over its notebook, as kata.earlier's folder resolver
+        for path in siblings:
+            number = number_of(path.name)
+            if number is None or path.suffix != suffix or int(number) >= int(own) or path.is_symlink():
+                continue
+            try:
+                found[number] = [str(path), read_source(path)]
+            except (Refused, Exception):
+                continue
+    return found
 
 
 def remote_frames(exc: BaseException) -> str:

@@ -123,13 +123,16 @@ class Channel(JudgeValues):
                 self.on_flag(reason)
 
     # -- operations the checks use -------------------------------------------------
-    def load(self, source: str, name: str, forbid: dict | None = None) -> "RemoteModule":
+    def load(self, source: str, name: str, forbid: dict | None = None,
+             earlier: dict[str, list[str]] | None = None) -> "RemoteModule":
         self.tensors.clear()
         self.prints.clear()
         self.gens.clear()
         self.ids.clear()
         self.handles.clear()
-        extra = {"forbid": forbid} if forbid else {}
+        extra: dict = {"forbid": forbid} if forbid else {}
+        if earlier:
+            extra["earlier"] = earlier
         module = self.request("load", source=source, path=str(self.target), name=name, reset=True, **extra)
         if not isinstance(module, RemoteModule):
             raise LearnerProcessGone("the process running your code did not load it as a module")

@@ -39,6 +39,7 @@ class State:
     broken_imports: dict[Path, str] = field(default_factory=dict)  # target -> why it does not import
     timed_out: bool = False
     compiled: dict[Path, object] = field(default_factory=dict)  # target -> code object
+    carry: bool = False  # the carry step: earlier exercises are the learner's own files (kata.earlier)
 
     def emit(self, event: Event) -> None:
         if self.events_fd is None:

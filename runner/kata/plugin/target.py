@@ -20,10 +20,12 @@ from kata.contract import Cause, Event, EventKind
 from kata.feedback.failures import describe_exception
 from kata.forbid.guard import ForbiddenModule, install
 from kata.forbid.rules import Rule, rule_for
+from kata.course import MANIFEST
 from kata.plugin.state import State, state_of, target_for
 
 _counter = itertools.count()
 _rules: dict[Path, Rule | None] = {}  # target -> what its exercise forbids (kata.forbid), read by the fixture
+_references: dict[Path, Path | None] = {}  # target -> its course's solutions/ folder, when the course has one
 
 
 def _seed() -> None:
@@ -57,6 +59,7 @@ def exercise(request: pytest.FixtureRequest):
     _seed()
     try:
         _rules[target] = rule_for(Path(str(request.node.path)))
+        _references[target] = _reference_folder(Path(str(request.node.path)))
         return _import_target(state, target)
     except BaseException:
         if target in state.broken_imports:  # this step found the file broken: say so, for graders
@@ -75,6 +78,7 @@ def _import_target(state: State, target: Path):
     assert spec is not None  # an explicit loader always gives a spec
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
+    _use_resolver(state, target, rule)
     if rule is not None:  # the exercise forbids modules: its calls and imports are guarded (kata.forbid)
         install(module.__dict__, rule)
     try:
@@ -91,6 +95,43 @@ def _import_target(state: State, target: Path):
         pytest.fail(why, pytrace=False)
     _seed()
     return module
+
+
+def _reference_folder(check_file: Path) -> Path | None:
+    """The `solutions/` folder of the course that holds `check_file`, if it has one."""
+    for folder in check_file.parents:
+        if (folder / MANIFEST).is_file():
+            return folder / "solutions" if (folder / "solutions").is_dir() else None
+    return None
+
+
+def _use_resolver(state: State, target: Path, rule: Rule | None) -> None:
+    """Which files the exercise's `earlier(...)` imports (kata.earlier), fresh for each import of the
+    target, so a class an earlier exercise made and later ones extend is made again for each step.
+
+    The own step (what decides pass or fail, and what `kata verify` runs): the course's reference
+    solutions, so K is judged on K's new code alone. The carry step (`state.carry`), or a course without
+    solutions: the learner's own files beside the target, guarded as the target is (kata.forbid)."""
+    from kata import earlier
+
+    reference = _references.get(target)
+    if reference is not None and not state.carry:
+        earlier.use(earlier.folder_resolver(reference, "reference"))
+    else:
+        earlier.use(earlier.folder_resolver(target.parent, "yours", _guarded(rule)))
+
+
+def _guarded(rule: Rule | None):
+    if rule is None:
+        return None
+
+    def prepare(module, filename: str, source: str):
+        from kata.forbid.rewrite import compile_guarded
+
+        install(module.__dict__, rule)
+        return compile_guarded(source, filename)
+
+    return prepare
 
 
 FORBIDDEN = "your file uses a module this exercise forbids (see the first step)"

@@ -13,6 +13,7 @@ from pathlib import Path
 from kata.course import Exercise
 from kata.dev.mistakes.breaks import parse_breaks
 from kata.dev.mistakes.patch import EXPECT, PatchError, apply_patch, parse_patch
+from kata.earlier import number_of
 from kata.results import PASSED, CheckResult
 
 FOLDER = "mistakes"
@@ -75,6 +76,16 @@ def load(path: Path, solution: Path) -> Mistake:
     folder = _scratch() / path.parent.name
     folder.mkdir(exist_ok=True)
     target = folder / f"{path.stem}.py"
+    if "earlier(" in source and number_of(solution.name) is not None:
+        # It imports earlier exercises (kata.earlier): a grader's run sends the files beside it into the sandbox
+        # (locally the checks take the course's solutions), so it lies, named as the solution, beside copies of
+        # the earlier solutions, as a submission would.
+        folder = folder / path.stem
+        folder.mkdir(exist_ok=True)
+        for earlier in solution.parent.glob("[0-9]*_*.py"):
+            if int(number_of(earlier.name) or 99) < int(number_of(solution.name) or 0):
+                shutil.copyfile(earlier, folder / earlier.name)
+        target = folder / solution.name
     target.write_text(source, encoding="utf-8")
     return Mistake(path, expects, file=target, breaks=breaks)
 

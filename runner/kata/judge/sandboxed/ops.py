@@ -32,7 +32,8 @@ def _args(server, request: dict, blobs: list[bytes]) -> tuple[list, dict]:
 def op_load(server, request: dict, blobs: list[bytes]) -> Any:
     if request.get("reset"):
         server.forget()
-    return server.load(str(request["source"]), str(request["path"]), str(request["name"]), request.get("forbid"))
+    return server.load(str(request["source"]), str(request["path"]), str(request["name"]), request.get("forbid"),
+                       request.get("earlier"))
 
 
 def op_getattr(server, request: dict, blobs: list[bytes]) -> Any:

@@ -56,10 +56,13 @@ class Server(LearnerValues):
         self.imports: list[str] = []  # heavy libraries the learner's file imports (for the worker to preload)
         self.guard: Any = None  # the loaded module's kata.forbid guard, when its exercise forbids modules
         self.last_compiled: tuple[tuple[str, str, bool], Any] | None = None  # the last source's code object
+        self.earlier_compiled: dict = {}  # the earlier exercises' guarded code objects (kata.earlier)
+        self.earlier_files: set[str] = set()  # their paths: their frames are the learner's too
 
-    def load(self, source: str, path: str, name: str, forbid: Any = None) -> types.ModuleType:
-        """Import the learner's source as module `name` (ops call this, so they need not import us)."""
-        return load(self, source, path, name, forbid)
+    def load(self, source: str, path: str, name: str, forbid: Any = None, earlier: Any = None) -> types.ModuleType:
+        """Import the learner's source as module `name` (ops call this, so they need not import us);
+        `earlier` is the submission's own earlier exercises, {number: [path, source]} (kata.earlier)."""
+        return load(self, source, path, name, forbid, earlier)
 
     # -- the loop -------------------------------------------------------------
     def serve(self) -> None:
@@ -111,7 +114,7 @@ class Server(LearnerValues):
             reply["value"] = self.enc(value, out_blobs)
         except BaseException as exc:  # the learner's code may raise anything, even SystemExit
             self.sending.clear()  # a value half encoded never reaches the judge
-            reply = {"error": describe(exc, self.module)}
+            reply = {"error": describe(exc, self.module, self.earlier_files)}
         finally:
             sys.stdout, sys.stderr = saved
         try:
@@ -122,7 +125,7 @@ class Server(LearnerValues):
                     reply["rng"] = rng.encode(now, out_blobs)
                     self.rng_seen = now
         except BaseException as exc:
-            reply = {"error": describe(exc, self.module)}
+            reply = {"error": describe(exc, self.module, self.earlier_files)}
         reply["out"], reply["err"] = _text(out), _text(err)
         if op == "load" and self.imports:
             reply["imports"] = self.imports
@@ -152,14 +155,15 @@ def _text(stream: _Capped) -> str:
     return text + (f"\n… output cut: {stream.dropped} more characters" if stream.dropped else "")
 
 
-def describe(exc: BaseException, module: types.ModuleType | None) -> dict:
+def describe(exc: BaseException, module: types.ModuleType | None, earlier_files: "set[str] | frozenset[str]" = frozenset()) -> dict:
     """An exception as data: its class's name and bases, its message and the learner's frames."""
     try:
         message = str(exc)
     except BaseException:
         message = "(its message could not be shown)"
     learner = getattr(module, "__file__", None)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == learner]
+    files = {learner, *earlier_files}
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in files]
     info: dict[str, Any] = {
         "type": type(exc).__name__, "module": type(exc).__module__,
         "bases": [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"],
@@ -213,13 +217,14 @@ def preload_imports(source: str) -> list[str]:
     return sorted(set(found))
 
 
-def load(server: Server, source: str, path: str, name: str, forbid: Any = None) -> types.ModuleType:
+def load(server: Server, source: str, path: str, name: str, forbid: Any = None, earlier: Any = None) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__file__ = path
     sys.modules[name] = module
     server.module = module
     linecache.cache[path] = (len(source), None, source.splitlines(True), path)
     server.guard = None
+    rule = None
     if forbid is not None:  # the exercise forbids modules: every call of the learner's code is guarded
         from kata.forbid.guard import install
         from kata.forbid.rules import Rule
@@ -228,15 +233,41 @@ def load(server: Server, source: str, path: str, name: str, forbid: Any = None) 
         if rule is None:
             raise ValueError("the judge sent a malformed forbid rule")
         server.guard = install(module.__dict__, rule)
+    _use_earlier(server, earlier, rule)
     exec(_compiled(server, source, path, forbid is not None), module.__dict__)
     return module
 
 
-def _compiled(server: Server, source: str, path: str, guarded: bool) -> Any:
+def _use_earlier(server: Server, texts: Any, rule: Any) -> None:
+    """`earlier("04")` in the learner's code runs the submission's own 04, sent as text with K's (never
+    a reference: it does not enter the sandbox), guarded as K is; a fresh module graph for each load."""
+    from kata import earlier
+
+    found: dict[str, tuple[str, str]] = {}
+    for number, pair in (texts.items() if isinstance(texts, dict) else ()):
+        if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair):
+            found[str(number)] = (pair[0], pair[1])
+            linecache.cache[pair[0]] = (len(pair[1]), None, pair[1].splitlines(True), pair[0])
+    server.earlier_files = {path for path, _ in found.values()}
+
+    def prepare(module: types.ModuleType, filename: str, source: str) -> Any:
+        if rule is None:
+            return None
+        from kata.forbid.guard import install
+
+        install(module.__dict__, rule)
+        return _compiled(server, source, filename, True, cache=server.earlier_compiled)
+
+    earlier.use(earlier.text_resolver(found, "yours", prepare))
+
+
+def _compiled(server: Server, source: str, path: str, guarded: bool, cache: dict | None = None) -> Any:
     """The source's code object: compiled once per run, though each step loads the module afresh
     (guarded, the compile costs ~5 ms more for a 500-line file: kata.forbid.rewrite)."""
     key = (source, path, guarded)
-    if server.last_compiled is not None and server.last_compiled[0] == key:
+    if cache is not None and key in cache:
+        return cache[key]
+    if cache is None and server.last_compiled is not None and server.last_compiled[0] == key:
         return server.last_compiled[1]
     if guarded:
         from kata.forbid.rewrite import compile_guarded
@@ -244,5 +275,8 @@ def _compiled(server: Server, source: str, path: str, guarded: bool) -> Any:
         code = compile_guarded(source, path)
     else:
         code = compile(source, path, "exec", dont_inherit=True)
-    server.last_compiled = (key, code)
+    if cache is not None:
+        cache[key] = code
+    else:
+        server.last_compiled = (key, code)
     return code

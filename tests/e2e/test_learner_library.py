@@ -1,0 +1,71 @@
+"""Issue 25: an exercise that imports an earlier one (`kata.earlier`). Locally its checks judge it with the
+earlier exercises resolved to the course's solutions; `kata grade` runs the submission's own earlier files
+in the sandbox (never a reference); `kata verify` runs the mistakes with the reference."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+TOML = '''format_version = 1
+name = "library"
+title = "A library that grows"
+
+[[exercise]]
+name = "base"
+title = "One"
+hints = ["h", "h"]
+
+[[exercise]]
+name = "grow"
+title = "Two, from one"
+hints = ["h", "h"]
+'''
+BASE = 'def one():\n    return 1\n'
+GROW = '''from kata.earlier import earlier, extend
+
+one = earlier("01").one
+
+
+def two():
+    return one() + 1
+'''
+
+
+def _course(root: Path) -> Path:
+    for folder in ("checks", "exercises", "solutions", "mistakes/02_grow"):
+        (root / folder).mkdir(parents=True)
+    (root / "kata.toml").write_text(TOML)
+    (root / "solutions" / "01_base.py").write_text(BASE)
+    (root / "solutions" / "02_grow.py").write_text(GROW)
+    (root / "exercises" / "01_base.py").write_text('def one():\n    raise NotImplementedError("one")\n')
+    (root / "exercises" / "02_grow.py").write_text(GROW.replace("return one() + 1", 'raise NotImplementedError("two")'))
+    (root / "checks" / "test_01_base.py").write_text('def test_one(exercise):\n    """one is 1"""\n    assert exercise.one() == 1\n')
+    (root / "checks" / "test_02_grow.py").write_text('def test_two(exercise):\n    """two is 2"""\n    assert exercise.two() == 2\n')
+    (root / "mistakes" / "02_grow" / "plus_two.mistake").write_text(
+        "# expect: assert\n# breaks: two\n# replace:\n    return one() + 1\n# with:\n    return one() + 2\n")
+    (root / "mistakes" / "02_grow" / "minus.mistake").write_text(
+        "# expect: assert\n# breaks: two\n# replace:\n    return one() + 1\n# with:\n    return one() - 1\n")
+    (root / "mistakes" / "02_grow" / "times.mistake").write_text(
+        "# expect: assert\n# breaks: two\n# replace:\n    return one() + 1\n# with:\n    return one() * 1\n")
+    return root
+
+
+@pytest.mark.timeout(200)
+def test_own_step_uses_the_reference_and_grading_the_submissions_own(kata, tmp_path):
+    course = _course(tmp_path / "course")
+    verdict = json.loads(kata("verify", "--json", "--course", str(course), "--mutants", "0", timeout=150).stdout)
+    assert verdict["ok"], [e["problems"] for e in verdict["exercises"]]
+
+    sub = tmp_path / "class" / "ann"
+    sub.mkdir(parents=True)
+    (sub / "01_base.py").write_text("def one():\n    return 5\n")  # wrong
+    (sub / "02_grow.py").write_text(GROW)  # right, given a right 01
+    for mode, grow in (("local", "passed"), ("judged", "failed")):
+        (row,) = kata.json("grade", str(sub), "--course", str(course), "--json", "--jobs", "1", "--mode", mode,
+                           timeout=150)
+        statuses = {r["id"]: r["status"] for r in row["results"]}
+        assert statuses == {"01": "failed", "02": grow}, (mode, row)
+    (sub / "01_base.py").write_text("def one():\n    return 1\n")
+    (row,) = kata.json("grade", str(sub), "--course", str(course), "--json", "--jobs", "1", timeout=150)
+    assert [r["status"] for r in row["results"]] == ["passed", "passed"], row
