@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -84,19 +85,33 @@ def test_a_pass_in_watch_brings_the_next_stub_and_no_check_of_it(kata, tmp_path)
 
 
 def test_skip_says_first_that_the_next_stub_holds_the_answer(kata, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, course)
+    (course / "exercises" / "01_add.py").write_text("def add(a, b):\n    raise NotImplementedError\n")
+    stub = course / "exercises" / "02_double.py"  # a stub that carries 01's answer as given code
+    stub.write_text((course / "solutions" / "01_add.py").read_text() + "\n\n" + stub.read_text())
     ws = tmp_path / "ws"
-    assert kata("init", str(ws), "--course", "pytorch-from-scratch", "--no-editor-config").returncode == 0
+    assert kata("init", str(ws), "--course", str(course), "--no-editor-config").returncode == 0
     asked = kata("skip", cwd=ws)  # no terminal to ask in: refused, with the flag to add
     assert asked.returncode == 2
-    assert "02_value_backward.py holds Value.__add__" in asked.stdout and "01's answer" in asked.stdout
+    assert "02_double.py holds add" in asked.stdout and "01's answer" in asked.stdout
     assert "so it was not skipped" in asked.stderr and "kata skip 01 --yes" in asked.stderr
-    assert files(ws) == ["01_value_ops.py"]
+    assert files(ws) == ["01_add.py"]
     assert json.loads(kata("list", "--json", cwd=ws).stdout)[0]["status"] == "ready"
 
     done = kata("skip", "--yes", cwd=ws)
     assert done.returncode == 0, done.stderr
-    said, did = done.stdout.index("01's answer"), done.stdout.index("Skipped 01 value_ops")
+    said, did = done.stdout.index("01's answer"), done.stdout.index("Skipped 01 add")
     assert said < did  # said before it is done
+    assert files(ws) == ["01_add.py", "02_double.py"]
+
+
+def test_the_second_courses_skip_asks_nothing(kata, tmp_path):
+    """Its stubs import the learner's earlier files (kata.earlier) instead of carrying their answers."""
+    ws = tmp_path / "ws"
+    assert kata("init", str(ws), "--course", "pytorch-from-scratch", "--no-editor-config").returncode == 0
+    done = kata("skip", cwd=ws)
+    assert done.returncode == 0, done.stderr
     assert files(ws) == ["01_value_ops.py", "02_value_backward.py"]
 
 
@@ -129,8 +144,8 @@ def _holds(text: str, answer: str) -> bool:
 
 def test_a_new_workspace_of_the_second_course_holds_no_answer(kata, tmp_path):
     answers = _answers(SECOND)
-    later = (SECOND / "exercises" / "02_value_backward.py").read_text()
-    assert any(_holds(later, answer) for answer in answers["01_value_ops.py"])  # the test can see a leak
+    solution = (SECOND / "solutions" / "01_value_ops.py").read_text()
+    assert answers["01_value_ops.py"] and all(_holds(solution, answer) for answer in answers["01_value_ops.py"])
 
     ws = tmp_path / "ws"
     assert kata("init", str(ws), "--course", "pytorch-from-scratch").returncode == 0

@@ -3,6 +3,7 @@ answer, and the session writing each as it unlocks (a pass, a skip), never over 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -67,10 +68,11 @@ def test_newly_allowed_is_what_a_change_unlocks():
     assert names(newly_allowed(course, progress(double=DONE), progress(add=SKIPPED, double=DONE))) == ["spin"]
 
 
-def test_the_second_courses_next_stub_carries_the_answer():
+def test_the_second_courses_stubs_carry_no_answer():
+    """Each stub holds only its own exercise's code and imports the learner's earlier files (kata.earlier)."""
     course = load_course(SECOND)
-    first, second = course.exercises[:2]
-    assert {"Value.__add__", "Value.__mul__"} <= set(carried_answers(first, second))
+    assert all(not carried_answers(a, b) for a, b in zip(course.exercises, course.exercises[1:]))
+    assert "earlier(\"01\").Value" in course.exercises[1].stub.read_text()
 
 
 def test_the_fixture_courses_stubs_carry_no_answers():
@@ -132,12 +134,17 @@ def test_a_skip_writes_the_next_stub_but_never_over_the_learners_file(tmp_path):
 
 
 def test_a_skip_preview_names_the_answer_the_next_stub_carries(tmp_path):
-    ws, _, _ = init_workspace(tmp_path / "ws", SECOND)
+    course = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, course)
+    (course / "exercises" / "01_add.py").write_text("def add(a, b):\n    raise NotImplementedError\n")
+    stub = course / "exercises" / "02_double.py"  # a stub that carries 01's answer as given code
+    stub.write_text((course / "solutions" / "01_add.py").read_text() + "\n\n" + stub.read_text())
+    ws, _, _ = init_workspace(tmp_path / "ws", course)
     first, second = ws.course.exercises[:2]
     preview = Session(ws).skip_preview(None)
     assert preview is not None and preview.exercise == first and preview.writes == (second,)
-    assert "Value.__add__" in preview.answers[second]
-    assert sorted(p.name for p in (ws.root / "exercises").iterdir()) == ["01_value_ops.py"]  # a preview writes nothing
+    assert "add" in preview.answers[second]
+    assert sorted(p.name for p in (ws.root / "exercises").iterdir()) == ["01_add.py"]  # a preview writes nothing
 
 
 def test_an_older_workspace_with_every_stub_keeps_them_all(tmp_path):

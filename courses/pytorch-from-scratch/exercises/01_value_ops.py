@@ -1,4 +1,5 @@
 # %%
+
 # PyTorch's autograd is the machinery behind `loss.backward()`: every tensor
 # remembers the operation that made it, and backward() walks those records in
 # reverse, multiplying local derivatives together (the chain rule). In this

@@ -1,5 +1,6 @@
 # %%
 import numpy as np
+from kata.earlier import earlier
 
 # From single numbers to arrays. A `Tensor` wraps a float64 NumPy array
 # (`data`) and, like Value, records how it was made: `_parents`, the Tensors
@@ -27,24 +28,14 @@ import numpy as np
 # - Leaves accumulate: a second backward() adds to `.grad`, as PyTorch's
 #   does; that is why training loops clear the gradients before each step.
 #
-# The pieces from earlier exercises are given as working code, so that this file
-# runs on its own. Each of your TODOs raises NotImplementedError until you write it.
+# This file holds only what is new here: the rest is your own code from earlier
+# exercises, which `earlier("NN")` imports from your file NN.
+# kata's checks run this file with the reference solutions of the earlier exercises, so
+# it passes on its own merits; run on its own, it uses yours.
 
 
 # %%
-def numerical_grad(f, x, eps=1e-6):
-    """The gradient of f at x by central differences: an array of x's shape. (Exercise 03.)"""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        original = x[index]
-        x[index] = original + eps
-        above = f(x)
-        x[index] = original - eps
-        below = f(x)
-        x[index] = original
-        grad[index] = (above - below) / (2 * eps)
-    return grad
+numerical_grad = earlier("03").numerical_grad
 
 
 class Tensor:
@@ -144,6 +135,7 @@ class Tensor:
 
     def __rmul__(self, other):  # other * self
         return self * other
+
 
 def _as_tensor(value):
     """A Tensor as it is; a number or an array as a constant Tensor."""
