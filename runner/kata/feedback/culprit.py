@@ -75,7 +75,8 @@ def _mtime(path) -> int:
 
 
 @functools.lru_cache(maxsize=16)
-def _tree(path: str, mtime: int) -> ast.Module | None:
+def parsed(path: str, mtime: int) -> ast.Module | None:
+    """The file's source as the checks see it, parsed; once per file and modification time (pointer.py too)."""
     text = learner_source(path)
     if text is None:
         return None
@@ -99,7 +100,7 @@ def _defs(tree: ast.Module):
 @functools.lru_cache(maxsize=16)
 def _texts(path: str, mtime: int) -> dict[str, str] | None:
     """qualname -> the definition's text (its lines, decorators included)."""
-    tree, spans, text = _tree(path, mtime), _spans(path, mtime), learner_source(path)
+    tree, spans, text = parsed(path, mtime), _spans(path, mtime), learner_source(path)
     if tree is None or spans is None or text is None:
         return None
     lines = text.splitlines()
@@ -109,14 +110,14 @@ def _texts(path: str, mtime: int) -> dict[str, str] | None:
 @functools.lru_cache(maxsize=256)
 def _shape_of(path: str, mtime: int, name: str) -> str | None:
     """The definition `name`'s code as `ast.dump` writes it, without docstrings or line numbers."""
-    tree = _tree(path, mtime)
+    tree = parsed(path, mtime)
     node = dict(_defs(tree)).get(name) if tree is not None else None
     return _shape(node) if node is not None else None
 
 
 @functools.lru_cache(maxsize=16)
 def _spans(path: str, mtime: int) -> dict[str, tuple[int, int]] | None:
-    tree = _tree(path, mtime)
+    tree = parsed(path, mtime)
     if tree is None:
         return None
     return {name: (min([n.lineno] + [d.lineno for d in n.decorator_list]), n.end_lineno or n.lineno)

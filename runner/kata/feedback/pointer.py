@@ -17,9 +17,9 @@ import functools
 import os
 from pathlib import Path
 
-from kata.feedback.culprit import differing, reference_for
+from kata.feedback.culprit import differing, parsed, reference_for
 from kata.feedback.frames import real_path
-from kata.learner_source import describe, learner_source
+from kata.learner_source import describe
 
 
 def culprit_pointer(keep_files: list[Path], learner_file: Path, rerun=None,
@@ -125,22 +125,8 @@ def _mtime(path: str) -> int:
         return 0
 
 
-def _text_of(path: str) -> str:
-    """The file's source as the checks see it (kata.learner_source): for a notebook, its code cells joined."""
-    text = learner_source(path)
-    if text is None:
-        raise OSError(f"{path} cannot be read as source")
-    return text
-
-
-@functools.lru_cache(maxsize=32)
 def _parsed(path: str, mtime: int):
-    import ast
-
-    try:
-        return ast.parse(_text_of(path), filename=path)
-    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
-        return None
+    return parsed(path, mtime)  # the parse culprit.py made of the same file, if it did
 
 
 @functools.lru_cache(maxsize=32)
