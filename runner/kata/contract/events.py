@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kata.contract.request import RunRequest
-from kata.contract.results import (Cause, CheckResult, StepResult, result_from_wire, result_to_wire, step_from_wire,
-                                   step_to_wire)
+from kata.contract.results import Cause, CheckResult, StepResult, result_to_wire, step_to_wire
 from kata.contract.typed import typed
 
 # --- events --------------------------------------------------------------------------------
@@ -115,19 +114,7 @@ class Event:
         try:
             kind = EventKind(data.get("ev"))
             wanted = {name: data[name] for name in (*_FIELDS[kind], *_STAMP) if name in data}
-            if "steps" in wanted:
-                steps = wanted["steps"]
-                if not isinstance(steps, list):
-                    return None
-                wanted["steps"] = [step_from_wire(s) for s in steps]
-            if "names" in wanted:
-                names = wanted["names"]
-                if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                    return None
-            if "result" in wanted:
-                wanted["result"] = result_from_wire(wanted["result"])
-            event = typed(cls, {**wanted, "kind": kind}, {"kind": EventKind, "steps": list, "names": list,
-                                                          "result": lambda r: r})
+            event = typed(cls, {**wanted, "kind": kind.value})
         except (ValueError, TypeError, KeyError):
             return None
         if kind == EventKind.RESULT and event.result is None:

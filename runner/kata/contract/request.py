@@ -58,12 +58,7 @@ class RunRequest:
 
     @classmethod
     def from_wire(cls, data: Any) -> "RunRequest":
-        def names(value: Any) -> tuple[str, ...]:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ValueError("preload: not a list of names")
-            return tuple(value)
-
-        request = typed(cls, data, {"preload": names})
+        request = typed(cls, data)
         if not request.checks or not request.target:
             raise ValueError("a request names its checks and its target")
         return request
