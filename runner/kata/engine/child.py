@@ -9,7 +9,6 @@ then waits for its request; what it does from there on is what `run` does.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -24,7 +23,8 @@ from kata import settings
 from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest
 from kata.preload import PRELOADABLE, preload
 from kata.engine.procs import PR_SET_PDEATHSIG, name_process, prctl
-from kata.engine.rlimits import SANDBOX_FAILED, Limits
+from kata.engine.go import Go
+from kata.engine.rlimits import SANDBOX_FAILED
 from kata.engine.trace import mark
 
 if TYPE_CHECKING:
@@ -265,19 +265,13 @@ def standby(prepared: "Session", sandbox: "Sandbox", checks: str, events_fd: int
         return 0
     name_process("kata-check")
     mark("standby got its run")
-    data = json.loads(message)
-    request = RunRequest.from_wire(data["request"])
-    sandbox.limits = Limits(**data["limits"])
+    go = Go.from_wire(json.loads(message))
+    request = RunRequest.from_wire(go.request)
+    sandbox.limits = go.limits
     sandbox.restrict()
-    _take_run(request, events_fd, data["address_space_mb"])
+    _take_run(request, events_fd, go.address_space_mb)
     mark("child limited")
     return _profiled(request, lambda: child.finish(request))
-
-
-def go_message(request: RunRequest, limits: Limits, address_space_mb: int) -> bytes:
-    """What the worker sends a standby child to start its run (see `standby`)."""
-    return json.dumps({"request": request.to_wire(), "limits": dataclasses.asdict(limits),
-                       "address_space_mb": address_space_mb}).encode()
 
 
 def main(argv: list[str]) -> None:

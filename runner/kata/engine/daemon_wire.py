@@ -20,9 +20,11 @@ import stat
 import struct
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from kata import settings
+from kata.contract.typed import typed
 
 PROTOCOL = 1
 MAX_LINE = 64 * 1024 * 1024  # a result with 1000 steps of 8000 characters fits many times over
@@ -166,6 +168,31 @@ def check_socket_file(path: Path) -> None:
 
 def send(sock: socket.socket, message: dict) -> None:
     sock.sendall((json.dumps(message) + "\n").encode())
+
+
+@dataclass(frozen=True)
+class Hello:
+    """What a daemon says first on every connection (`daemon.Daemon.hello`), read strictly."""
+
+    kata_engine: int
+    key: str = ""
+    pid: int = 0
+    worker_pid: int = 0  # 0: no worker yet
+    limits: str = ""
+    busy: bool = False
+    runs: int = 0
+    idle_s: float = 0.0
+    idle_limit_s: float = 0.0
+    started: float = 0.0
+    cwd: str = ""
+
+    @classmethod
+    def from_wire(cls, data: object) -> "Hello":
+        """The hello in `data`; `Unusable` for anything else (a wrong type is never read as another)."""
+        try:
+            return typed(cls, data)
+        except ValueError as exc:
+            raise Unusable(f"a malformed hello ({exc})") from None
 
 
 class Lines:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kata import settings
-from kata.engine.daemon_wire import (PROTOCOL, Lines, Unusable, check_socket_file, engine_key, peer_uid, runtime_dir,
+from kata.engine.daemon_wire import (PROTOCOL, Hello, Lines, Unusable, check_socket_file, engine_key, peer_uid, runtime_dir,
                                      send, socket_path)
 from kata.errors import KataError
 
@@ -48,21 +48,21 @@ def _connect(path: Path) -> socket.socket:
     return sock
 
 
-def _hello(sock: socket.socket, path: Path) -> tuple[dict, Lines]:
+def _hello(sock: socket.socket, path: Path) -> tuple[Hello, Lines]:
     """The daemon's hello, after the trust checks on its socket file and its process."""
     check_socket_file(path)
     if peer_uid(sock) != os.getuid():
         raise Unusable(f"the process behind {path} is another user's")
     lines = Lines(sock)
-    hello = lines.read(time.monotonic() + HELLO_S)
-    if not isinstance(hello, dict) or hello.get("kata_engine") != PROTOCOL:
+    data = lines.read(time.monotonic() + HELLO_S)
+    if not isinstance(data, dict) or data.get("kata_engine") != PROTOCOL:
         raise Unusable(f"{path} is not a kata engine of this version")
-    return hello, lines
+    return Hello.from_wire(data), lines
 
 
 # --- kata engine status | stop ---------------------------------------------------------------
 
-def _engines(folder: Path) -> list[tuple[Path, socket.socket, dict, Lines]]:
+def _engines(folder: Path) -> list[tuple[Path, socket.socket, Hello, Lines]]:
     """Every live, trusted shared engine in `folder`, connected, with its hello."""
     found = []
     for path in sorted(folder.glob("*.sock")):
@@ -100,11 +100,9 @@ def shared_engine_status() -> dict[str, Any]:
     for path, sock, hello, _lines in _engines(folder):
         sock.close()
         status["engines"].append({
-            "socket": str(path), "current": path == current, "key": hello.get("key", ""), "pid": hello.get("pid", 0),
-            "worker_pid": hello.get("worker_pid", 0), "runs": hello.get("runs", 0),
-            "busy": hello.get("busy", False), "idle_s": hello.get("idle_s", 0.0),
-            "idle_limit_s": hello.get("idle_limit_s", 0.0), "cwd": hello.get("cwd", ""),
-            "memory_mb": _tree_memory_mb(int(hello.get("pid", 0) or 0)),
+            "socket": str(path), "current": path == current, "key": hello.key, "pid": hello.pid,
+            "worker_pid": hello.worker_pid, "runs": hello.runs, "busy": hello.busy, "idle_s": hello.idle_s,
+            "idle_limit_s": hello.idle_limit_s, "cwd": hello.cwd, "memory_mb": _tree_memory_mb(hello.pid),
         })
     return status
 
@@ -163,7 +161,7 @@ def stop_shared_engine(wait_s: float = 10.0) -> int:
         try:
             send(sock, {"op": "stop"})
             if lines.read(time.monotonic() + HELLO_S) == {"daemon": "stopping"}:
-                pids.append(int(hello.get("pid", 0)))
+                pids.append(hello.pid)
         except (Unusable, OSError, ValueError, TypeError):
             pass
         finally:
@@ -188,7 +186,7 @@ def make_room(folder: Path, keep: Path) -> int:
     stopped = 0
     try:
         excess = len(found) + 1 - max(MAX_ENGINES, 1)
-        idle = sorted((e for e in found if not e[2].get("busy")), key=lambda e: -float(e[2].get("idle_s", 0.0)))
+        idle = sorted((e for e in found if not e[2].busy), key=lambda e: -e[2].idle_s)
         for _path, sock, _hello_msg, lines in idle[:max(excess, 0)]:
             try:
                 send(sock, {"op": "stop"})

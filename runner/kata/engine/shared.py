@@ -32,7 +32,7 @@ from typing import Callable
 from kata import settings
 from kata.contract import CheckResult, Event, EventKind, RunRequest
 from kata.engine.client import CheckRequest, Engine, _not_dumpable
-from kata.engine.daemon_wire import PACKAGE, Lines, Unusable, code_digest, engine_key, runtime_dir, send, socket_path
+from kata.engine.daemon_wire import PACKAGE, Hello, Lines, Unusable, code_digest, engine_key, runtime_dir, send, socket_path
 from kata.engine.engines import (MODES, _connect, _daemons, _hello, engine_mode, make_room,  # noqa: F401
                                  shared_engine_status, stop_shared_engine)
 
@@ -101,10 +101,10 @@ class SharedEngine:
         _not_dumpable()  # as a command with its own worker: learner code may not open our pipes via /proc
         sock, hello, lines = self._open()
         try:
-            if hello.get("busy") is True:  # never wait behind another run: it may be an endless loop
+            if hello.busy:  # never wait behind another run: it may be an endless loop
                 raise Unusable("the shared engine answered busy: another check is running in it")
             send(sock, wire.to_wire())
-            warm = isinstance(hello.get("worker_pid"), int) and hello["worker_pid"] > 0
+            warm = hello.worker_pid > 0
             deadline = (time.monotonic() + BUSY_WAIT_S + wire.run_timeout + RESULT_MARGIN_S
                         + (0 if warm else START_MARGIN_S))
             while True:
@@ -119,9 +119,9 @@ class SharedEngine:
                 if not event.belongs_to(wire):
                     raise Unusable("the shared engine sent an event of another run")
                 if event.kind == EventKind.RESULT and event.result is not None:
-                    self.limits = event.result.limits or str(hello.get("limits", ""))
-                    self.daemon_pid = int(hello.get("pid", 0))
-                    self.worker_pid = int(hello.get("worker_pid", 0))
+                    self.limits = event.result.limits or hello.limits
+                    self.daemon_pid = hello.pid
+                    self.worker_pid = hello.worker_pid
                     return event.result
                 if event.kind == EventKind.BAD_REQUEST:
                     raise Unusable("the shared engine could not read the request")
@@ -130,7 +130,7 @@ class SharedEngine:
         finally:
             sock.close()
 
-    def _open(self) -> tuple[socket.socket, dict, Lines]:
+    def _open(self) -> tuple[socket.socket, Hello, Lines]:
         """A trusted connection to this key's daemon, started if absent, and its hello."""
         folder = runtime_dir()
         if not self._key:
@@ -156,7 +156,7 @@ class SharedEngine:
                 raise Unusable(f"cannot connect to {path}: {exc}") from None
         try:
             hello, lines = _hello(sock, path)
-            if hello.get("key") != self._key:
+            if hello.key != self._key:
                 raise Unusable(f"the engine behind {path} was started for another key")
         except BaseException as exc:
             sock.close()

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kata.contract import RunRequest
-from kata.engine.child import go_message
+from kata.engine.go import go_message
 from kata.engine.launch import fork_standby
 from kata.engine.process import Child
 from kata.engine.rlimits import Sandbox
