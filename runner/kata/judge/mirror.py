@@ -153,24 +153,25 @@ class JudgeValues:
         raise ValueError(f"an unknown value tag {tag!r}")
 
     def _dec_tensor(self, value: dict, blobs: list[bytes]) -> torch.Tensor:
-        rid = value["id"]
-        if type(rid) is not int:
-            raise ValueError("a tensor id is not a number")
+        record = wire.TensorRecord.from_wire(value)
+        rid = record.id
         if rid in self.tensors:
-            self._apply([dict(value, id=rid)], blobs)
+            self._apply([value], blobs)
             return self.tensors[rid]
-        data = wire.tensor_from_bytes(value["dtype"], value["shape"], blobs[value["b"]])
-        deps = [self._dec_tensor(d, blobs) for d in value.get("deps", [])]
-        if value.get("rg") and deps and not value.get("leaf", True):
+        if record.b is None:
+            raise ValueError("a new tensor without its bytes")
+        data = wire.tensor_from_bytes(record.dtype, record.shape, blobs[record.b])
+        deps = [self._dec_tensor(d, blobs) for d in record.deps]
+        if record.rg and deps and not record.leaf:
             with torch.enable_grad():
                 tensor = RemoteFunction.apply(self, rid, [d for d in deps], data, *deps)
-        elif value.get("param"):
-            tensor = torch.nn.Parameter(data, requires_grad=bool(value.get("rg")))
+        elif record.param:
+            tensor = torch.nn.Parameter(data, requires_grad=record.rg)
         else:
-            tensor = data.requires_grad_(bool(value.get("rg")) and data.is_floating_point())
+            tensor = data.requires_grad_(record.rg and data.is_floating_point())
         self.tensors[rid] = tensor
-        self.gens[rid] = int(value.get("gen", 0))
-        self._set_grad(tensor, value.get("grad"), blobs)
+        self.gens[rid] = record.gen
+        self._set_grad(tensor, record.grad, blobs)
         self.prints[rid] = _fingerprint(tensor)
         return tensor
 
@@ -178,34 +179,34 @@ class JudgeValues:
         """The learner's code changed shared tensors: make ours match."""
         if not isinstance(updates, list):
             raise ValueError("sync is not a list")
-        for update in updates:
-            rid = update["id"]
+        for update in map(wire.TensorRecord.from_wire, updates):
+            rid = update.id
             tensor = self.tensors.get(rid)
             if tensor is None:
                 continue
-            gen = int(update.get("gen", 0))
-            if "b" in update:
-                new = wire.tensor_from_bytes(update["dtype"], update["shape"], blobs[update["b"]])
+            gen = update.gen
+            if update.b is not None:
+                new = wire.tensor_from_bytes(update.dtype, update.shape, blobs[update.b])
                 with torch.no_grad():
                     if gen != self.gens.get(rid, 0) or new.shape != tensor.shape or new.dtype != tensor.dtype:
                         tensor.data = new
                     elif not torch.equal(tensor, new):
                         tensor.copy_(new)
             self.gens[rid] = gen
-            if tensor.is_leaf and tensor.requires_grad != bool(update["rg"]) and tensor.is_floating_point():
-                tensor.requires_grad_(bool(update["rg"]))
-            if not update.get("keep_grad"):
-                self._set_grad(tensor, update.get("grad"), blobs)
+            if tensor.is_leaf and tensor.requires_grad != update.rg and tensor.is_floating_point():
+                tensor.requires_grad_(update.rg)
+            if not update.keep_grad:
+                self._set_grad(tensor, update.grad, blobs)
             self.prints[rid] = _fingerprint(tensor)
 
-    def _set_grad(self, tensor: torch.Tensor, grad: Any, blobs: list[bytes]) -> None:
+    def _set_grad(self, tensor: torch.Tensor, grad: wire.Bytes | None, blobs: list[bytes]) -> None:
         if not tensor.is_leaf:
             return
         if grad is None:
             if tensor.grad is not None:
                 tensor.grad = None
             return
-        new = wire.tensor_from_bytes(grad["dtype"], grad["shape"], blobs[grad["b"]])
+        new = wire.tensor_from_bytes(grad.dtype, grad.shape, blobs[grad.b])
         if not tensor.is_leaf:
             return
         with torch.no_grad():

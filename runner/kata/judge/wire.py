@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 import socket
 import struct
+from dataclasses import dataclass, field
 from typing import Any
+
+from kata.contract.typed import typed
 
 HEAD = struct.Struct("!II")
 MAX_JSON = 32 * 1024 * 1024
@@ -29,6 +32,40 @@ CLOSED = "the other side closed the connection"
 
 class WireError(Exception):
     """The other side sent something that is not a well-formed frame, or went away."""
+
+
+@dataclass(frozen=True)
+class Bytes:
+    """A tensor's bytes in a frame: its dtype, shape and which blob holds them."""
+
+    dtype: str
+    shape: list[int]
+    b: int
+
+
+@dataclass(frozen=True)
+class TensorRecord:
+    """A shared tensor as the other side describes it (a value, or an update after a message),
+    read strictly: `"rg": "false"` is an error, never a tensor that requires grad."""
+
+    id: int
+    dtype: str = ""
+    shape: list[int] = field(default_factory=list)
+    b: int | None = None  # the blob of its new bytes; None: an update that changed no values
+    rg: bool = False  # requires grad
+    leaf: bool = True
+    param: bool = False  # an nn.Parameter
+    gen: int = 0  # bumped when the learner's side rebound its storage
+    deps: list[dict[str, Any]] = field(default_factory=list)  # the leaves a non-leaf came from (records)
+    grad: Bytes | None = None
+    keep_grad: bool = False  # its .grad did not change
+
+    @classmethod
+    def from_wire(cls, data: Any) -> "TensorRecord":
+        try:
+            return typed(cls, data)
+        except ValueError as exc:
+            raise WireError(f"a malformed tensor ({exc})") from None
 
 
 def send(sock: socket.socket, header: dict, blobs: list | None = None) -> None:
