@@ -89,6 +89,10 @@ def folder_resolver(folder: Path, label: str = "", prepare=None) -> Resolver:
     """Exercise NN is the file `NN_*.py` (or `NN_*.ipynb`) in `folder`."""
 
     def find(number: str) -> tuple[str, str] | None:
+        listed = _listed(folder)
+        if listed is not None and number in listed:
+            path = listed[number]
+            return str(path), path.read_text(encoding="utf-8")
         for suffix in (".py", ".ipynb"):
             for path in sorted(folder.glob(f"{number}_*{suffix}")):
                 if suffix == ".py":
@@ -101,6 +105,39 @@ def folder_resolver(folder: Path, label: str = "", prepare=None) -> Resolver:
         return None
 
     return Resolver(find, label, prepare)
+
+
+_listings: dict[Path, tuple[int, dict[str, Path]]] = {}  # folders `warm` listed: (their mtime, number -> NN_*.py)
+
+
+def warm(folder: Path) -> None:
+    """List `folder` (a course's solutions/) and compile its exercises ahead of a run: the standby child
+    does this after collecting the checks, so that each step of the run, which executes the earlier
+    exercises afresh, neither lists the folder nor compiles them again (a dozen files from 13 on).
+    Never raises: anything unreadable is left to the run, which reads it as it always does."""
+    try:
+        mtime = folder.stat().st_mtime_ns
+        files: dict[str, Path] = {}
+        for path in sorted(folder.glob("*_*.py")):
+            number = number_of(path.name)
+            if number is not None:
+                files.setdefault(number, path)  # the first of its number, as `glob(f"{number}_*.py")` finds it
+        _listings[folder] = (mtime, files)
+        for path in files.values():
+            _compile(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, ValueError, SyntaxError):
+        _listings.pop(folder, None)
+
+
+def _listed(folder: Path) -> dict[str, Path] | None:
+    """`warm`'s listing of `folder`, while the folder's modification time says no file came or went."""
+    kept = _listings.get(folder)
+    if kept is None:
+        return None
+    try:
+        return kept[1] if folder.stat().st_mtime_ns == kept[0] else None
+    except OSError:
+        return None
 
 
 def text_resolver(texts: dict[str, tuple[str, str]], label: str = "", prepare=None) -> Resolver:

@@ -109,3 +109,23 @@ def test_prepare_compiles_an_earlier_file_its_own_way():
 
     resolver = text_resolver({"01": ("01_a.py", "X = 1\n")}, prepare=prepare)
     assert resolver.module("01").X == 2 and made == ["01_a.py"]
+
+
+def test_a_warmed_folder_gives_the_same_files_and_sees_one_added_or_edited_after(tmp_path):
+    import os
+
+    from kata import earlier
+
+    ref = tmp_path / "solutions"
+    ref.mkdir()
+    _write(ref, "04_tensor.py", "KIND = 'tensor'\n")
+    _write(ref, "04_zz_other.py", "KIND = 'other'\n")  # the first of a number in sorted order wins, as before
+    earlier.warm(ref)
+    assert folder_resolver(ref).module("04").KIND == "tensor"
+    _write(ref, "04_tensor.py", "KIND = 'edited'\n")  # an edit: read again (its code is cached by its text)
+    assert folder_resolver(ref).module("04").KIND == "edited"
+    _write(ref, "05_new.py", "KIND = 'new'\n")
+    os.utime(ref, ns=(0, 0))  # a file came: the folder's time changed (set apart, whatever its granularity)
+    assert folder_resolver(ref).module("05").KIND == "new"
+    with pytest.raises(EarlierError, match="not found"):
+        folder_resolver(ref).module("06")

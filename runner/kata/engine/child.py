@@ -252,10 +252,10 @@ def standby(prepared: "Session", sandbox: "Sandbox", checks: str, events_fd: int
     child = ChildRun(prepared, checks, events_fd)
     child.collect()
     from kata.feedback.culprit import prepare
-    from kata.forbid.rules import rule_for
+    from kata.plugin.target import warm
 
     prepare(Path(checks))  # the course's solution, parsed for the pointer of a failing step
-    rule_for(Path(checks))  # the course's manifest, read for what the exercise forbids
+    warm(Path(checks))  # the manifest (what the exercise forbids), the earlier exercises' reference code
     message = b""
     mark("standby collected")
     while chunk := os.read(go_fd, 65536):

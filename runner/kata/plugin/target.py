@@ -97,6 +97,17 @@ def _import_target(state: State, target: Path):
     return module
 
 
+def warm(check_file: Path) -> None:
+    """What a run of `check_file` reads from the course, read ahead (the standby child calls this after
+    collecting it): what the exercise forbids, and the reference solutions its earlier exercises load."""
+    rule_for(check_file)
+    reference = _reference_folder(check_file)
+    if reference is not None:
+        from kata import earlier
+
+        earlier.warm(reference)
+
+
 def _reference_folder(check_file: Path) -> Path | None:
     """The `solutions/` folder of the course that holds `check_file`, if it has one."""
     for folder in check_file.parents:
