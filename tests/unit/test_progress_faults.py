@@ -1,8 +1,12 @@
 """Progress files that would break or hang kata, and a workspace where nothing can be saved."""
 
+import contextlib
+import errno
 import json
 import os
+import shutil
 import stat
+import subprocess
 import threading
 
 import pytest
@@ -51,20 +55,57 @@ def test_negative_counts_are_clamped_to_zero(tmp_path):
     assert store.warnings == []
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes to read-only folders")
-def test_a_read_only_workspace_keeps_the_verdict_in_memory_and_says_it_was_not_saved(tmp_path):
+@contextlib.contextmanager
+def _read_only(folder, monkeypatch):
+    """`folder` read-only for this process: its mode for a user; for root (how CI runs), whom modes do
+    not stop, the immutable attribute where `chattr` works, else every write into it refused as the
+    kernel refuses a user's (EACCES), at os.open and os.replace."""
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+        try:
+            yield
+        finally:
+            folder.chmod(0o700)
+        return
+    chattr = shutil.which("chattr")
+    if chattr and subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode == 0:
+        try:
+            yield
+        finally:
+            subprocess.run([chattr, "-i", str(folder)], check=True)
+        return
+    inside = str(folder) + os.sep
+    real_open, real_replace = os.open, os.replace
+
+    def refused(path):
+        return PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    def opening(path, flags, *args, **kwargs):
+        if str(path).startswith(inside) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise refused(path)
+        return real_open(path, flags, *args, **kwargs)
+
+    def replacing(src, dst, *args, **kwargs):
+        if str(dst).startswith(inside) or str(src).startswith(inside):
+            raise refused(dst)
+        return real_replace(src, dst, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "open", opening)
+        patch.setattr(os, "replace", replacing)
+        yield
+
+
+def test_a_read_only_workspace_keeps_the_verdict_in_memory_and_says_it_was_not_saved(tmp_path, monkeypatch):
     state = tmp_path / ".kata"
     state.mkdir()
     store = ProgressStore(state / "progress.json")
-    state.chmod(0o500)
-    try:
+    with _read_only(state, monkeypatch):
         with store.update() as progress:
             progress.record(result("add", ["passed"]), "h")
         assert progress.get("add").status == DONE
         assert store.unsaved and "could not be saved" in store.warnings[-1]
         assert not (state / "progress.json").exists()
-    finally:
-        state.chmod(0o700)
     with store.update() as progress:  # writable again: saved, and no longer marked unsaved
         progress.skip("double")
     assert store.unsaved is None and ProgressStore(state / "progress.json").load().get("double").status == "skipped"
