@@ -70,8 +70,15 @@ def test_the_row_was_sandboxed(graded):
 
 
 def test_a_system_course_gives_no_step(graded):
+    """Not passed by grading nothing: every exercise ran the attack, which found no course and said so."""
     row = graded["row"]
     assert row["steps_passed"] == 0, json.dumps(row, indent=1)[:4000]
+    assert row["steps_total"] > 0 and [r["name"] for r in row["results"]] == ["scale", "mean", "nudge"], \
+        json.dumps(row, indent=1)[:4000]
+    for result in row["results"]:
+        messages = " ".join(step["message"] for step in result["steps"])
+        assert result["status"] == "failed" and "in the system folders; read:" in messages, \
+            json.dumps(result, indent=1)[:4000]
 
 
 def test_a_system_course_is_not_in_view(graded):
