@@ -8,15 +8,17 @@ submission already found not to import get a result without a run.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
+from typing import Iterator
 
 from kata.course import Exercise
 from kata.dev.hidden import all_step_names, hidden_exercise, merge, not_run, skip_hidden
 from kata.dev.submissions import Submission
 from kata.engine import CheckRequest, Engine
 from kata.judge.intake import Refused, check_entry
-from kata.results import ERROR, Cause, CheckResult, StepResult
+from kata.results import ERROR, TIMEOUT, Cause, CheckResult, StepResult
 
 
 def missing_result(ex: Exercise, label: str) -> CheckResult:
@@ -95,7 +97,8 @@ def _graded(engine: Engine, sub: Submission, ex: Exercise, target: Path, judged:
     known = broken.result_for(target, ex, label) if broken is not None else None
     if known is not None:
         return known
-    result = engine.check(CheckRequest(ex, target, label, judged=judged, require_sandbox=require_sandbox))
+    result = check_once_more_alone(engine, CheckRequest(ex, target, label, judged=judged,
+                                                        require_sandbox=require_sandbox))
     if broken is not None:
         broken.note(target, result)
     hidden = hidden_exercise(ex)
@@ -104,5 +107,62 @@ def _graded(engine: Engine, sub: Submission, ex: Exercise, target: Path, judged:
     why = skip_hidden(result)
     if why:
         return not_run(ex, result, why)
-    return merge(result, engine.check(CheckRequest(hidden, target, label, judged=judged,
-                                                   require_sandbox=require_sandbox)))
+    return merge(result, check_once_more_alone(engine, CheckRequest(hidden, target, label, judged=judged,
+                                                                     require_sandbox=require_sandbox)))
+
+
+class Alone:
+    """Runs of this process's engines side by side (`beside`), or one run with none beside it (`alone`).
+
+    Writer-preferring: once a run waits to be alone, no new run starts beside the others until it
+    has run, so a busy pool cannot starve it. One per process: the pool's threads, or a Dask worker."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._beside = 0  # runs going on side by side
+        self._waiting = 0  # runs waiting to be alone, or running alone
+        self._lone = threading.Lock()  # one run alone at a time
+
+    @contextlib.contextmanager
+    def beside(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._waiting)
+            self._beside += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._beside -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._lone:
+            with self._cond:
+                self._waiting += 1
+                self._cond.wait_for(lambda: not self._beside)
+            try:
+                yield
+            finally:
+                with self._cond:
+                    self._waiting -= 1
+                    self._cond.notify_all()
+
+
+ALONE = Alone()
+RETRIED_PASSED = ("note: this exercise timed out at first, while other checks ran beside it (a busy machine?); "
+                  "this verdict is from running it again alone")
+RETRIED_AGAIN = "note: this exercise timed out twice: beside other checks, then run again alone"
+
+
+def check_once_more_alone(engine: Engine, request: CheckRequest, alone: Alone = ALONE) -> CheckResult:
+    """One check; a timeout is run once more with no other check of this process beside it before it
+    stands: a learner's code that sleeps or spins times out again, a right answer slowed by a busy
+    machine gets a fair run. The result's message says when it was run again (docs/routes.md)."""
+    with alone.beside():
+        result = engine.check(request)
+    if result.status != TIMEOUT:
+        return result
+    with alone.alone():
+        again = engine.check(request)
+    return with_note(again, RETRIED_AGAIN if again.status == TIMEOUT else RETRIED_PASSED)
