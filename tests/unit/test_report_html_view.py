@@ -72,3 +72,32 @@ def test_rows_that_ran_otherwise_say_so_in_a_column(tmp_path):
                            isolation="none: local mode")}
     html = to_html(_book(tmp_path, results))
     assert html.count('<td class="isolation"></td>') == 2 and '<td class="isolation">none: local mode</td>' in html
+
+
+def test_rows_isolated_differently_are_a_warning_in_the_page_and_the_summary(tmp_path):
+    """Issue 21 item 5: a row's isolation never changes silently, between rows or within one."""
+    from kata.dev.gradebook import summary
+
+    rlimits = "separate process with rlimits (bubblewrap is not installed)"
+    same = {"ann": _add("ann", "passed", StepResult(1, "test_small_numbers", "adds", "passed")),
+            "bob": _add("bob", "passed", StepResult(1, "test_small_numbers", "adds", "passed"))}
+    book = _book(tmp_path, same)
+    assert 'id="isolation-differs"' not in to_html(book) and "warning" not in summary(book)
+    differs = dict(same, cyd=_add("cyd", "passed", StepResult(1, "test_small_numbers", "adds", "passed"),
+                                  isolation=rlimits))
+    book = _book(tmp_path, differs)
+    assert book.isolations == {SANDBOX: 2, rlimits: 1}
+    page = to_html(book)
+    assert 'id="isolation-differs"' in page and "2 rows: " + SANDBOX in page
+    assert f"warning: the rows were not all isolated the same way (2 rows: {SANDBOX}; 1 row: {rlimits})" in summary(book)
+    refused = dict(same, dee=_add("dee", "error", isolation="not run: the file was refused"))
+    assert "warning" not in summary(_book(tmp_path, refused))  # a row whose code never ran differs in nothing
+
+
+def test_a_row_whose_runs_were_isolated_differently_says_both(tmp_path):
+    (tmp_path / "ann.py").write_text("")
+    (sub,) = find_submissions([tmp_path / "ann.py"], COURSE)
+    row = Row(sub, [_add("ann", "passed"), _add("ann", "passed", isolation="separate process with rlimits"),
+                    _add("ann", "error", isolation="not run: judged once for all its exercises")])
+    assert row.isolation == f"mixed: {SANDBOX} | separate process with rlimits"
+    assert Row(sub, [_add("ann", "passed"), _add("ann", "passed")]).isolation == SANDBOX

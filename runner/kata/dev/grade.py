@@ -26,6 +26,7 @@ from kata.results import CheckResult
 __all__ = ["MISSING", "Row", "Gradebook", "checks_digest", "grade", "find_submissions"]
 
 MISSING = "missing"  # shown instead of `error` when a submission has no file for an exercise
+NOT_RUN = "not run"  # how an isolation that says the code was not run begins (refused, judged once)
 
 
 @dataclass
@@ -54,8 +55,13 @@ class Row:
 
     @property
     def isolation(self) -> str:
-        """How this submission's code was kept apart, as the runs said (judged mode), else "none (local)"."""
-        return next((r.isolation for r in self.results if r.isolation), "none: local mode")
+        """How this submission's code was kept apart, as the runs said (judged mode), else "none: local mode";
+        when its runs were not all kept apart the same way, each way, after "mixed:" (never one of them
+        silently)."""
+        ran = list(dict.fromkeys(r.isolation for r in self.results if r.isolation and not r.isolation.startswith(NOT_RUN)))
+        if len(ran) > 1:
+            return "mixed: " + " | ".join(ran)
+        return ran[0] if ran else next((r.isolation for r in self.results if r.isolation), "none: local mode")
 
     @property
     def integrity(self) -> list[str]:
@@ -77,6 +83,17 @@ class Gradebook:
     checks_changed: bool = False  # the check modules' digest differs after grading: no mark can be trusted
     scheduler: str = ""  # graded on this Dask scheduler (`--scheduler`); `jobs` is then its workers
     cancelled: int = 0  # submissions left ungraded by Ctrl-C (a Dask run keeps the rows that finished)
+
+    @property
+    def isolations(self) -> dict[str, int]:
+        """How the rows' code was kept apart, each way with its number of rows (rows not run left out): more than
+        one way is a warning in the summary and the HTML (a worker without bubblewrap, a cgroup that could not be
+        made: docs/routes.md)."""
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            if not row.isolation.startswith(NOT_RUN):
+                counts[row.isolation] = counts.get(row.isolation, 0) + 1
+        return counts
 
     @property
     def all_passed(self) -> bool:

@@ -66,6 +66,10 @@ def summary(book: Gradebook) -> str:
     return (f"{_count(len(book.rows), 'submission')} × {_count(len(book.exercises), 'exercise')} graded in "
             f"{book.duration_s:.1f} s over {where}; {full} passed everything"
             + (f"\nisolation: {'; '.join(isolation)}" if isolation else "")
+            + (f"\nwarning: the rows were not all isolated the same way ("
+               + "; ".join(f"{_count(n, 'row')}: {how}" for how, n in book.isolations.items())
+               + "): compare their marks with care; --require-sandbox refuses to grade without bubblewrap"
+               if len(book.isolations) > 1 else "")
             + (f"\nintegrity: {_count(flagged, 'submission')} flagged (⚑ above): look before marking" if flagged else "")
             + (f"\ninterrupted: {_count(book.cancelled, 'submission')} not graded (cancelled)" if book.cancelled else ""))
 

@@ -170,6 +170,7 @@ def build_view(book: Gradebook, now: dt.datetime | None = None) -> dict:
         "exercises": book.exercises,
         "rows": rows,
         "flagged": [row for row in rows if row.integrity],
+        "isolations": book.isolations,
         "steps": stuck,
         "digest": digest,
         "isolation": sorted({row.isolation for row in rows}),
