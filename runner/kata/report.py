@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Callable
 
 from kata.course import Course
 from kata.feedback import picture
@@ -172,10 +173,13 @@ def to_json_line(result: CheckResult) -> str:
 _AT = re.compile(r"^(?::(?P<line>\d+)(?::(?P<col>\d+))?|, cell (?P<cell>\d+), line (?P<cline>\d+)(?:, column (?P<ccol>\d+))?)")
 
 
-def gcc_lines(result: CheckResult, learner: Path, shown: str) -> list[str]:
+def gcc_lines(result: CheckResult, learner: Path, shown: str,
+              place: Callable[[int, int], tuple[str, int] | None] | None = None) -> list[str]:
     """`path:line:col: error: message`, one per failing step (none for a pass), at the deepest line of
     the learner's file the failure names (else line 1). A notebook's lines are counted in the cell
-    the message names, so the message says which cell."""
+    the message names, so the message says which cell; `place(cell, line)` gives the file and line an
+    editor should underline for it (kata.notebook.places: its `.py` twin's line, or its JSON's), else
+    line 1 of the notebook."""
     lines = []
     for step in result.steps:
         if step.outcome in (PASSED, SKIPPED) or step.cause in NOT_RUN_CAUSES or result.status == "locked":
@@ -193,7 +197,12 @@ def gcc_lines(result: CheckResult, learner: Path, shown: str) -> list[str]:
             elif text.strip() and not text.startswith((" ", "\t")) and not re.match(r"^\S+:\d+ in ", text):
                 said.append(text.strip())
         message = " ".join(said) or step.outcome
-        lines.append(f"{shown}:{line}:{col}: error: {cell}step {step.index} ({step.title}): {message[:400]}")
+        where = shown
+        if cell and place is not None:
+            at = place(*map(int, re.findall(r"\d+", cell)[:2]))
+            if at is not None:
+                where, line = at
+        lines.append(f"{where}:{line}:{col}: error: {cell}step {step.index} ({step.title}): {message[:400]}")
     if not result.passed and not lines:
         why = (result.message or result.status).strip().splitlines()
         first = why[0] if why else ""

@@ -113,7 +113,7 @@ def _show(fmt: str, result: CheckResult, checked: Path, waited: float, news: str
         click.echo(report.to_json_line(result))
         return
     if fmt == "gcc":
-        for line in report.gcc_lines(result, checked.resolve(), shown_path(checked)):
+        for line in report.gcc_lines(result, checked.resolve(), shown_path(checked), _editor_place(checked)):
             click.echo(line)
         return
     click.echo(links(report.render_result(result, color=color(), waited_s=waited)))
@@ -126,3 +126,20 @@ def _show(fmt: str, result: CheckResult, checked: Path, waited: float, news: str
     if news:
         click.echo(news)
     click.echo("")
+
+
+def _editor_place(checked: Path):
+    """For a notebook, where an editor underlines cell N's line M (kata.notebook.places), else None."""
+    if not notebook.is_notebook(checked):
+        return None
+
+    def place(cell: int, line: int) -> tuple[str, int] | None:
+        from kata.notebook.places import editor_place
+
+        found = editor_place(checked.resolve(), cell, line)
+        if found is None:
+            return None
+        file, at = found
+        return (shown_path(checked.with_suffix(file.suffix)), at)
+
+    return place
