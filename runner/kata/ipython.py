@@ -9,8 +9,9 @@
   verdict is not the saved file's: it is shown, not recorded (nothing is marked done, nothing
   unlocks). Line numbers are the ones Jupyter shows, the `%%kata` line being line 1.
 
-Every check runs in kata's engine, as `kata check` does: a warm worker process and a limited
-child per run, never the kernel's own namespace, so an answer that hangs or crashes costs that
+Every check runs in kata's engine, the one `kata check` uses in the workspace's folder (one
+shared engine serves the terminal and the kernel): a warm worker process and a limited child
+per run, never the kernel's own namespace, so an answer that hangs or crashes costs that
 run, not the kernel. Verdicts on saved files are recorded in the workspace's progress as in the terminal, and
 shown as rich output (✓/✗ per step, the first failure, what was unlocked).
 """
@@ -42,13 +43,20 @@ _COLORS = {"passed": "#1a7f37", "skipped": "#6e7781", "timeout": "#9a6700"}
 _engine = None
 
 
-def _get_engine():
-    """One warm engine per kernel, started on the first check and stopped when the kernel exits."""
+def _get_engine(root: Path):
+    """The workspace's shared engine, the one `kata check` run in the workspace's folder uses (its checks
+    run in that folder, as theirs do); a fresh engine of the kernel's own only where it cannot be used
+    (busy with another run, KATA_ENGINE=fresh), and for that one check: the next tries the shared one."""
     global _engine
-    if _engine is None:
-        from kata.engine import Engine
+    from kata.engine.shared import SharedEngine, command_engine
 
-        _engine = Engine()
+    shared = isinstance(_engine, SharedEngine)
+    if _engine is not None and (shared and (_engine.cwd != root or _engine.fresh is not None)):
+        _close_engine()
+    if _engine is None:
+        _engine = command_engine()
+        if isinstance(_engine, SharedEngine):
+            _engine.cwd = root
         atexit.register(_close_engine)
     return _engine
 
@@ -115,7 +123,7 @@ class KataMagics(Magics):
             ex = ws.course.find(ident)
         else:
             ex = _exercise_of(ws, here)
-        verdict = _interruptible(lambda: session.check(_get_engine(), ex))
+        verdict = _interruptible(lambda: session.check(_get_engine(ws.root), ex))
         if verdict is None:
             return
         session.save()
@@ -148,7 +156,7 @@ class KataMagics(Magics):
         os.replace(tmp, target)
         _show_warnings(session)
         source = session.source(ex, target=target, label=f"your %%kata {ex.id} cell")
-        verdict = _interruptible(lambda: session.check(_get_engine(), ex, source, record=False))
+        verdict = _interruptible(lambda: session.check(_get_engine(ws.root), ex, source, record=False))
         if verdict is None:
             return
         _in_cell(verdict.result, target, offset - 1)  # Jupyter counts the `%%kata` line as line 1
@@ -195,7 +203,7 @@ def _interruptible(run: Callable[[], T]) -> T | None:
         return run()
     except KeyboardInterrupt:
         _close_engine()  # the worker ends the run in flight when its client goes
-        _show_text("Stopped. The next check starts a fresh kata engine.")
+        _show_text("Stopped: kata ended the run. Check again when you are ready.")
         return None
 
 

@@ -367,3 +367,28 @@ def test_engines_are_capped_and_pythonpath_saves_do_not_mint_new_ones(rt: Runtim
     engines = rt.engines()
     assert sorted(str(Path(e["cwd"]).resolve()) for e in engines) == folders, engines
     assert all(e["memory_mb"] > 0 for e in engines), engines  # daemon + warm worker: never nothing
+
+
+def test_the_magic_in_a_kernel_and_kata_check_share_the_workspaces_engine(rt: Runtime) -> None:
+    """Issue 21 item 4: one engine per workspace serves the terminal and the kernel. `kata check` in the
+    workspace starts it; `%kata check` in a real IPython kernel whose folder is exercises/ runs in the same
+    daemon and worker; `kata check` after it is that engine's third run."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    assert rt.verdict("01")["status"] == "passed"
+    [first] = rt.engines()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (
+        "%load_ext kata", "%kata check 01",
+        "from kata import ipython; print(type(ipython._engine).__name__, ipython._engine.fresh, "
+        "ipython._engine.daemon_pid, ipython._engine.worker_pid)")])
+    nbclient.NotebookClient(nb, timeout=240, kernel_name="python3",
+                            resources={"metadata": {"path": str(rt.ws / "exercises")}}).execute()
+    said = ["".join(out.get("text", "") + out.get("data", {}).get("text/plain", "") for out in cell.outputs)
+            for cell in nb.cells]
+    assert "01 add" in said[1] and "passed" in said[1], said[1]
+    assert said[2].split() == ["SharedEngine", "None", str(first["pid"]), str(first["worker_pid"])], said[2]
+    [second] = rt.engines()
+    assert (second["pid"], second["worker_pid"], second["runs"]) == (first["pid"], first["worker_pid"], 2)
+    assert rt.verdict("01")["status"] == "passed"
+    assert [e["runs"] for e in rt.engines()] == [3]

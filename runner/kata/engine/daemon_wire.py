@@ -103,10 +103,10 @@ def _umask() -> int:
     return mask
 
 
-def cwd_identity() -> list:
+def cwd_identity(cwd: str | os.PathLike | None = None) -> list:
     """The folder checks run in (the worker's, so the learner's relative paths): a folder deleted and
     made again at the same path is another folder to a running worker."""
-    cwd = os.getcwd()
+    cwd = os.fspath(cwd) if cwd is not None else os.getcwd()
     info = os.stat(cwd)
     return [cwd, info.st_dev, info.st_ino]
 
@@ -116,12 +116,31 @@ def _installs_into(entry: str) -> bool:
     return any(part in entry for part in ("site-packages", "dist-packages")) or entry.endswith((".zip", ".egg"))
 
 
-def engine_key(digest: str | None = None) -> str:
-    """Everything that must match for a warm engine to run this command's checks as a fresh one would."""
-    env = sorted((k, v) for k, v in os.environ.items()
+def command_env() -> dict[str, str]:
+    """os.environ as a command in a terminal has it: without what an IPython kernel sets for itself
+    (its inline matplotlib backend, which a check child outside the kernel cannot show anyway)."""
+    env = dict(os.environ)
+    if env.get("MPLBACKEND", "").startswith("module://matplotlib_inline"):
+        del env["MPLBACKEND"]
+    return env
+
+
+def command_path() -> list[str]:
+    """sys.path but the command's own first entry (its cwd, or its script's folder: the worker's is the cwd).
+    An IPython kernel has none there (ipykernel drops its launcher's) and puts '' further on: left out too,
+    so the `%kata` magic and `kata check` with the same interpreter and PYTHONPATH get one key."""
+    if "ipykernel" in sys.modules:
+        return [entry for entry in sys.path if entry]
+    return sys.path[1:]
+
+
+def engine_key(digest: str | None = None, cwd: str | os.PathLike | None = None) -> str:
+    """Everything that must match for a warm engine to run this command's checks as a fresh one would;
+    `cwd`: the folder its checks run in, when not this process's."""
+    env = sorted((k, v) for k, v in command_env().items()
                  if (k.startswith(ENV_PREFIXES) or k in ENV_NAMES) and k not in ENV_NOT_KEYED)
     paths = []  # sys.path[0] is the command's own (cwd, or the script's folder): the worker's is the cwd
-    for entry in sys.path[1:]:
+    for entry in command_path():
         if not _installs_into(entry):  # a PYTHONPATH folder the learner saves into must not mint engines
             paths.append((entry, 0))
             continue
@@ -133,7 +152,7 @@ def engine_key(digest: str | None = None) -> str:
         # `python` and `python3` of one venv are one interpreter: its file, and the folder that picks the venv.
         "protocol": PROTOCOL, "uid": os.getuid(), "bin": os.path.dirname(sys.executable), "prefix": sys.prefix,
         "realexe": os.path.realpath(sys.executable), "version": sys.version, "package": str(PACKAGE),
-        "code": digest or code_digest(), "cwd": cwd_identity(), "umask": _umask(), "env": env, "path": paths,
+        "code": digest or code_digest(), "cwd": cwd_identity(cwd), "umask": _umask(), "env": env, "path": paths,
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 

@@ -32,7 +32,8 @@ from typing import Callable
 from kata import settings
 from kata.contract import CheckResult, Event, EventKind, RunRequest
 from kata.engine.client import CheckRequest, Engine, _not_dumpable
-from kata.engine.daemon_wire import PACKAGE, Hello, Lines, Unusable, code_digest, engine_key, runtime_dir, send, socket_path
+from kata.engine.daemon_wire import (PACKAGE, Hello, Lines, Unusable, code_digest, command_env, engine_key,
+                                     runtime_dir, send, socket_path)
 from kata.engine.engines import (MODES, _connect, _daemons, _hello, engine_mode, make_room,  # noqa: F401
                                  shared_engine_status, stop_shared_engine)
 
@@ -57,7 +58,8 @@ def command_engine() -> "Engine | SharedEngine":
 class SharedEngine:
     """The shared engine for this command's key; a fresh `Engine` once it cannot be used."""
 
-    def __init__(self) -> None:
+    def __init__(self, cwd: Path | None = None) -> None:
+        self.cwd = cwd  # the folder its checks run in, when not this process's (the magic: the workspace's)
         self.limits = ""
         self.fresh: Engine | None = None  # the fallback, once needed: used for the rest of the command
         self.why_fresh = ""
@@ -135,7 +137,7 @@ class SharedEngine:
         folder = runtime_dir()
         if not self._key:
             self._digest = code_digest()
-            self._key = engine_key(self._digest)
+            self._key = engine_key(self._digest, self.cwd)
         path = socket_path(folder, self._key)
         deadline = time.monotonic() + SPAWN_WAIT_S
         while True:
@@ -170,12 +172,12 @@ class SharedEngine:
         if self._daemon is not None:
             return
         make_room(path.parent, keep=path)
-        env = dict(os.environ)
+        env = command_env()  # as from a terminal, so the kernel's daemon is the terminal's too
         runner = str(PACKAGE.parent)
         env["PYTHONPATH"] = runner + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         with open(path.with_suffix(".log"), "ab") as log:
             self._daemon = subprocess.Popen(
                 [sys.executable, "-m", "kata.engine.daemon", str(path), self._key, self._digest],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True, cwd=self.cwd,
             )
         _daemons.append(self._daemon)
