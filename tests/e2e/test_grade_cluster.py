@@ -36,7 +36,9 @@ def _make_class(root: Path) -> Path:
     shutil.copy(HOSTILE / "grading" / "wrong.py", subs / "wrong.py")
     shutil.copy(HOSTILE / "grading" / "patch_comparisons.py", subs / "patch_comparisons.py")
     (subs / "hanging.py").write_text(RIGHT.replace("    return torch.mul(x, k)", "    while True:\n        pass"))
-    (subs / "crashing.py").write_text(RIGHT.replace("    total = 0.0", "    import os\n    os._exit(3)"))
+    # crashes, and signals every process it can reach (signal 0: harmless): an integrity flag on both routes
+    (subs / "crashing.py").write_text("import os\ntry:\n    os.kill(-1, 0)\nexcept OSError:\n    pass\n"
+                                      + RIGHT.replace("    total = 0.0", "    import os\n    os._exit(3)"))
     folder = subs / "ann"
     folder.mkdir()
     (folder / "01_scale.py").write_text(RIGHT)
@@ -133,6 +135,12 @@ def test_every_row_survives_the_killed_worker(graded):
     rows = list(csv.DictReader((graded["root"] / "cluster.csv").open()))
     assert [r["submission"] for r in rows] == ["ann", "crashing", "hanging", "patch_comparisons", "right", "wrong"]
     assert (graded["root"] / "cluster.csv").read_text() == (graded["root"] / "local.csv").read_text()
+
+
+def test_an_integrity_flag_is_the_same_on_the_cluster(graded):
+    rows = {r["submission"]: r for r in csv.DictReader((graded["root"] / "cluster.csv").open())}
+    assert "kill(-1)" in rows["crashing"]["integrity"], rows["crashing"]
+    assert all(not rows[name]["integrity"] for name in ("right", "wrong", "hanging")), rows
 
 
 def test_the_symlink_is_refused_before_it_travels(graded):

@@ -110,6 +110,7 @@ def _shown_as_on_grader(result: CheckResult, swaps: list[tuple[str, str]]) -> Ch
                                                                                result.output))
     for step in result.steps:
         step.message, step.output = _swap(step.message, swaps), _swap(step.output, swaps)
+    result.integrity = [_swap(why, swaps) for why in result.integrity]  # reasons name paths too
     return result
 
 
