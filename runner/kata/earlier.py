@@ -236,3 +236,29 @@ def culprit(exc: BaseException, resolver: Resolver) -> tuple[str, str] | None:
             found = (files[code.co_filename], getattr(code, "co_qualname", code.co_name))
         tb = tb.tb_next
     return found
+
+
+def attribution(exc: BaseException, own_file: str | None = None) -> str | None:
+    """A line naming the learner's earlier exercise that `exc` came from, when the current resolver runs
+    the learner's own earlier files and the innermost learner frame (theirs or `own_file`'s, K's) is in
+    one: "your `Tensor.__matmul__` from exercise 06". None for the reference (a frame there is K's
+    business: K handed it the wrong thing), and None when K's own frame is the innermost."""
+    resolver = _current.get()
+    if resolver is None or resolver.label != "yours":
+        return None
+    files = {module.__file__: number for number, module in resolver.modules.items()}
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename in files:
+            found = (files[code.co_filename], getattr(code, "co_qualname", code.co_name).split(".<locals>")[0])
+        elif own_file is not None and code.co_filename == own_file:
+            found = None
+        tb = tb.tb_next
+    if found is None:
+        return None
+    number, function = found
+    name = Path(getattr(resolver.modules[number], "__file__", "") or "").name or number
+    return (f"This comes from your `{function}` from exercise {number} ({name}), which this exercise builds "
+            f"on: fix it there, and check {number} again.")

@@ -90,10 +90,13 @@ def stub_written(path: str, ex: Exercise) -> str:
     return f"{path} is the original stub again. `kata check {ex.id}` checks it."
 
 
-def skipped(ex: Exercise, following: Exercise | None, path: str) -> str:
+def skipped(ex: Exercise, following: Exercise | None, path: str, built_on: bool = False) -> str:
+    """`built_on`: later exercises import this one (kata.earlier), so say what kata puts in its place."""
+    substitute = (f" Later exercises build on {ex.id}: kata checks them with the reference {ex.id} in place of "
+                  f"yours (running a file yourself still uses your {ex.id})." if built_on else "")
     if following is None:
-        return f"Skipped {name(ex)}. {all_finished()}"
-    return f"Skipped {name(ex)}. Next: {following.id} {following.title} → {path}"
+        return f"Skipped {name(ex)}.{substitute} {all_finished()}"
+    return f"Skipped {name(ex)}.{substitute} Next: {following.id} {following.title} → {path}"
 
 
 # ---- hints and solutions ----

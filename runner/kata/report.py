@@ -81,6 +81,10 @@ def render_result(result: CheckResult, color: bool = False, waited_s: float | No
     elif result.message and not result.passed:
         lines.append("")
         lines.extend("  " + line for line in result.message.splitlines())
+    if result.passed and result.carry:
+        lines.append("")
+        carried = result.carry.splitlines()
+        lines.extend("  " + line for line in _clip_lines(carried, MAX_FAILURE_LINES))
     return "\n".join(lines)
 
 

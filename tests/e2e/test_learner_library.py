@@ -1,6 +1,7 @@
-"""Issue 25: an exercise that imports an earlier one (`kata.earlier`). Locally its checks judge it with the
-earlier exercises resolved to the course's solutions; `kata grade` runs the submission's own earlier files
-in the sandbox (never a reference); `kata verify` runs the mistakes with the reference."""
+"""Issue 25: an exercise that imports an earlier one (`kata.earlier`). A learner's check judges it with the
+earlier exercises resolved to the course's solutions, then on their own (kata.carry); `kata grade` runs the
+submission's own earlier files, in the sandbox in judged mode (never a reference); `kata verify` runs the
+mistakes with the reference."""
 
 import json
 from pathlib import Path
@@ -61,11 +62,27 @@ def test_own_step_uses_the_reference_and_grading_the_submissions_own(kata, tmp_p
     sub.mkdir(parents=True)
     (sub / "01_base.py").write_text("def one():\n    return 5\n")  # wrong
     (sub / "02_grow.py").write_text(GROW)  # right, given a right 01
-    for mode, grow in (("local", "passed"), ("judged", "failed")):
+    for mode in ("local", "judged"):  # graded on the submission's own 01 in both modes, never the reference
         (row,) = kata.json("grade", str(sub), "--course", str(course), "--json", "--jobs", "1", "--mode", mode,
                            timeout=150)
         statuses = {r["id"]: r["status"] for r in row["results"]}
-        assert statuses == {"01": "failed", "02": grow}, (mode, row)
+        assert statuses == {"01": "failed", "02": "failed"}, (mode, row)
+    ws = tmp_path / "ws"  # while a learner's `kata check` judges 02 with the reference 01
+    assert kata("init", str(ws), "--course", str(course), "--no-editor-config").returncode == 0
+    (ws / "exercises" / "01_base.py").write_text("def one():\n    return 1\n")
+    assert kata("check", "01", cwd=ws).returncode == 0
+    (ws / "exercises" / "01_base.py").write_text("def one():\n    return 5\n")  # broken after it passed
+    (ws / "exercises" / "02_grow.py").write_text(GROW)
+    (mine,) = kata.json("check", "02", "--json", cwd=ws)
+    assert mine["status"] == "passed" and "With the reference 01 in place of your 01_base.py" in mine["carry"], mine
+    assert "your `one` from exercise 01" in mine["carry"]
+    ws2 = tmp_path / "ws2"  # a skipped 01 is taken from the reference (what `kata skip` substitutes)
+    assert kata("init", str(ws2), "--course", str(course), "--no-editor-config").returncode == 0
+    (ws2 / "exercises" / "01_base.py").write_text("def one():\n    return 5\n")
+    assert kata("skip", "01", "--yes", cwd=ws2).returncode == 0
+    (ws2 / "exercises" / "02_grow.py").write_text(GROW)
+    (mine,) = kata.json("check", "02", "--json", cwd=ws2)
+    assert mine["status"] == "passed" and "carry" not in mine, mine
     (sub / "01_base.py").write_text("def one():\n    return 1\n")
     (row,) = kata.json("grade", str(sub), "--course", str(course), "--json", "--jobs", "1", timeout=150)
     assert [r["status"] for r in row["results"]] == ["passed", "passed"], row

@@ -112,6 +112,7 @@ def test_the_second_courses_skip_asks_nothing(kata, tmp_path):
     assert kata("init", str(ws), "--course", "pytorch-from-scratch", "--no-editor-config").returncode == 0
     done = kata("skip", cwd=ws)
     assert done.returncode == 0, done.stderr
+    assert "kata checks them with the reference 01 in place of yours" in done.stdout  # what the skip substitutes
     assert files(ws) == ["01_value_ops.py", "02_value_backward.py"]
 
 

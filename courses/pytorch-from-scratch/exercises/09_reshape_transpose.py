@@ -16,7 +16,8 @@ from kata.earlier import earlier, extend
 # exercises, which `earlier("NN")` imports from your file NN (`@extend(Tensor)` adds the
 # methods below to your Tensor).
 # kata's checks run this file with the reference solutions of the earlier exercises, so
-# it passes on its own merits; run on its own, it uses yours.
+# it passes on its own merits, then once more with yours, and say so if one of yours
+# breaks it. Run on its own, it uses yours.
 
 
 # %%

@@ -32,6 +32,7 @@ def list_cmd(as_json: bool) -> None:
             "id": ex.id, "name": ex.name, "title": ex.title, "path": session.path(ex),
             "status": session.state(ex), "steps_passed": session.progress.get(ex.name).steps_passed,
             "steps_total": session.progress.get(ex.name).steps_total,
+            "changed_since_passed": session.changed_since_done(ex),
         } for ex in ws.course.exercises], indent=2))
         return
     click.echo(report.course_progress(ws.course, session.progress))
@@ -134,7 +135,8 @@ def skip_cmd(ident: str | None, yes: bool) -> None:
     if outcome.already:
         click.echo(messages.already(ex, outcome.already))
         return
-    click.echo(messages.skipped(ex, following, session.path(following) if following else ""))
+    built_on = following is not None and _builds_on(following)
+    click.echo(messages.skipped(ex, following, session.path(following) if following else "", built_on))
 
 
 @click.command("watch")
@@ -150,3 +152,11 @@ def watch_cmd(poll: bool = False, events_file: Path | None = None, open_editor: 
 
     ws = find_workspace()
     sys.exit(run_watch(ws, poll=poll, events_file=events_file, open_editor=open_editor))
+
+
+def _builds_on(ex) -> bool:
+    """Whether `ex`'s stub imports earlier exercises (kata.earlier)."""
+    try:
+        return "earlier(" in ex.stub.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False

@@ -45,6 +45,9 @@ class RunRequest:
     cpu_cores: float = DEFAULT_CPU_CORES
     judged: bool = False  # the checks run in a trusted process; the learner's code in the sandbox (kata grade)
     require_sandbox: bool = False  # judged: refuse to run without bubblewrap
+    # Which files an exercise's `earlier("05")` imports (kata.earlier): "" the course's solutions (a check's
+    # own step), "yours" the files beside the target, "yours-but:03,05" those but 03 and 05 from the solutions.
+    earlier: str = ""
 
     @property
     def label(self) -> str:

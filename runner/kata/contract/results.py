@@ -95,6 +95,7 @@ class CheckResult:
     cause: str = Cause.NONE.value
     limits: str = ""  # the limits the run ran under, e.g. "cgroup v1: memory 3072 MB, 64 processes, cpu 1 core"
     isolation: str = ""  # judged runs: how the learner's code was kept apart (see kata.judge.sandbox)
+    carry: str = ""  # passed on its own code, but not on the learner's earlier exercises: why (kata.carry)
     integrity: list[str] = field(default_factory=list)  # judged runs: what it did that no honest answer does
 
     @property
@@ -137,8 +138,11 @@ def step_to_json(step: StepResult) -> dict:
 
 def result_to_json(result: CheckResult) -> dict:
     """`{"id","name","target","status","steps":[...],"duration_s"}`, as `kata check --json` prints."""
-    return {"id": result.id, "name": result.name, "target": result.target, "status": result.status,
+    data = {"id": result.id, "name": result.name, "target": result.target, "status": result.status,
             "steps": [step_to_json(s) for s in result.steps], "duration_s": round(result.duration_s, 4)}
+    if result.carry:
+        data["carry"] = result.carry
+    return data
 
 
 # --- the full record, between processes ----------------------------------------------------

@@ -97,8 +97,10 @@ def _graded(engine: Engine, sub: Submission, ex: Exercise, target: Path, judged:
     known = broken.result_for(target, ex, label) if broken is not None else None
     if known is not None:
         return known
+    # Graded on the submission's own earlier exercises in both modes, as judged mode must (kata.earlier).
     result = check_once_more_alone(engine, CheckRequest(ex, target, label, judged=judged,
-                                                        require_sandbox=require_sandbox))
+                                                        require_sandbox=require_sandbox,
+                                                        earlier="yours"))
     if broken is not None:
         broken.note(target, result)
     hidden = hidden_exercise(ex)
@@ -108,7 +110,7 @@ def _graded(engine: Engine, sub: Submission, ex: Exercise, target: Path, judged:
     if why:
         return not_run(ex, result, why)
     return merge(result, check_once_more_alone(engine, CheckRequest(hidden, target, label, judged=judged,
-                                                                     require_sandbox=require_sandbox)))
+                                                                     require_sandbox=require_sandbox, earlier="yours")))
 
 
 class Alone:

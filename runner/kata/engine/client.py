@@ -38,6 +38,7 @@ class CheckRequest:
     first_failure_only: bool = False  # stop at the first failing step (pytest's --maxfail=1)
     judged: bool = False  # checks in a trusted process, the learner's code in the sandbox (kata grade)
     require_sandbox: bool = False  # judged: refuse to run without bubblewrap
+    earlier: str = ""  # which files `earlier(...)` imports: RunRequest.earlier
 
     def run_request(self, run_id: str | None = None) -> RunRequest:
         """The wire request. Reads the check module (cached), never the target."""
@@ -59,6 +60,7 @@ class CheckRequest:
             maxfail=1 if self.first_failure_only else 0,
             judged=self.judged,
             require_sandbox=self.require_sandbox,
+            earlier=self.earlier,
         )
 
 

@@ -147,7 +147,7 @@ class ChildRun:
         config.option.timeout = float(request.step_timeout)
         config.option.maxfail = request.maxfail
         setattr(config, "_env_timeout", float(request.step_timeout))  # pytest-timeout read it at configure
-        kata.plugin.set_target(config, request.target, judge_fd)
+        kata.plugin.set_target(config, request.target, judge_fd, request.earlier)
         session.exitstatus = ExitCode.OK
         try:
             try:

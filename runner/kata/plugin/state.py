@@ -39,7 +39,7 @@ class State:
     broken_imports: dict[Path, str] = field(default_factory=dict)  # target -> why it does not import
     timed_out: bool = False
     compiled: dict[Path, object] = field(default_factory=dict)  # target -> code object
-    carry: bool = False  # the carry step: earlier exercises are the learner's own files (kata.earlier)
+    earlier: str = ""  # which files `earlier(...)` imports (RunRequest.earlier): "", "yours", "yours-but:05"
 
     def emit(self, event: Event) -> None:
         if self.events_fd is None:
@@ -71,11 +71,12 @@ def start_state(config: pytest.Config) -> None:
     active[:] = [config.stash[KEY]]
 
 
-def set_target(config: pytest.Config, file: str | None, judge_fd: int | None = None) -> None:
+def set_target(config: pytest.Config, file: str | None, judge_fd: int | None = None, earlier: str = "") -> None:
     """The run's target (and judged mode's socket), for a child that collected before it knew them."""
     state = config.stash[KEY]
     state.target_file = Path(file).resolve() if file else None
     state.judge_fd = judge_fd
+    state.earlier = earlier
 
 
 def state_of(config: pytest.Config) -> State:

@@ -121,15 +121,23 @@ def _use_resolver(state: State, target: Path, rule: Rule | None) -> None:
     target, so a class an earlier exercise made and later ones extend is made again for each step.
 
     The own step (what decides pass or fail, and what `kata verify` runs): the course's reference
-    solutions, so K is judged on K's new code alone. The carry step (`state.carry`), or a course without
-    solutions: the learner's own files beside the target, guarded as the target is (kata.forbid)."""
+    solutions, so K is judged on K's new code alone. The carry step and a grader's local run
+    (`state.earlier` "yours"), or a course without solutions: the learner's own files beside the target,
+    guarded as the target is (kata.forbid); "yours-but:03,05" takes 03 and 05 from the reference (the
+    exercises the learner skipped, and the carry step's search for the earlier exercise that breaks K)."""
     from kata import earlier
 
     reference = _references.get(target)
-    if reference is not None and not state.carry:
+    if reference is not None and not state.earlier:
         earlier.use(earlier.folder_resolver(reference, "reference"))
-    else:
-        earlier.use(earlier.folder_resolver(target.parent, "yours", _guarded(rule)))
+        return
+    yours = earlier.folder_resolver(target.parent, "yours", _guarded(rule))
+    swapped = set(state.earlier.partition("yours-but:")[2].split(",")) - {""}
+    if reference is not None and swapped:
+        theirs = earlier.folder_resolver(reference, "reference")
+        find = yours.find
+        yours.find = lambda number: theirs.find(number) if number in swapped else find(number)
+    earlier.use(yours)
 
 
 def _guarded(rule: Rule | None):

@@ -64,6 +64,11 @@ def classify(item: pytest.Item, call: pytest.CallInfo, state: State) -> tuple[st
         message = (where + "\n" if where else "") + f"{type(exc).__name__} (its message could not be shown)"
     finally:
         told.__traceback__ = original
+    from kata.earlier import attribution
+
+    blame = attribution(told, str(learner) if learner is not None else None)
+    if blame:
+        message = f"{blame}\n{message}"
     return ("failed" if call.when == "call" else "error"), message
 
 
@@ -106,9 +111,16 @@ def keep_files(item: pytest.Item, state: State) -> list[Path]:
     """The check module, then the learner's file: the only files whose frames a learner sees."""
     path = Path(str(item.path))
     try:
-        return [path, target_for(path, state)]
+        kept = [path, target_for(path, state)]
     except pytest.UsageError:
         return [path]
+    if state.earlier and state.judge_fd is None:  # the learner's own earlier files: their frames are theirs too
+        from kata.earlier import current
+
+        resolver = current()
+        if resolver is not None and resolver.label == "yours":
+            kept += [Path(m.__file__) for m in resolver.modules.values() if m.__file__]
+    return kept
 
 
 def _from_first_kept(tb: TracebackType | None, keep: list[Path]) -> TracebackType | None:

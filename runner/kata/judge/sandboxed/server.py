@@ -176,7 +176,12 @@ def describe(exc: BaseException, module: types.ModuleType | None, earlier_files:
 
             from kata.feedback.failures import describe_exception
 
-            info["told"] = describe_exception(exc, [Path(learner)], learner_file=Path(learner))[:20000]
+            told = describe_exception(exc, [Path(learner)] + [Path(f) for f in sorted(earlier_files)],
+                                      learner_file=Path(learner))
+            from kata.earlier import attribution
+
+            blame = attribution(exc, learner)
+            info["told"] = (f"{blame}\n{told}" if blame else told)[:20000]
         except BaseException:
             pass
     if isinstance(exc, SyntaxError):

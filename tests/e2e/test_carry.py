@@ -1,0 +1,63 @@
+"""Issue 25's "done when", in a real workspace of the second course: the finale imports only the learner's
+own code (a marker planted in 01 shows when 19 is imported), and a bug planted in an earlier exercise after
+it passed is named by a later exercise's verdict (kata.carry), with `kata list` marking it changed."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+COURSE = REPO / "courses" / "pytorch-from-scratch"
+
+
+def _workspace(kata, tmp_path, upto: int):
+    ws = tmp_path / "ws"
+    assert kata("init", str(ws), "--course", str(COURSE), "--no-editor-config").returncode == 0
+    for solution in sorted((COURSE / "solutions").glob("*.py"))[:upto]:
+        shutil.copy(solution, ws / "exercises" / solution.name)
+    return ws
+
+
+def test_the_finale_imports_the_learners_own_01(kata, tmp_path):
+    ws = _workspace(kata, tmp_path, 19)
+    first = ws / "exercises" / "01_value_ops.py"
+    first.write_text('print("MARKER planted in 01")\n' + first.read_text())
+    probe = ("import sys\nfrom kata.earlier import resolve\nresolve('19', 'exercises/20_probe.py')\n"
+             "print(sorted(m.__file__ for n, m in sys.modules.items() if n.startswith('kata_earlier_')))\n")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ws, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "MARKER planted in 01" in proc.stdout
+    loaded = eval(proc.stdout.splitlines()[-1])
+    assert all(path.startswith(str(ws / "exercises")) for path in loaded), loaded  # nothing of the course's
+    assert {p.split("/")[-1][:2] for p in loaded} == {f"{n:02d}" for n in range(1, 20)} - {"16"}  # 17 replaces 16's SGD
+
+
+@pytest.mark.timeout(240)
+def test_a_bug_planted_after_05_passed_is_named_by_07(kata, tmp_path):
+    ws = _workspace(kata, tmp_path, 7)
+    results = kata.json("check", "--all", "--json", cwd=ws, timeout=200)
+    assert [r["status"] for r in results[:7]] == ["passed"] * 7, results
+    assert not any(r.get("carry") for r in results[:7])  # their own earlier code is the reference's
+
+    five = ws / "exercises" / "05_broadcasting.py"
+    right = five.read_text()
+    five.write_text(right.replace("            return unbroadcast(grad, self.shape), unbroadcast(grad, other.shape)",
+                                  '            raise ValueError("planted in 05")'))
+    (seven,) = kata.json("check", "07", "--json", cwd=ws)
+    assert seven["status"] == "passed"  # 07's own code is right: judged with the reference 05
+    assert "your `Tensor.__add__` from exercise 05" in seven["carry"] and "planted in 05" in seven["carry"]
+    listing = {row["id"]: row for row in json.loads(kata("list", "--json", cwd=ws).stdout)}
+    assert listing["05"]["changed_since_passed"] and not listing["07"]["changed_since_passed"]
+    shown = kata("check", "07", cwd=ws).stdout
+    assert "passes on its own code, but not with your own earlier exercises" in shown
+
+    # A wrong number, no exception: found by putting the reference 05 in place of the learner's.
+    five.write_text(right.replace("unbroadcast(grad * self.data, other.shape)", "unbroadcast(grad, other.shape)"))
+    (seven,) = kata.json("check", "07", "--json", cwd=ws)
+    assert seven["status"] == "passed"
+    assert "With the reference 05 in place of your 05_broadcasting.py it passes" in seven["carry"], seven["carry"]
+    assert "`Tensor.__mul__` from exercise 05" in seven["carry"]
