@@ -14,7 +14,8 @@ on K's code alone. This second run resolves every `earlier` to the learner's own
 Only after a pass (a failing save costs nothing more), only for a file that calls `earlier(`, and only
 while the course has solutions (without them the own step already ran on the learner's files). The
 verdict stays K's pass; the notice is `CheckResult.carry`. An exercise the learner skipped is taken from
-the solutions here too: that is what `kata skip` substitutes (a run of the file itself still uses theirs). Design: docs/design-learner-library.md.
+the solutions here too: that is what `kata skip` substitutes (a run of the file itself still uses
+theirs). Design: docs/design-learner-library.md.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 from kata.course import Exercise
-from kata.earlier import number_of
+from kata.earlier import number_of, pick
 from kata.results import CheckResult
 
 SEARCH_BUDGET_S = 4.0  # the swaps of step 2, in all
@@ -72,9 +73,9 @@ def _search(engine, ex: Exercise, target: Path, label: str,
     own = number_of(target.name)
     if own is None:
         return None
-    earlier = sorted(((n, p) for p in target.parent.glob("[0-9]*_*.py")
-                      if (n := number_of(p.name)) is not None and int(n) < int(own) and n not in skipped),
-                     reverse=True)
+    numbers = {n for p in target.parent.iterdir() if (n := number_of(p.name)) is not None and int(n) < int(own)}
+    earlier = [(n, path) for n in sorted(numbers - skipped, reverse=True)  # the file kata checks, of a notebook pair
+               if (path := pick(target.parent, n, ex.root / "exercises")) is not None]
     deadline = time.monotonic() + SEARCH_BUDGET_S
     for number, path in earlier:
         if time.monotonic() > deadline:
@@ -82,7 +83,7 @@ def _search(engine, ex: Exercise, target: Path, label: str,
         result = engine.check(CheckRequest(ex, target, label, first_failure_only=True,
                                            earlier=_earlier(skipped | {number})))
         if result.passed:
-            reference = ex.solution.parent / path.name
+            reference = ex.solution.parent / f"{path.stem}.py"
             functions = (differing(path, reference) or []) if reference.is_file() else []
             return number, path, functions if len(functions) <= 2 else []  # more: the learner's own way, not a clue
     return None

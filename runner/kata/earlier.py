@@ -85,26 +85,39 @@ class Resolver:
         return module
 
 
-def folder_resolver(folder: Path, label: str = "", prepare=None) -> Resolver:
-    """Exercise NN is the file `NN_*.py` (or `NN_*.ipynb`) in `folder`."""
+def folder_resolver(folder: Path, label: str = "", prepare=None, stubs: Path | None = None) -> Resolver:
+    """Exercise NN is the file `NN_*.py` or `NN_*.ipynb` in `folder`; of a notebook and its `.py` twin,
+    the one `kata.notebook.pair` chooses (as `kata check` would), told the course's stubs by `stubs`."""
 
     def find(number: str) -> tuple[str, str] | None:
         listed = _listed(folder)
         if listed is not None and number in listed:
             path = listed[number]
             return str(path), path.read_text(encoding="utf-8")
-        for suffix in (".py", ".ipynb"):
-            for path in sorted(folder.glob(f"{number}_*{suffix}")):
-                if suffix == ".py":
-                    return str(path), path.read_text(encoding="utf-8")
-                from kata.learner_source import learner_source
+        found = pick(folder, number, stubs)
+        if found is None:
+            return None
+        if found.suffix != ".ipynb":
+            return str(found), found.read_text(encoding="utf-8")
+        from kata.learner_source import learner_source
 
-                text = learner_source(path)
-                if text is not None:
-                    return str(path), text
-        return None
+        text = learner_source(found)
+        return (str(found), text) if text is not None else None
 
     return Resolver(find, label, prepare)
+
+
+def pick(folder: Path, number: str, stubs: Path | None = None) -> Path | None:
+    """The file of exercise `number` in `folder`: its `.py` or its notebook, and of a notebook with its
+    `.py` twin the one that holds the learner's code (`kata.notebook.pair.choose`, the stub in `stubs`)."""
+    py = next(iter(sorted(folder.glob(f"{number}_*.py"))), None)
+    notebook = next(iter(sorted(folder.glob(f"{number}_*.ipynb"))), None)
+    if py is None or notebook is None or py.stem != notebook.stem:
+        return py or notebook
+    from kata.notebook.pair import choose
+
+    choice = choose(notebook, py, stubs / py.name if stubs is not None else None)
+    return choice.path if choice is not None else py
 
 
 _listings: dict[Path, tuple[int, dict[str, Path]]] = {}  # folders `warm` listed: (their mtime, number -> NN_*.py)

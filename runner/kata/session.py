@@ -195,7 +195,7 @@ class Session:
         if not source.path.exists():
             return Verdict(missing_result(ex, source.label), source, False, None, False)
         result = engine.check(CheckRequest(ex, source.path, source.label), on_event)
-        if result.passed:  # and on the learner's own earlier exercises? (kata.carry; the verdict stays K's)
+        if result.passed and record:  # and on the learner's own earlier exercises? (kata.carry; the verdict stays K's)
             from kata.carry import carry_notice, with_carry
 
             skipped = frozenset(e.id for e in self.course.exercises if progress.get(e.name).status == SKIPPED)

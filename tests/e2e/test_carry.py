@@ -61,3 +61,28 @@ def test_a_bug_planted_after_05_passed_is_named_by_07(kata, tmp_path):
     assert seven["status"] == "passed"
     assert "With the reference 05 in place of your 05_broadcasting.py it passes" in seven["carry"], seven["carry"]
     assert "`Tensor.__mul__` from exercise 05" in seven["carry"]
+
+
+@pytest.mark.timeout(200)
+def test_a_notebook_workspace_carries_the_file_kata_checks(kata, tmp_path):
+    """`kata init --notebooks`: an earlier exercise is the one of its notebook and `.py` twin that kata
+    checks (kata.notebook.pair): here 01's notebook, whose `.py` twin still holds the stub."""
+    jupytext = pytest.importorskip("jupytext", reason="kata[notebook] is not installed")
+    ws = tmp_path / "nb"
+    assert kata("init", str(ws), "--course", str(COURSE), "--notebooks", "--no-editor-config").returncode == 0
+    folder = ws / "exercises"
+    one = folder / "01_value_ops.ipynb"
+
+    def solve_in_notebook(notebook, text):
+        jupytext.write(jupytext.reads(text, "py:percent"), notebook)
+
+    right = (COURSE / "solutions" / "01_value_ops.py").read_text()
+    solve_in_notebook(one, right)
+    assert kata("check", "01", cwd=ws).returncode == 0
+    (folder / "02_value_backward.py").write_text((COURSE / "solutions" / "02_value_backward.py").read_text())
+    (two,) = kata.json("check", "02", "--json", cwd=ws)
+    assert two["status"] == "passed" and "carry" not in two, two  # the learner's 01 is the notebook, right
+
+    solve_in_notebook(one, right.replace("self.grad += out.grad", "self.grad = out.grad"))  # broken after it passed
+    (two,) = kata.json("check", "02", "--json", cwd=ws)
+    assert two["status"] == "passed" and "your 01_value_ops.ipynb" in two.get("carry", ""), two.get("carry")

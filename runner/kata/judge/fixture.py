@@ -31,9 +31,10 @@ def channel(fd: int, target: Path) -> Channel:
     return _channels[fd]
 
 
-def load(fd: int, target: Path, module_name: str, rule: Rule | None = None) -> RemoteModule:
+def load(fd: int, target: Path, module_name: str, rule: Rule | None = None, stubs: Path | None = None) -> RemoteModule:
     """Load `target` afresh in the learner's process (its calls guarded by `rule`, when the exercise
-    forbids modules: kata.forbid); raises what the learner's import raised."""
+    forbids modules: kata.forbid), with the submission's earlier exercises beside it (`stubs`: the
+    course's, to choose between a notebook and its `.py`); raises what the learner's import raised."""
     from kata.judge.intake import Refused, read_source
 
     chan = channel(fd, target)
@@ -41,14 +42,15 @@ def load(fd: int, target: Path, module_name: str, rule: Rule | None = None) -> R
         source = read_source(target)
     except Refused as exc:
         raise LearnerProcessGone(str(exc)) from None
-    return chan.load(source, module_name, rule.to_wire() if rule is not None else None, earlier_texts(target, source))
+    return chan.load(source, module_name, rule.to_wire() if rule is not None else None,
+                     earlier_texts(target, source, stubs))
 
 
-def earlier_texts(target: Path, source: str) -> dict[str, list[str]]:
+def earlier_texts(target: Path, source: str, stubs: Path | None = None) -> dict[str, list[str]]:
     """The submission's own earlier exercises beside `target`, {number: [path, source]}, for a file that
     uses `earlier(...)` (kata.earlier): the sandbox runs them, never a reference. A file refused as
     the target would be is left out, and `earlier` then says that exercise was not found."""
-    from kata.earlier import number_of
+    from kata.earlier import number_of, pick
     from kata.judge.intake import Refused, read_source
 
     own = number_of(target.name)
@@ -56,18 +58,16 @@ def earlier_texts(target: Path, source: str) -> dict[str, list[str]]:
         return {}
     found: dict[str, list[str]] = {}
     try:
-        siblings = sorted(target.parent.iterdir())
+        numbers = sorted({n for p in target.parent.iterdir() if (n := number_of(p.name)) and int(n) < int(own)})
     except OSError:
         return {}
-    for suffix in (".ipynb", ".py"):  # a .py wins over its notebook, as kata.earlier's folder resolver
-        for path in siblings:
-            number = number_of(path.name)
-            if number is None or path.suffix != suffix or int(number) >= int(own) or path.is_symlink():
-                continue
-            try:
+    for number in numbers:  # of a notebook and its .py, the one `kata check` would choose (kata.notebook.pair)
+        try:
+            path = pick(target.parent, number, stubs)
+            if path is not None and not path.is_symlink():
                 found[number] = [str(path), read_source(path)]
-            except (Refused, Exception):
-                continue
+        except (Refused, Exception):
+            continue
     return found
 
 

@@ -131,7 +131,8 @@ def _use_resolver(state: State, target: Path, rule: Rule | None) -> None:
     if reference is not None and not state.earlier:
         earlier.use(earlier.folder_resolver(reference, "reference"))
         return
-    yours = earlier.folder_resolver(target.parent, "yours", _guarded(rule))
+    stubs = reference.parent / "exercises" if reference is not None else None
+    yours = earlier.folder_resolver(target.parent, "yours", _guarded(rule), stubs)
     swapped = set(state.earlier.partition("yours-but:")[2].split(",")) - {""}
     if reference is not None and swapped:
         theirs = earlier.folder_resolver(reference, "reference")
@@ -166,7 +167,9 @@ def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str
     if chan.broken:
         pytest.skip("not run: an earlier step ended the process running your code")
     try:
-        module = fixture.load(judge_fd, target, module_name, rule)
+        reference = _references.get(target)
+        module = fixture.load(judge_fd, target, module_name, rule,
+                              reference.parent / "exercises" if reference is not None else None)
     except pytest.fail.Exception as exc:
         if str(exc).startswith("Timeout"):
             state.broken_imports[target] = "importing your file timed out (see the first step)"
