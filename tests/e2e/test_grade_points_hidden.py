@@ -89,12 +89,13 @@ EXPECTED = {"ann": ("18", "18", {"add": "10/10", "double": "5/5", "negate": "3/3
 def test_the_same_points_in_every_output(graded):
     root, proc, lines = graded
     assert proc.returncode == 1, proc.stdout + proc.stderr
+    head = proc.stdout.splitlines()[0].split()
     table = {line.split()[0]: line.split() for line in proc.stdout.splitlines()[1:4]}
     rows = {row["submission"]: row for row in csv.DictReader(io.StringIO((root / "g.csv").read_text()))}
     suites = {s.get("name"): s for s in ET.parse(root / "g.xml").getroot()}
     html = (root / "g.html").read_text(encoding="utf-8")
     for who, (earned, maximum, per) in EXPECTED.items():
-        assert table[who][-1] == f"{earned}/{maximum}", table[who]
+        assert table[who][head.index("points")] == f"{earned}/{maximum}", table[who]
         row = rows[who]
         assert (row["points"], row["points_max"]) == (earned, maximum)
         assert {ex: f"{row[ex + '_points']}/{row[ex + '_points_max']}" for ex in per} == per
@@ -164,3 +165,13 @@ def test_verify_runs_the_hidden_checks_and_grade_refuses_a_mistyped_weight(tmp_p
     (tmp_path / "ann.py").write_text(SOLUTION)
     proc = Kata(tmp_path)("grade", str(tmp_path / "ann.py"), "--course", str(course))
     assert proc.returncode == 2 and "weights names 'test_negative_numbrs'" in proc.stderr, proc.stderr
+
+
+def test_looking_for_the_hidden_checks_is_flagged_and_honest_rows_are_not(graded):
+    """eve reads where the hidden checks are (the sandbox shows nothing there): an integrity flag for the
+    instructor, her points untouched (docs/grading.md, "Integrity")."""
+    _, proc, lines = graded
+    flags = {row["submission"]: row["integrity"] for row in lines}
+    assert flags["ann"] == flags["bob"] == [], flags
+    assert any("hidden/" in why for why in flags["eve"]), flags["eve"]
+    assert MARKER not in " ".join(flags["eve"])

@@ -43,7 +43,7 @@ def to_text(book: Gradebook) -> str:
     flagged = [row for row in book.rows if row.integrity]
     if flagged:  # a column only when some row has a flag: most classes never see it
         head.append("integrity")
-        body = [line + (["⚑ look"] if row.integrity else [""]) for line, row in zip(body, book.rows)]
+        body = [line + (["⚑"] if row.integrity else [""]) for line, row in zip(body, book.rows)]
     widths = [max(len(line[i]) for line in [head] + body) for i in range(len(head))]
     lines = ["  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip() for line in [head] + body]
     legend = ", ".join(f"{ex.id} {ex.name}" for ex in book.exercises)
