@@ -47,7 +47,7 @@ def graded(tmp_path_factory):
     for name, text in (("spins", SPINS), ("sleeps", SLEEPS), ("starved", STARVED)):
         (root / "class" / f"{name}.py").write_text(text)
     stress = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
-              for _ in range(3)]
+              for _ in range(2)]
     try:
         graded = {"pool": _grade(root, "--jobs", "2")}
     finally:
