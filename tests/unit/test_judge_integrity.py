@@ -107,3 +107,14 @@ def test_the_judge_finds_error_reports_kata_never_sends():
     import kata.plugin.rerun  # noqa: F401  (loaded in the check child, where the judge reads errors)
 
     assert "kata's own" in forged_error({"type": "_Overtime", "module": "kata.plugin.rerun", "message": ""})
+
+
+def test_the_learners_own_files_are_never_a_course_even_in_a_folder_named_solutions(tmp_path):
+    """A class graded from a folder named `solutions/`: a traceback reading the learner's own file is honest."""
+    mine = str(tmp_path / "solutions" / "01_scale.py")
+    sent = []
+    watch = integrity.Watch(sent.append, own=lambda: {mine})
+    watch.hook("open", (mine, "r", 0))
+    assert sent == []
+    watch.hook("open", (str(tmp_path / "solutions" / "02_mean.py"), "r", 0))
+    assert len(sent) == 1 and "solutions/" in sent[0]

@@ -46,8 +46,9 @@ _local = threading.local()
 class Watch:
     """The learner process's notices: each reason once, `send` called with it."""
 
-    def __init__(self, send: Callable[[str], None]) -> None:
+    def __init__(self, send: Callable[[str], None], own: Callable[[], set[str]] | None = None) -> None:
         self.send = send
+        self.own = own  # the learner's own files (its module, its earlier exercises): never a course's
         self.pid = os.getpid()
         self.told: set[str] = set()
 
@@ -65,7 +66,7 @@ class Watch:
             return
         _local.busy = True  # what the checks below open must not be looked at again
         try:
-            reason = _EVENTS[event](args)
+            reason = "" if self._own(event, args) else _EVENTS[event](args)
         except Exception:
             reason = ""
         finally:
@@ -74,9 +75,18 @@ class Watch:
             self.note(reason)
 
 
-def install(send: Callable[[str], None]) -> Watch:
+    def _own(self, event: str, args: tuple) -> bool:
+        """Whether the event reads one of the learner's own files (a submission folder may be named
+        `solutions`, and a traceback may read the file its frames are in)."""
+        if self.own is None or event not in ("open", "os.listdir", "os.scandir") or not args:
+            return False
+        path = args[0]
+        return isinstance(path, (str, bytes)) and os.path.abspath(os.fsdecode(path)) in self.own()
+
+
+def install(send: Callable[[str], None], own: Callable[[], set[str]] | None = None) -> Watch:
     """Watch this process from now on (an audit hook cannot be removed, by us or by the learner)."""
-    watch = Watch(send)
+    watch = Watch(send, own)
     sys.addaudithook(watch.hook)
     return watch
 

@@ -151,7 +151,7 @@ def serve_run(conn: socket.socket, request: dict) -> int:
     from kata.judge.sandboxed.server import Server
 
     server = Server(conn)
-    integrity.install(integrity.send_notice(conn, server.send_lock))  # before any learner code runs
+    integrity.install(integrity.send_notice(conn, server.send_lock), server.own_files)  # before any learner code
     # The limits apply once the libraries the learner's file imports are loaded (see Server.prepare).
     server.limit = lambda: limit(int(request.get("memory_mb", 3072)), int(request.get("cpu_s", 60)))
     server.serve()

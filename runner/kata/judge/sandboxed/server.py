@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import linecache
+import os
 import socket
 import sys
 import threading
@@ -58,6 +59,12 @@ class Server(LearnerValues):
         self.last_compiled: tuple[tuple[str, str, bool], Any] | None = None  # the last source's code object
         self.earlier_compiled: dict = {}  # the earlier exercises' guarded code objects (kata.earlier)
         self.earlier_files: set[str] = set()  # their paths: their frames are the learner's too
+
+    def own_files(self) -> set[str]:
+        """The learner's own files, as paths (the module's and its earlier exercises')."""
+        found = {os.path.abspath(f) for f in self.earlier_files}
+        learner = getattr(self.module, "__file__", None)
+        return found | ({os.path.abspath(learner)} if isinstance(learner, str) else set())
 
     def load(self, source: str, path: str, name: str, forbid: Any = None, earlier: Any = None) -> types.ModuleType:
         """Import the learner's source as module `name` (ops call this, so they need not import us);
