@@ -67,6 +67,15 @@ def test_own_step_uses_the_reference_and_grading_the_submissions_own(kata, tmp_p
                            timeout=150)
         statuses = {r["id"]: r["status"] for r in row["results"]}
         assert statuses == {"01": "failed", "02": "failed"}, (mode, row)
+        two = next(r for r in row["results"] if r["id"] == "02")
+        assert "note: 02 builds on your 01, which failed too" in json.dumps(two), (mode, two)  # grading rule (b)
+    (sub / "01_base.py").write_text("def one():\n    raise ValueError('boom in 01')\n")
+    for mode in ("local", "judged"):  # rule (a): an exception from 01 is named as 01's where it happened
+        (row,) = kata.json("grade", str(sub), "--course", str(course), "--json", "--jobs", "1", "--mode", mode,
+                           timeout=150)
+        two = json.dumps(next(r for r in row["results"] if r["id"] == "02"))
+        assert "This comes from your `one` from exercise 01 (01_base.py)" in two and "boom in 01" in two, (mode, two)
+        assert "builds on your 01" not in two  # said once
     ws = tmp_path / "ws"  # while a learner's `kata check` judges 02 with the reference 01
     assert kata("init", str(ws), "--course", str(course), "--no-editor-config").returncode == 0
     (ws / "exercises" / "01_base.py").write_text("def one():\n    return 1\n")

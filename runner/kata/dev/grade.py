@@ -17,6 +17,7 @@ from typing import Callable
 
 from kata.course import MANIFEST, Course, Exercise
 from kata.dev.hidden import hidden_problems
+from kata.dev.grade_chain import note_dependencies
 from kata.dev.grade_one import BrokenFiles, grade_one
 from kata.dev.submissions import Submission, find_submissions
 from kata.engine.pool import cores, run_all
@@ -150,8 +151,10 @@ def grade(course: Course, submissions: list[Submission], exercises: list[Exercis
     def done(index: int, result: CheckResult) -> None:
         row = tasks[index][0]
         row.results.append(result)
-        if on_row is not None and len(row.results) == len(chosen):
-            on_row(row)
+        if len(row.results) == len(chosen):
+            note_dependencies(row.submission, chosen, row.results)  # a failure that is an earlier one's
+            if on_row is not None:
+                on_row(row)
 
     used = max(1, min(jobs or cores(), len(tasks)))
     before = checks_digest(chosen)

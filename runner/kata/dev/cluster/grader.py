@@ -21,6 +21,7 @@ from kata.dev.cluster.archive import pack_course
 from kata.dev.cluster.identity import require_same_kata
 from kata.dev.cluster.parcels import pack_submission
 from kata.dev.cluster.worker import KataGrader, grade_parcel, has_bwrap, variable_name
+from kata.dev.grade_chain import note_dependencies
 from kata.dev.grade_one import missing_result
 from kata.errors import KataError
 
@@ -141,6 +142,7 @@ def grade_rows(address: str, course: Course, exercises: list[Exercise], rows: li
                 if future.status == "finished":
                     wire, changed = future.result()
                     row.results = [result_from_wire(data) for data in wire]
+                    note_dependencies(row.submission, exercises, row.results)  # as grading here does
                     outcome.checks_changed |= changed
                 else:
                     try:
