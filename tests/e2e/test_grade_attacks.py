@@ -187,6 +187,7 @@ def test_no_attack_passes_anything(graded, attack):
 
 @needs_bwrap
 def test_every_row_says_how_it_was_isolated(graded):
+    assert graded["rows"], graded["proc"].stderr[-3000:]  # never passed by grading nothing
     for name, row in graded["rows"].items():
         expected = "refused" if name in ("huge", "symlinked") else "bubblewrap"
         assert expected in row["isolation"], row
@@ -237,6 +238,7 @@ def test_honest_rows_match_grading_them_alone(graded, name):
 @needs_bwrap
 def test_no_source_or_secret_crosses_between_rows(graded):
     """An honest file's marker shows in its own row at most; the course package's solutions nowhere."""
+    assert set(graded["markers"]) <= set(graded["rows"]), sorted(graded["rows"])  # the honest rows were graded
     for name, marker in graded["markers"].items():
         for other, row in graded["rows"].items():
             if other != name:
