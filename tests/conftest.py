@@ -1,4 +1,12 @@
-"""Shared fixtures for kata's own tests: the real `kata` command on real files."""
+"""Shared fixtures for kata's own tests: the real `kata` command on real files.
+
+The suite runs on two processes, a test file per process at a time (`pytest -n 2 --dist loadfile`,
+README's test command), so a file's module-scoped fixture (a class graded once) runs once. What
+two processes could share is made theirs alone: the shared engines' runtime folder (one per
+session, below), tmp paths, cgroups (named by the worker's pid), Dask's ports (chosen by the OS).
+A test that looks at every process of the machine looks only for names its own file's runs take
+(`kata-attack`, `kata-probe`). A new test that cannot run beside another needs the same care.
+"""
 
 from __future__ import annotations
 
