@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 class Worker(Protocol):
     """What a judged run needs of `kata.engine.worker.Worker` (which imports this module)."""
 
-    judge: "JudgeSandbox | None"
     learned: set[str]
     sandbox: Sandbox
 
@@ -43,18 +42,33 @@ def sandbox_failure(request: RunRequest, why: str, whole_grade: bool) -> CheckRe
                        message=why, cause=cause.value)
 
 
-def judged_run(worker: Worker, request: RunRequest) -> CheckResult:
+class JudgedMode:
+    """The worker's judged runs (`kata grade`): the judge's sandbox, started on first use and kept
+    for the next judged run, and each run through it. The worker owns one and closes it."""
+
+    def __init__(self) -> None:
+        self.judge: "JudgeSandbox | None" = None
+
+    def run(self, worker: Worker, request: RunRequest) -> CheckResult:
+        return _judged_run(self, worker, request)
+
+    def close(self) -> None:
+        judge, self.judge = self.judge, None
+        if judge is not None:
+            judge.close()
+
+
+def _judged_run(mode: JudgedMode, worker: Worker, request: RunRequest) -> CheckResult:
     """Run `request` judged: start (or reuse) the judge's sandbox, open a run in it, supervise the check child."""
     from kata.judge.sandbox import Sandbox as JudgeSandbox
     from kata.judge.sandbox import SandboxError
 
     from kata.engine.sandbox import make_judge_limits
 
-    if worker.judge is None or worker.judge.require_bwrap != request.require_sandbox:
-        if worker.judge is not None:
-            worker.judge.close()
-        worker.judge = JudgeSandbox(require_bwrap=request.require_sandbox, make_limits=make_judge_limits)
-    judge = worker.judge
+    if mode.judge is None or mode.judge.require_bwrap != request.require_sandbox:
+        mode.close()
+        mode.judge = JudgeSandbox(require_bwrap=request.require_sandbox, make_limits=make_judge_limits)
+    judge = mode.judge
     if "torch" not in sys.modules:  # the judge's side rebuilds tensors and runs remote autograd
         worker.preload(("torch",))
     try:

@@ -30,15 +30,13 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     from _pytest.main import Session
 
-    from kata.judge.sandbox import Sandbox as JudgeSandbox
-
 from kata import settings
 from kata.contract import (DEFAULT_CPU_CORES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_MB, DEFAULT_RUN_TIMEOUT_S,
                            CheckResult, Event, EventKind, RunRequest)
 from kata.engine import hugepages
 from kata.engine import sandbox as sandbox_mod
 from kata.engine import session as session_mod
-from kata.engine.judged import judged_run
+from kata.engine.judged import JudgedMode
 from kata.engine.launch import CAN_FORK, start_child
 from kata.preload import PRELOADABLE, preload
 from kata.engine.process import Child
@@ -113,7 +111,7 @@ class Worker:
         self.reply = reply
         self.sandbox = sandbox_mod.create(limits_for(None))
         self.learned: set[str] = set()  # preloadable libraries that checked targets import
-        self.judge: "JudgeSandbox | None" = None  # judged runs: the learner's side, started on first use
+        self.judged = JudgedMode()  # judged runs: the judge's sandbox (the learner's side), started on first use
         self.sessions: dict[str, "Session | None"] = {}  # course folder -> its started pytest session
         self.generation = 0  # bumped whenever a fork would inherit something new (libraries, a session)
         self.standby = Standby()
@@ -153,7 +151,7 @@ class Worker:
         self.sandbox.configure(limits_for(request))
         if request.judged:
             self.standby.discard()
-            return judged_run(self, request)
+            return self.judged.run(self, request)
         result, handle = self.run(request)
         if handle.status == (SANDBOX_FAILED, None) and not result.steps and not self.sandbox.probe():
             # The cgroup cannot be joined any more (removed under us?): rlimits from now on, and run again.
@@ -244,8 +242,7 @@ class Worker:
 
     def close(self) -> None:
         self.standby.discard()
-        if self.judge is not None:
-            self.judge.close()
+        self.judged.close()
         self.sandbox.close()
 
 
