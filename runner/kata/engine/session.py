@@ -120,6 +120,15 @@ class ChildRun:
         # other inherited one, and unconfigure will close whatever number is in the stash. Give it ours.
         config.stash[fault_handler_stderr_fd_key] = os.dup(2)
         faulthandler.enable(file=config.stash[fault_handler_stderr_fd_key])
+        # pytest's own report (progress letters, summary) to /dev/null, as the child means it to be
+        # (`child._become_child`): its writer was made in the worker, on the worker's fd 1, which in a
+        # child is the output pipe, so each progress letter woke the supervisor (~1 ms a write, loaded).
+        # What a learner needs of a run comes as events; their prints, as the step's captured output.
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            from _pytest.config import create_terminal_writer
+
+            reporter._tw = create_terminal_writer(config, open(os.devnull, "w"))
 
     def collect(self) -> None:
         """Import the check module and collect its steps (the `collected` event goes out now).
