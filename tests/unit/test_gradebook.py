@@ -178,3 +178,15 @@ def test_no_flag_no_integrity_column(tmp_path):
     book = _book(tmp_path)
     assert "integrity" not in to_text(book) and 'id="integrity"' not in __import__(
         "kata.dev.report_html", fromlist=["to_html"]).to_html(book)
+
+
+def test_a_reason_seen_in_several_exercises_is_told_once_with_them(tmp_path):
+    for name in ("ann.py", "bob.py"):
+        (tmp_path / name).write_text("")
+    book = _book(tmp_path)
+    ann = book.rows[0]
+    for result in ann.results:
+        result.integrity = ["reached through ctypes for ptrace (another process's memory)"]
+    ann.results[1].integrity.append("sent signal 9 to a process group (kill(0))")
+    assert ann.integrity == ["01 add, 02 double: reached through ctypes for ptrace (another process's memory)",
+                             "02 double: sent signal 9 to a process group (kill(0))"]

@@ -118,3 +118,12 @@ def test_the_learners_own_files_are_never_a_course_even_in_a_folder_named_soluti
     assert sent == []
     watch.hook("open", (str(tmp_path / "solutions" / "02_mean.py"), "r", 0))
     assert len(sent) == 1 and "solutions/" in sent[0]
+
+
+def test_one_notice_a_kind_the_first_path_standing_for_the_rest():
+    sent = []
+    watch = integrity.Watch(sent.append)
+    for folder in ("/a/solutions", "/b/solutions", "/c/solutions"):
+        watch.note(f"listed a course's solutions/ ({folder})")
+    watch.note("listed a course's checks/ (/a/checks)")
+    assert sent == ["listed a course's solutions/ (/a/solutions)", "listed a course's checks/ (/a/checks)"]

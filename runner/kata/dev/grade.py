@@ -66,9 +66,14 @@ class Row:
 
     @property
     def integrity(self) -> list[str]:
-        """What this submission did that no honest answer does, with the exercise it did it in (judged mode;
+        """What this submission did that no honest answer does, each reason once with the exercises whose runs
+        saw it ("01 scale, 02 mean: reason"; judged mode;
         a flag for the instructor to look at, never a verdict: docs/grading.md, "Integrity")."""
-        return [f"{r.id} {r.name}: {why}" for r in self.results for why in r.integrity]
+        seen: dict[str, list[str]] = {}
+        for result in self.results:
+            for why in result.integrity:
+                seen.setdefault(why, []).append(f"{result.id} {result.name}")
+        return [f"{', '.join(exercises)}: {why}" for why, exercises in seen.items()]
 
     def status_of(self, result: CheckResult) -> str:
         return MISSING if result.name in self.missing else result.status

@@ -50,8 +50,9 @@ def to_text(book: Gradebook) -> str:
     lines += ["", f"exercises: {legend}",
               "cells: ✓ passed, k/n steps passed, timeout, crashed, error (does not run), missing (no file)"]
     for row in flagged:
+        more = len(row.integrity) - 3
         lines.append(f"⚑ {row.submission.label} did what no honest answer does (look before marking): "
-                     + "; ".join(row.integrity))
+                     + "; ".join(row.integrity[:3]) + (f"; and {more} more (--json has them all)" if more > 0 else ""))
     if any(ex.marking.points is not None for ex in book.exercises):
         lines.append("points (max): " + ", ".join(f"{ex.id} {number(p.maximum)}" for ex, p in maxima(book)))
     return "\n".join(lines)

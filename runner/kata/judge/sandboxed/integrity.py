@@ -53,9 +53,10 @@ class Watch:
         self.told: set[str] = set()
 
     def note(self, reason: str) -> None:
-        if os.getpid() != self.pid or reason in self.told or len(self.told) >= MAX_NOTICES:
+        kind = reason.split(" (", 1)[0]  # one notice a kind: the first path or pid stands for the rest
+        if os.getpid() != self.pid or kind in self.told or len(self.told) >= MAX_NOTICES:
             return  # a forked helper's notice could cut into its parent's frames on the one socket
-        self.told.add(reason)
+        self.told.add(kind)
         try:
             self.send(reason)
         except Exception:
