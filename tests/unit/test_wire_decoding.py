@@ -135,3 +135,30 @@ def test_the_judge_reads_a_tensor_record_strictly():
                 {"grad": {"dtype": dtype, "shape": shape}}):
         with pytest.raises(wire.WireError):
             JudgeValues().dec({**record, **bad}, blobs)
+
+
+def test_the_judge_takes_an_answer_with_a_malformed_field_as_the_end_of_the_learner_process(tmp_path):
+    pytest.importorskip("torch")
+    import socket
+    import threading
+
+    from kata.judge import wire
+    from kata.judge.remote import Channel, LearnerProcessGone
+
+    judge, learner = socket.socketpair()
+
+    def answer() -> None:
+        wire.recv(learner)
+        wire.send(learner, {"value": None, "imports": ["torch", 3]})  # a name that is not a string
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    channel = Channel(judge, tmp_path / "01_x.py")
+    try:
+        with pytest.raises(LearnerProcessGone):
+            channel.request("load", source="", path="01_x.py", name="learner", reset=True)
+    finally:
+        thread.join()
+        judge.close()
+        learner.close()
+    assert channel.imports == [] and any("never sends" in reason for reason in channel.flags), channel.flags

@@ -26,6 +26,7 @@ from typing import Any
 
 import torch
 
+from kata.contract.typed import decode
 from kata.judge import rng, wire
 from kata.judge.errors import LearnerProcessGone, RemoteError, died_message, forged_error, rebuild_exception
 from kata.judge.handles import Handle, RemoteModule
@@ -76,12 +77,12 @@ class Channel(JudgeValues):
         except BaseException:  # a step timeout lands here while we wait: the answer may still come
             self.broken = "not run: an earlier step timed out while your code was running"
             raise
-        if op == "load" and isinstance(reply.get("imports"), list):
-            self.imports = [str(n) for n in reply["imports"]][:20]
         if "died" in reply:
             self.broken = died_message(reply["died"])
             raise LearnerProcessGone(self.broken)
         try:
+            if op == "load" and "imports" in reply:
+                self.imports = decode(list[str], reply["imports"], "imports")[:20]  # names, never str() of anything
             self._apply(reply.get("sync", []), got)
             if "rng" in reply:
                 self.rng_seen = rng.restore(reply["rng"], got)
