@@ -16,7 +16,9 @@ def test_passing_exercise_unlocks_the_next(kata, fixture_ws):
     listing = json.loads(kata("list", "--json", cwd=fixture_ws).stdout)
     assert [row["status"] for row in listing] == ["done", "ready", "locked", "locked"]
     assert listing[0]["steps_passed"] == 2 == listing[0]["steps_total"]
-    assert set(listing[0]) == {"id", "name", "title", "path", "status", "steps_passed", "steps_total"}
+    assert set(listing[0]) == {"id", "name", "title", "path", "status", "steps_passed", "steps_total",
+                               "changed_since_passed"}
+    assert listing[0]["changed_since_passed"] is False
 
 
 def test_failing_step_is_marked_and_shown_in_full(kata, fixture_ws):
