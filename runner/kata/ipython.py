@@ -50,8 +50,7 @@ def _get_engine(root: Path):
     global _engine
     from kata.engine.shared import SharedEngine, command_engine
 
-    shared = isinstance(_engine, SharedEngine)
-    if _engine is not None and (shared and (_engine.cwd != root or _engine.fresh is not None)):
+    if isinstance(_engine, SharedEngine) and (_engine.cwd != root or _engine.fresh is not None):
         _close_engine()
     if _engine is None:
         _engine = command_engine()
