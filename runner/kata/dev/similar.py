@@ -114,8 +114,8 @@ def tokens(source: str, keep: set[str] | None = None) -> list[str]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     if keep:
-        defs = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                and n.name in keep]
+        defs: list[ast.stmt] = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                        ast.ClassDef)) and n.name in keep]
         if defs:
             tree.body = defs
     try:
