@@ -141,7 +141,12 @@ def _use_resolver(state: State, target: Path, rule: Rule | None) -> None:
     earlier.use(yours)
 
 
+_guarded_codes: dict[tuple[str, str], object] = {}  # (file, source) -> an earlier file's guarded code, for a run
+
+
 def _guarded(rule: Rule | None):
+    """The learner's earlier files, run with the target's forbid guard (kata.forbid), each compiled once a
+    run although each step executes it afresh."""
     if rule is None:
         return None
 
@@ -149,7 +154,10 @@ def _guarded(rule: Rule | None):
         from kata.forbid.rewrite import compile_guarded
 
         install(module.__dict__, rule)
-        return compile_guarded(source, filename)
+        code = _guarded_codes.get((filename, source))
+        if code is None:
+            code = _guarded_codes[(filename, source)] = compile_guarded(source, filename)
+        return code
 
     return prepare
 
