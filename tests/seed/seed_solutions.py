@@ -4,7 +4,7 @@
 #
 # It is the proof the course promises ("the seed's own solution code must pass the checks unchanged"):
 #     python -m kata check --all --file tests/seed/seed_solutions.py
-# checks every exercise of the course against this one file (tests/e2e/test_seed_file.py runs it).
+# checks every exercise of the course against this one file (tests/e2e/test_check_seed_file.py runs it).
 # Importing it must be fast and offline, so the seed's MNIST download, plotting and training runs
 # only under `if __name__ == "__main__":`.
 #

@@ -1,7 +1,7 @@
 """Probes what a submission may do inside `kata grade`'s sandbox, and says so in its failures.
 
 Not an exam answer: every function raises an exception whose message is `PROBE: ` and one line
-of JSON, which `tests/e2e/test_sandbox_probe.py` reads back from the row's step messages.
+of JSON, which `tests/e2e/test_grade_sandbox_probe.py` reads back from the row's step messages.
 scale() reports the privileged operations (each `true` is a hole), mean() what the sandbox
 looks like (information only), nudge() what an earlier run of this same file left behind.
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURE_COURSE
-from tests.e2e.test_notebooks import code_cell, save_notebook
+from tests.e2e.test_magic_notebooks import code_cell, save_notebook
 
 pytest.importorskip("jupytext", reason="kata[notebook] is not installed")
 
