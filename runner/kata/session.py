@@ -199,7 +199,11 @@ class Session:
             from kata.carry import carry_notice, with_carry
 
             skipped = frozenset(e.id for e in self.course.exercises if progress.get(e.name).status == SKIPPED)
-            with_carry(result, carry_notice(engine, ex, source.path, source.label, skipped))
+            notice = carry_notice(engine, ex, source.path, source.label, skipped)
+            with_carry(result, notice)
+            from kata import breaks
+
+            breaks.note(self.ws.state_dir, ex.id, breaks.carried_from(notice))  # for `kata list`
         if not record:
             return Verdict(result, source, True, None, False)
         before = progress.copy() if result.passed else progress

@@ -52,6 +52,8 @@ def test_a_bug_planted_after_05_passed_is_named_by_07(kata, tmp_path):
     assert "your `Tensor.__add__` from exercise 05" in seven["carry"] and "planted in 05" in seven["carry"]
     listing = {row["id"]: row for row in json.loads(kata("list", "--json", cwd=ws).stdout)}
     assert listing["05"]["changed_since_passed"] and not listing["07"]["changed_since_passed"]
+    assert listing["05"]["breaks"] == "07" and listing["06"]["breaks"] == ""
+    assert "(exercise 07 fails on it" in kata("list", cwd=ws).stdout
     shown = kata("check", "07", cwd=ws).stdout
     assert "passes on its own code, but not with your own earlier exercises" in shown
 
@@ -61,6 +63,11 @@ def test_a_bug_planted_after_05_passed_is_named_by_07(kata, tmp_path):
     assert seven["status"] == "passed"
     assert "With the reference 05 in place of your 05_broadcasting.py it passes" in seven["carry"], seven["carry"]
     assert "`Tensor.__mul__` from exercise 05" in seven["carry"]
+
+    five.write_text(right)  # fixed: 07's next check clears the mark
+    (seven,) = kata.json("check", "07", "--json", cwd=ws)
+    assert "carry" not in seven
+    assert all(row["breaks"] == "" for row in json.loads(kata("list", "--json", cwd=ws).stdout))
 
 
 @pytest.mark.timeout(200)

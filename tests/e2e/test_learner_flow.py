@@ -17,8 +17,8 @@ def test_passing_exercise_unlocks_the_next(kata, fixture_ws):
     assert [row["status"] for row in listing] == ["done", "ready", "locked", "locked"]
     assert listing[0]["steps_passed"] == 2 == listing[0]["steps_total"]
     assert set(listing[0]) == {"id", "name", "title", "path", "status", "steps_passed", "steps_total",
-                               "changed_since_passed"}
-    assert listing[0]["changed_since_passed"] is False
+                               "changed_since_passed", "breaks"}
+    assert listing[0]["changed_since_passed"] is False and listing[0]["breaks"] == ""
 
 
 def test_failing_step_is_marked_and_shown_in_full(kata, fixture_ws):

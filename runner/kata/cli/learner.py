@@ -27,12 +27,16 @@ def list_cmd(as_json: bool) -> None:
     ws = find_workspace()
     session = Session(ws)
     echo_warnings(session)
+    from kata import breaks
+
+    marks = breaks.read(ws.state_dir)  # earlier exercise -> the later one its carry step found it breaking
     if as_json:
         click.echo(json.dumps([{
             "id": ex.id, "name": ex.name, "title": ex.title, "path": session.path(ex),
             "status": session.state(ex), "steps_passed": session.progress.get(ex.name).steps_passed,
             "steps_total": session.progress.get(ex.name).steps_total,
             "changed_since_passed": session.changed_since_done(ex),
+            "breaks": marks.get(ex.id, ""),
         } for ex in ws.course.exercises], indent=2))
         return
     click.echo(report.course_progress(ws.course, session.progress))
@@ -40,6 +44,8 @@ def list_cmd(as_json: bool) -> None:
         state, entry = session.state(ex), session.progress.get(ex.name)
         shown = f"{entry.steps_passed}/{entry.steps_total} steps pass" if state == STARTED else state
         note = "  (changed since it passed)" if session.changed_since_done(ex) else ""
+        if ex.id in marks:
+            note += f"  (exercise {marks[ex.id]} fails on it: `kata check {marks[ex.id]}` says how)"
         where = "its file appears when it unlocks" if state == LOCKED and not has_file(ws, ex) else session.path(ex)
         click.echo(f"  {ex.id}  {shown:<12} {ex.title}  [{where}]{note}")
 
