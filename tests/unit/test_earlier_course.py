@@ -1,5 +1,5 @@
-"""The second course as one library the learner grows (issue 25): each file holds only its own exercise's
-code, so no definition is copied from an earlier one, and the course stays small."""
+"""kata.earlier in the bundled second course (issue 25): each file holds only its own exercise's code
+and imports the earlier ones, so no definition is copied from an earlier one, and the course stays small."""
 
 import ast
 from pathlib import Path
