@@ -170,7 +170,8 @@ def test_the_cycle_finder_reads_relative_submodule_function_level_and_type_check
 def test_the_trusted_judge_never_imports_the_sandboxed_side():
     """The trust boundary is a folder: nothing outside kata.judge.sandboxed imports it (only the
     sandbox's command line names it, as the module bubblewrap runs), and the sandboxed side imports
-    nothing of the trusted judge but the frame format and the random state's encoding."""
+    nothing of the trusted judge but the frame format and the random state's encoding. The process
+    layer it shares with the engine, kata.procs, imports nothing of kata at all."""
     graph = _graph()
     sandboxed = {name for name in graph if name.startswith("kata.judge.sandboxed")}
     for name, edges in graph.items():
@@ -180,6 +181,7 @@ def test_the_trusted_judge_never_imports_the_sandboxed_side():
     for name in sandboxed:
         trusted = {e for e in graph[name] if e.startswith("kata.judge") and e not in sandboxed}
         assert trusted <= shared, f"{name} imports the trusted judge: {sorted(trusted - shared)}"
+    assert not {e for e in graph["kata.procs"] if e.startswith("kata")}, "kata.procs imports kata"
 
 
 def test_no_two_parts_of_kata_import_each_other():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kata.engine import cgroupfs
 from kata.engine.cgroupfs import counter, try_write, write
-from kata.engine.procs import kill_all, pid_namespace, read_text, start_time
+from kata.procs import fork_call, kill_all, pid_namespace, read_text, start_time
 from kata.engine.rlimits import SANDBOX_FAILED, Limits, Sandbox
 
 HEADROOM_MB = 256  # in a cgroup, one process's address space stops this much below the run's total,
@@ -106,15 +106,11 @@ class CgroupSandbox(Sandbox):
             write(path, "0")  # "0": the writing process
 
     def probe(self) -> bool:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                self.enter()
-                code = 0
-            except BaseException:
-                code = SANDBOX_FAILED
-            os._exit(code)
-        _, raw = os.waitpid(pid, 0)
+        def body() -> int:
+            self.enter()
+            return 0
+
+        _, raw = os.waitpid(fork_call(body, failed=SANDBOX_FAILED, report=False), 0)
         return os.WIFEXITED(raw) and os.WEXITSTATUS(raw) == 0
 
     def close(self) -> None:

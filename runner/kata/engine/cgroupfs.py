@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from kata.engine.procs import read_text
+from kata.procs import read_text
 
 
 def write(path: Path, value: str) -> None:

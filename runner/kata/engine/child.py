@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
 import signal
 import stat
 import sys
@@ -22,7 +21,7 @@ from typing import Any, TYPE_CHECKING, Callable
 from kata import settings
 from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest
 from kata.preload import PRELOADABLE, preload
-from kata.engine.procs import PR_SET_PDEATHSIG, name_process, prctl
+from kata.procs import die_with_parent, keep_only, limit_address_space, name_process
 from kata.engine.go import Go
 from kata.engine.rlimits import SANDBOX_FAILED
 from kata.engine.trace import mark
@@ -32,37 +31,7 @@ if TYPE_CHECKING:
 
     from kata.engine.rlimits import Sandbox
 
-__all__ = ["PRELOADABLE", "preload", "run", "standby", "after_fork", "mentioned_libraries", "limit_memory"]
-
-
-def _max_fd() -> int:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    known = [n for n in (soft, hard, os.sysconf("SC_OPEN_MAX")) if n not in (resource.RLIM_INFINITY, -1)]
-    return max(known + [65536])
-
-
-MAX_FD = _max_fd()
-
-
-def keep_only(*fds: int) -> None:
-    """Close every file descriptor above 2 except `fds` (close_range(2) where the kernel has it)."""
-    low = 3
-    for fd in sorted(fds):
-        os.closerange(low, fd)
-        low = fd + 1
-    os.closerange(low, MAX_FD)
-
-
-def die_with(parent: int) -> None:
-    """Have the kernel kill this child when the worker dies (Linux), so none is ever orphaned.
-
-    The child has its own process group, so a Ctrl-C that ends `kata` and its
-    worker would otherwise leave a learner's endless loop running on its own.
-    """
-    if not prctl(PR_SET_PDEATHSIG, signal.SIGKILL):
-        return
-    if os.getppid() != parent:  # the worker died before prctl took effect
-        os._exit(1)
+__all__ = ["PRELOADABLE", "preload", "run", "standby", "after_fork", "mentioned_libraries"]
 
 
 def after_fork(sandbox: "Sandbox", worker: int, output_w: int, keep: tuple[int, ...], restrict: bool = True) -> None:
@@ -77,28 +46,14 @@ def after_fork(sandbox: "Sandbox", worker: int, output_w: int, keep: tuple[int, 
     except OSError:
         os._exit(SANDBOX_FAILED)
     os.setpgid(0, 0)
-    die_with(worker)
+    # The child has its own process group, so a Ctrl-C that ends `kata` and its worker would
+    # otherwise leave a learner's endless loop running on its own: it dies with the worker.
+    die_with_parent(worker)
     os.dup2(output_w, 1)
     os.dup2(output_w, 2)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)  # input() gets EOF instead of hanging; the request pipe is gone
     keep_only(*keep)
-
-
-def limit_memory(extra_mb: int) -> None:
-    """Cap the address space `extra_mb` above what is mapped now, so a memory bomb is a MemoryError.
-
-    Per process; the run's total is the cgroup's (see `kata.engine.sandbox`), where there is one."""
-    try:
-        with open("/proc/self/status") as handle:
-            vm_kb = next(int(line.split()[1]) for line in handle if line.startswith("VmSize:"))
-    except (OSError, StopIteration, ValueError):
-        return
-    limit = (vm_kb * 1024) + extra_mb * 1024 * 1024
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):
-        pass
 
 
 _IMPORT_LINE = re.compile(rb"^[ \t]*(?:import[ \t]+([^\n#;]+)|from[ \t]+([\w.]+)[ \t]+import\b)", re.M)
@@ -190,7 +145,7 @@ def _take_run(request: RunRequest, events_fd: int, address_space_mb: int) -> Non
         _emit(events_fd, Event(EventKind.IMPORTS, names=mentioned))  # first: it also restarts the startup deadline
         preload(mentioned)
     _one_thread()
-    limit_memory(address_space_mb)
+    limit_address_space(address_space_mb)  # the run's total is the cgroup's, where there is one
 
 
 def _profiled(request: RunRequest, finish: Callable[[], int]) -> int:

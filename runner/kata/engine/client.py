@@ -107,7 +107,7 @@ def _not_dumpable() -> None:
     """Learner code runs as the same user: keep it from opening this process's pipes (its stdout,
     a grader's JSON) through /proc/<pid>/fd. Linux only; root can still."""
     if sys.platform.startswith("linux"):
-        from kata.engine import procs  # not `sandbox`: a command of the shared engine needs no cgroup code
+        from kata import procs  # not `sandbox`: a command of the shared engine needs no cgroup code
 
         procs.not_dumpable()
 

@@ -123,7 +123,7 @@ def _memory_kb(pid: int) -> int:
 
 def _tree_memory_mb(pid: int) -> float:
     """The memory of an engine: the daemon, its worker and the worker's children (a standby, a run)."""
-    from kata.engine.procs import children
+    from kata.procs import children
 
     if pid <= 0:
         return 0.0
@@ -140,11 +140,10 @@ def _tree_memory_mb(pid: int) -> float:
 
 
 def _gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rpartition(")")[2].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
+    from kata.procs import stat_fields  # here: ctypes is not on `kata check`'s path
+
+    fields = stat_fields(pid)
+    return not fields or fields[0] == b"Z"
 
 
 def stop_shared_engine(wait_s: float = 10.0) -> int:

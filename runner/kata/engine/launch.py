@@ -11,32 +11,19 @@ import json
 import os
 import subprocess
 import sys
-import traceback
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from kata import settings
 from kata.contract import RunRequest
 from kata.engine import child as child_mod
 from kata.engine.process import Child
 from kata.engine.rlimits import SANDBOX_FAILED, Sandbox
+from kata.procs import die_with_parent, fork_call
 
 if TYPE_CHECKING:
     from _pytest.main import Session
 
 CAN_FORK = hasattr(os, "fork") and not settings.current().no_fork
-
-
-def _forked(body: Callable[[], int], code: int = 70) -> None:
-    """In the child of a fork: run `body`, report what escaped it, and never return."""
-    try:
-        code = body()
-    except BaseException:
-        traceback.print_exc()
-    finally:
-        try:
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
 
 
 def _own_group(pid: int) -> None:
@@ -60,13 +47,11 @@ def start_child(request: RunRequest, prepared: "Session | None", sandbox: Sandbo
     address_space_mb = sandbox.address_space_mb()
     extra = (judge_fd,) if judge_fd is not None else ()
     if CAN_FORK:
-        pid = os.fork()
-        if pid == 0:
-            def body() -> int:
-                child_mod.after_fork(sandbox, worker, output_w, (events_w, *extra))
-                return child_mod.run(request, events_w, prepared, address_space_mb, judge_fd)
+        def body() -> int:  # in the child; what escapes it goes to its stderr (the output pipe)
+            child_mod.after_fork(sandbox, worker, output_w, (events_w, *extra))
+            return child_mod.run(request, events_w, prepared, address_space_mb, judge_fd)
 
-            _forked(body)
+        pid = fork_call(body)
         _own_group(pid)
         handle = Child(pid)
     else:
@@ -75,7 +60,7 @@ def start_child(request: RunRequest, prepared: "Session | None", sandbox: Sandbo
                 sandbox.enter()
             except OSError:
                 os._exit(SANDBOX_FAILED)
-            child_mod.die_with(worker)
+            die_with_parent(worker)
 
         popen = subprocess.Popen(
             [sys.executable, "-m", "kata.engine.child", json.dumps(request.to_wire()), str(events_w),
@@ -98,13 +83,11 @@ def fork_standby(prepared: "Session", sandbox: Sandbox, checks: str) -> tuple[Ch
     output_r, output_w = os.pipe()
     go_r, go_w = os.pipe()
     worker = os.getpid()
-    pid = os.fork()
-    if pid == 0:
-        def body() -> int:
-            child_mod.after_fork(sandbox, worker, output_w, (events_w, go_r), restrict=False)
-            return child_mod.standby(prepared, sandbox, checks, events_w, go_r)
+    def body() -> int:
+        child_mod.after_fork(sandbox, worker, output_w, (events_w, go_r), restrict=False)
+        return child_mod.standby(prepared, sandbox, checks, events_w, go_r)
 
-        _forked(body)
+    pid = fork_call(body)
     _own_group(pid)
     for fd in (events_w, output_w, go_r):
         os.close(fd)

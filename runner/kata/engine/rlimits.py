@@ -14,7 +14,7 @@ import resource
 import time
 from dataclasses import dataclass
 
-from kata.engine.procs import children, kill_all, reap
+from kata.procs import children, kill_all, reap
 
 SANDBOX_FAILED = 71  # the exit status of a child that could not join its cgroup (no learner code ran)
 

@@ -21,7 +21,7 @@ import os
 
 from kata import settings
 from kata.engine.cgroup import HEADROOM_MB, CgroupSandbox, cgroup_name, remove_stale, try_v1, try_v2
-from kata.engine.procs import (PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_PDEATHSIG, become_subreaper, children,
+from kata.procs import (PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE, PR_SET_PDEATHSIG, become_subreaper, children,
                                not_dumpable, prctl, reap)
 from kata.engine.rlimits import SANDBOX_FAILED, Limits, Sandbox
 

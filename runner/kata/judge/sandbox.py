@@ -30,6 +30,7 @@ from typing import Callable, Protocol
 from kata import settings
 from kata.judge import bwrap as bwrap_cmd
 from kata.judge import wire
+from kata.procs import set_oom_score_adj
 
 
 class ZygoteLimits(Protocol):
@@ -167,11 +168,7 @@ class Sandbox:
             for path in procs:
                 with open(path, "w") as handle:
                     handle.write("0")
-            try:
-                with open("/proc/self/oom_score_adj", "w") as handle:
-                    handle.write("-1000")  # the learner's processes raise theirs back (see zygote)
-            except OSError:
-                pass
+            set_oom_score_adj(-1000)  # the learner's processes raise theirs back (see learner_process)
 
         return join
 

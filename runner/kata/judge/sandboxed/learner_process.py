@@ -20,9 +20,9 @@ import signal
 import socket
 import struct
 import sys
-from typing import Callable
 
 from kata.judge import wire
+from kata.procs import fork_call, keep_only, limit_address_space, set_oom_score_adj
 
 ISOLATION_FAILED = 72  # the exit code of a standby whose namespaces could not be made
 READY_TIMEOUT_S = 30
@@ -58,7 +58,7 @@ def fork_standby(control: socket.socket, writable: list[str] | None) -> Standby:
             ours.close()
             return wait_and_serve(theirs, tmp)
 
-        pid = _fork(plain)
+        pid = fork_call(plain, report=False)
         theirs.close()
         return Standby(pid, ours)
     read_end, write_end = os.pipe()
@@ -83,10 +83,10 @@ def fork_standby(control: socket.socket, writable: list[str] | None) -> Standby:
                 return ISOLATION_FAILED
             return wait_and_serve(theirs, "/tmp")
 
-        os.write(write_end, struct.pack("q", _fork(learner)))
+        os.write(write_end, struct.pack("q", fork_call(learner, report=False)))
         return 0
 
-    pid = _fork(leader)
+    pid = fork_call(leader, report=False)
     os.close(write_end)
     theirs.close()
     try:
@@ -103,25 +103,10 @@ def fork_standby(control: socket.socket, writable: list[str] | None) -> Standby:
     return Standby(learner_pid, ours)
 
 
-def _fork(body: Callable[[], int]) -> int:
-    pid = os.fork()
-    if pid == 0:
-        code = 70
-        try:
-            code = body()
-        finally:
-            os._exit(code)
-    return pid
-
-
 def wait_and_serve(channel: socket.socket, tmp: str) -> int:
     """In the standby: set up what needs no run, wait for the run, then serve it."""
     os.setsid()
-    try:
-        with open("/proc/self/oom_score_adj", "w") as handle:
-            handle.write("1000")  # out of memory in the run's cgroup: the learner's processes go first
-    except OSError:
-        pass
+    set_oom_score_adj(1000)  # out of memory in the run's cgroup: the learner's processes go first
     os.environ.update(TMPDIR=tmp, HOME=tmp)
     os.chdir(tmp)
     try:
@@ -141,8 +126,7 @@ def serve_run(conn: socket.socket, request: dict) -> int:
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
-    os.closerange(3, keep)
-    os.closerange(keep + 1, 65536)
+    keep_only(keep)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.dont_write_bytecode = True
     if "torch" in sys.modules:
@@ -163,14 +147,8 @@ def limit(memory_mb: int, cpu_s: int) -> list[str]:
     import resource
 
     applied = []
-    try:
-        with open("/proc/self/status") as handle:
-            vm_kb = next(int(line.split()[1]) for line in handle if line.startswith("VmSize:"))
-        cap = vm_kb * 1024 + memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    if limit_address_space(memory_mb):
         applied.append(f"address space +{memory_mb} MB")
-    except (OSError, StopIteration, ValueError):
-        pass
     for name, value, words in ((resource.RLIMIT_CPU, cpu_s, f"{cpu_s} s CPU"),
                                (resource.RLIMIT_FSIZE, 64 << 20, "64 MB files"),
                                (resource.RLIMIT_NOFILE, 256, "256 open files"),

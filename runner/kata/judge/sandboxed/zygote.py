@@ -26,18 +26,10 @@ import socket
 import sys
 import threading
 
+from kata import procs
 from kata.judge import wire
 from kata.judge.sandboxed import learner_process
-from kata.judge.sandboxed.processes import descendants, kill_all_below
-
-
-def _prctl(option: int, value: int) -> None:
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+from kata.procs import descendants, kill_all_below
 
 
 def _read_only_path(isolate: bool) -> None:
@@ -67,9 +59,9 @@ def main(argv: list[str]) -> None:
     control = socket.socket(fileno=int(argv[0]))
     isolate = "--isolate" in argv[1:]
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: escaped grandchildren come back to us
-    _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the worker
-    _prctl(4, 0)  # PR_SET_DUMPABLE 0: no process of ours can read or write our memory, or trace us
+    procs.become_subreaper()  # escaped grandchildren come back to us
+    procs.die_with_parent()  # die with the worker
+    procs.not_dumpable()  # no process of ours can read or write our memory, or trace us
     _read_only_path(isolate)
     me = os.getpid()
     import inspect  # noqa: F401  what every run's server needs, imported once here
