@@ -180,10 +180,11 @@ class Session:
         return Source(path, label or str(path.relative_to(self.ws.root)), notebook.digest(path), choice.note)
 
     def check(self, engine: Checker, ex: Exercise, source: Source | None = None,
-              on_event: OnEvent | None = None, record: bool = True) -> Verdict:
+              on_event: OnEvent | None = None, record: bool = True, carry: bool = True) -> Verdict:
         """Check the learner's file, if unlocked, and record the verdict in memory (`save` keeps it).
         With `record=False` (code that is not the learner's saved file: a `%%kata` cell) nothing is
-        recorded and nothing unlocks."""
+        recorded and nothing unlocks. With `carry=False` the carry step is left to the caller
+        (`carry` below): `kata watch` draws the verdict first, since the step never changes it."""
         source = source or self.source(ex)
         progress = self.progress
         following = next_after(self.course, ex)
@@ -195,15 +196,8 @@ class Session:
         if not source.path.exists():
             return Verdict(missing_result(ex, source.label), source, False, None, False)
         result = engine.check(CheckRequest(ex, source.path, source.label), on_event)
-        if result.passed and record:  # and on the learner's own earlier exercises? (kata.carry; the verdict stays K's)
-            from kata.carry import carry_notice, with_carry
-
-            skipped = frozenset(e.id for e in self.course.exercises if progress.get(e.name).status == SKIPPED)
-            notice = carry_notice(engine, ex, source.path, source.label, skipped)
-            with_carry(result, notice)
-            from kata import breaks
-
-            breaks.note(self.ws.state_dir, ex.id, breaks.carried_from(notice))  # for `kata list`
+        if carry and record:
+            self.carry(engine, ex, Verdict(result, source, True, None, False))
         if not record:
             return Verdict(result, source, True, None, False)
         before = progress.copy() if result.passed else progress
@@ -214,6 +208,22 @@ class Session:
         written = stubs.write_new(self.ws, stubs.newly_allowed(self.course, before, progress)) if result.passed else []
         return Verdict(result, source, True, unlocked, result.passed and following is None and not was_done,
                        tuple(written))
+
+    def carry(self, engine: Checker, ex: Exercise, verdict: Verdict) -> str:
+        """The carry step of a passing verdict: K once more on the learner's own earlier exercises
+        (kata.carry). The notice lands on `verdict.result.carry` and is returned ("" when there is
+        none); the verdict itself stays K's."""
+        result = verdict.result
+        if not (result.passed and verdict.ran):
+            return ""
+        from kata import breaks
+        from kata.carry import carry_notice, with_carry
+
+        skipped = frozenset(e.id for e in self.course.exercises if self.progress.get(e.name).status == SKIPPED)
+        notice = carry_notice(engine, ex, verdict.source.path, verdict.source.label, skipped)
+        with_carry(result, notice)
+        breaks.note(self.ws.state_dir, ex.id, breaks.carried_from(notice))  # for `kata list`
+        return notice
 
     # ---- the learner's other steps ----
     def show_hint(self, ex: Exercise) -> int:

@@ -93,3 +93,31 @@ def test_a_notebook_workspace_carries_the_file_kata_checks(kata, tmp_path):
     solve_in_notebook(one, right.replace("self.grad += out.grad", "self.grad = out.grad"))  # broken after it passed
     (two,) = kata.json("check", "02", "--json", cwd=ws)
     assert two["status"] == "passed" and "your 01_value_ops.ipynb" in two.get("carry", ""), two.get("carry")
+
+
+@pytest.mark.timeout(240)
+def test_watch_draws_the_verdict_first_then_the_carry_notice(kata, tmp_path):
+    """`kata watch` draws K's verdict (and writes its events line) before the carry step runs, then
+    redraws with the notice: the step never changes the verdict, so the learner does not wait for it."""
+    from tests.e2e.test_watch import WatchProcess
+
+    ws = _workspace(kata, tmp_path, 7)
+    results = kata.json("check", "--all", "--json", cwd=ws, timeout=200)
+    assert [r["status"] for r in results[:7]] == ["passed"] * 7, results
+    five = ws / "exercises" / "05_broadcasting.py"
+    five.write_text(five.read_text().replace(
+        "            return unbroadcast(grad, self.shape), unbroadcast(grad, other.shape)",
+        '            raise ValueError("planted in 05")'))
+    seven = ws / "exercises" / "07_sum_mean.py"
+    watch = WatchProcess(ws)
+    try:
+        watch.wait_for(1, timeout=120)  # the exercise it starts on
+        seven.write_text(seven.read_text() + "\n")
+        found = watch.wait_for(2, timeout=120)
+        assert (found[-1]["id"], found[-1]["status"]) == ("07", "passed")
+        seven.write_text(seven.read_text() + "\n")  # handled after the carry step of the save before
+        watch.wait_for(3, timeout=120)
+    finally:
+        shown = watch.stop()
+    assert "passes on its own code, but not with your own earlier exercises" in shown, shown[-3000:]
+    assert "your `Tensor.__add__` from exercise 05" in shown

@@ -24,7 +24,7 @@ from kata import messages, notebook
 from kata.course import Exercise
 from kata.engine import Engine
 from kata.results import CheckResult
-from kata.session import Session, Source
+from kata.session import Session, Source, Verdict
 from kata.watch import screen
 from kata.watch.editor import Opener, editor_command, hyperlinks, supports_hyperlinks
 from kata.watch.keys import KeyReader
@@ -94,7 +94,7 @@ class Watch:
             self.out.write(f"\rChecking {ex.id} {ex.name}…")
             self.out.flush()
         self.refresh()  # another terminal may have skipped or passed one
-        verdict = self.session.check(self.engine, ex, source)
+        verdict = self.session.check(self.engine, ex, source, carry=False)  # the carry step after the screen
         result = verdict.result
         if verdict.ran:
             self.checked[ex.name] = verdict.source.digest
@@ -102,7 +102,19 @@ class Watch:
             made = self.files.get(str(path))
             if made is not None:
                 self.checked.setdefault(made.name, self.session.source(made).digest)
-        unlocked = verdict.unlocked
+        self.draw(ex, verdict)
+        self.record_event(result, trigger)
+        if verdict.ran:  # saved after the screen: the disk stays off the path from save to verdict
+            self.session.save()
+            self.warn_if_unsaved()
+        if self.session.carry(self.engine, ex, verdict):  # a pass that fails on the learner's own earlier code
+            self.draw(ex, verdict)
+            if self.unsaved:  # the redraw cleared the warning said above
+                self.say(messages.unsaved(self.unsaved, self.ws.state_dir))
+
+    def draw(self, ex: Exercise, verdict: Verdict) -> None:
+        """The verdict's screen, with any notices kept for the next screen on top."""
+        result, unlocked = verdict.result, verdict.unlocked
         width, _ = self.size()
         text = screen.verdict_screen(
             self.course, self.session.progress, ex, result, self.session.path(ex), unlocked,
@@ -116,10 +128,6 @@ class Watch:
             text = hyperlinks(text)
         notices, self.notices = self.notices, []  # shown on top, so a redraw cannot hide them
         self.say("\n".join(notices + [text]) if notices else text, clear=True)
-        self.record_event(result, trigger)
-        if verdict.ran:  # saved after the screen: the disk stays off the path from save to verdict
-            self.session.save()
-            self.warn_if_unsaved()
 
     def warn_if_unsaved(self) -> None:
         """After a save: say at once when it failed (a read-only workspace), and remember why."""
