@@ -19,7 +19,9 @@ Each exercise's first save is cold: the worker's standby child (kata.engine.stan
 previous exercise's checks, so that run collects its check module itself. In real use, moving to an
 exercise in watch checks it at once, which readies the standby for it before the learner's first
 save. So the first save gets its own column and is left out of the median and p95 ("all" too, which
-pool the warm saves), rather than dropped: `--saves N` gives one first save and N - 1 warm ones.
+pool the warm saves), rather than dropped: `--saves N` gives one first save and N - 1 warm ones. Each
+exercise is left solved (one more, uncounted save of the solution when N is even), as a learner
+moves on: in the second course later exercises run again on the earlier files (kata.carry).
 
 `--machinery` measures what each piece of speed machinery buys, in the same run: beside the watch
 with everything on, one watch per switch (`KATA_NO_STANDBY=1`: no child forked ahead;
@@ -222,6 +224,10 @@ def bench_course(path: Path, opts: argparse.Namespace, tmp: Path) -> CourseBench
                 for watch in watches.values():  # interleaved: every watch sees the same load
                     time.sleep(opts.pause)
                     watch.save(watch.rows[n], right if i % 2 == 0 else wrong, first=i == 0)
+            for watch in watches.values():  # left solved, as a learner moves on: later exercises build on it
+                if opts.saves % 2 == 0:
+                    time.sleep(opts.pause)
+                    watch.save(Row(ex), right, first=True)  # a row of its own: not counted
         memory = max((rss_mb(pid) for pid in worker_pids(watches["on"].proc.pid)), default=float("nan"))
     finally:
         for watch in watches.values():
