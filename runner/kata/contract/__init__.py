@@ -17,7 +17,8 @@ record, between processes) and `result_to_json` for the public `--json` shape, w
 by the CLI contract (README, `--json`).
 
 Its parts: `results` (outcomes, causes, the verdict and its two shapes), `request` (RunRequest
-and the defaults), `events` (EventKind, Event, what a child may send) and `typed` (the strict
+and the defaults), `events` (EventKind, Event, what a child may send), `framing` (how one message
+is cut from a pipe or socket: every line and frame, capped) and `typed` (the strict
 reader every incoming line goes through). This package's names are the ones to import.
 
 Standard library only: the CLI imports this module and must stay free of torch and pytest.

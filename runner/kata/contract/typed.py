@@ -12,7 +12,8 @@ keys ignored, missing ones taking their defaults). Standard library only.
 Who uses it: `RunRequest.from_wire` (the worker's stdin, the daemon's socket, the spawned child's
 argument), `Event.from_wire` (the events pipe, the worker's stdout, the daemon's lines),
 `result_from_wire`, the daemon's hello (`engine/daemon_wire.Hello`), the standby's go message
-(`engine/child.Go`), and the judge's tensor records (`judge/wire.TensorRecord`).
+(`engine/go.Go`), and the judge's tensor records (`judge/wire.TensorRecord`). Each message is first
+cut from its pipe or socket by `kata.contract.framing`, whose `decode` calls `typed`.
 """
 
 from __future__ import annotations

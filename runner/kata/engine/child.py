@@ -9,7 +9,6 @@ then waits for its request; what it does from there on is what `run` does.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -19,10 +18,10 @@ from pathlib import Path
 from typing import Any, TYPE_CHECKING, Callable
 
 from kata import settings
-from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest
+from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest, framing
 from kata.preload import PRELOADABLE, preload
 from kata.procs import die_with_parent, keep_only, limit_address_space, name_process
-from kata.engine.go import Go
+from kata.engine.go import MAX_GO, Go
 from kata.engine.rlimits import SANDBOX_FAILED
 from kata.engine.trace import mark
 
@@ -92,7 +91,7 @@ def mentioned_libraries(target: str) -> list[str]:
 
 def _emit(events_fd: int, event: Event) -> None:
     try:
-        os.write(events_fd, ("\n" + json.dumps(event.to_wire()) + "\n").encode())
+        os.write(events_fd, framing.line(event.to_wire()))
     except OSError:
         pass
 
@@ -211,16 +210,14 @@ def standby(prepared: "Session", sandbox: "Sandbox", checks: str, events_fd: int
 
     prepare(Path(checks))  # the course's solution, parsed for the pointer of a failing step
     warm(Path(checks))  # the manifest (what the exercise forbids), the earlier exercises' reference code
-    message = b""
     mark("standby collected")
-    while chunk := os.read(go_fd, 65536):
-        message += chunk
+    message = framing.read_to_eof(go_fd, MAX_GO)
     os.close(go_fd)
     if not message:
         return 0
     name_process("kata-check")
     mark("standby got its run")
-    go = Go.from_wire(json.loads(message))
+    go = framing.read_line(message, Go)
     request = RunRequest.from_wire(go.request)
     sandbox.limits = go.limits
     sandbox.restrict()
@@ -234,7 +231,7 @@ def main(argv: list[str]) -> None:
 
     The worker started it with only fds 0, 1, 2 and EVENTS_FD open, in the run's sandbox.
     """
-    request, events_fd = RunRequest.from_wire(json.loads(argv[0])), int(argv[1])
+    request, events_fd = RunRequest.from_wire(framing.parse(argv[0])), int(argv[1])
     address_space_mb = int(argv[2]) if len(argv) > 2 else request.memory_mb
     judge_fd = int(argv[3]) if len(argv) > 3 else None
     code = 70

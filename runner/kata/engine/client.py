@@ -12,7 +12,6 @@ it (and with the request's exercise and target), and ignores every other line.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from kata import settings
+from kata.contract import framing
 from kata.contract import CRASHED, Cause, CheckResult, Event, EventKind, RunRequest, StepResult, new_run_id
 from kata.course import Exercise
 
@@ -161,8 +161,8 @@ class Engine:
             if not line:
                 return None
             try:
-                event = Event.from_wire(json.loads(line))
-            except (ValueError, RecursionError):
+                event = Event.from_wire(framing.parse(line))
+            except framing.FrameError:
                 continue
             if event is not None:
                 return event
@@ -177,7 +177,7 @@ class Engine:
             self.start()
             assert self._proc is not None and self._proc.stdin is not None
             # The leading newline ends any partial line left in the pipe (see the worker's reply).
-            self._proc.stdin.write("\n" + json.dumps(wire.to_wire()) + "\n")
+            self._proc.stdin.write(framing.line(wire.to_wire()).decode())
             self._proc.stdin.flush()
             while True:
                 event = self._read()

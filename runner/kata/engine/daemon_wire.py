@@ -19,11 +19,11 @@ import socket
 import stat
 import struct
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from kata import settings
+from kata.contract import framing
 from kata.contract.typed import typed
 
 PROTOCOL = 1
@@ -186,7 +186,7 @@ def check_socket_file(path: Path) -> None:
 
 
 def send(sock: socket.socket, message: dict) -> None:
-    sock.sendall((json.dumps(message) + "\n").encode())
+    sock.sendall(framing.line(message))
 
 
 @dataclass(frozen=True)
@@ -215,42 +215,15 @@ class Hello:
 
 
 class Lines:
-    """Newline-delimited JSON from a socket, each read bounded by a deadline on the monotonic clock."""
+    """Lines of JSON from a socket (`kata.contract.framing`), each read bounded by a deadline on the
+    monotonic clock and by MAX_LINE."""
 
     def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buffer = bytearray()
+        self.lines = framing.SocketLines(sock, MAX_LINE)
 
-    def read(self, deadline: float) -> object:
+    def read(self, deadline: float) -> dict:
         """The next non-empty line, parsed; Unusable on end of file, a timeout, an overlong line or garbage."""
-        scanned = 0
-        while True:
-            end = self.buffer.find(b"\n", scanned)
-            if end == 0:  # an empty line (a sender may lead with a newline): skip it
-                del self.buffer[:1]
-                scanned = 0
-                continue
-            if end > 0:
-                line = bytes(self.buffer[:end])
-                del self.buffer[:end + 1]
-                break
-            scanned = len(self.buffer)
-            if scanned > MAX_LINE:
-                raise Unusable("a line too long")
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Unusable("no answer in time")
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(1 << 16)
-            except socket.timeout:
-                raise Unusable("no answer in time") from None
-            except OSError as exc:
-                raise Unusable(f"the connection broke: {exc}") from None
-            if not chunk:
-                raise Unusable("the other end closed the connection")
-            self.buffer += chunk
         try:
-            return json.loads(line)
-        except (ValueError, RecursionError):
-            raise Unusable("a line that is not JSON") from None
+            return self.lines.read(deadline)
+        except framing.FrameError as exc:
+            raise Unusable(str(exc)) from None

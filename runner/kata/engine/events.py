@@ -7,13 +7,13 @@ may send (a forged `result`) is dropped. Output is kept up to MAX_OUTPUT bytes.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import selectors
 import struct
 import termios
 import time
 
+from kata.contract import framing
 from kata.contract import CHILD_EVENTS, CRASHED, ERROR, Cause, Event, EventKind, StepResult
 from kata.engine.verdict import RunState, memory_verdict
 
@@ -30,21 +30,11 @@ def at_eof(fd: int) -> bool:
         return True
 
 
-class Lines:
+class Lines(framing.LineSplitter):
     """Splits the events stream into lines, dropping any line longer than MAX_EVENT_LINE."""
 
     def __init__(self) -> None:
-        self.pending = b""
-        self.skipping = False  # inside an over-long line: drop up to its end
-
-    def feed(self, data: bytes) -> list[bytes]:
-        *lines, tail = (self.pending + data).split(b"\n")
-        if self.skipping and lines:
-            lines, self.skipping = lines[1:], False
-        if len(tail) > MAX_EVENT_LINE:
-            tail, self.skipping = b"", True
-        self.pending = b"" if self.skipping else tail
-        return lines
+        super().__init__(MAX_EVENT_LINE, drop_oversized=True)
 
 
 def drain(selector: selectors.BaseSelector, run: RunState, reader: Lines, wait_s: float = 0.05) -> None:
@@ -85,8 +75,8 @@ def take(run: RunState, stream: str, data: bytes, reader: Lines) -> list[Event]:
 
 def _parse(line: bytes) -> Event | None:
     try:
-        return Event.from_wire(json.loads(line))
-    except (ValueError, RecursionError):
+        return Event.from_wire(framing.parse(line))
+    except framing.FrameError:
         return None
 
 

@@ -7,11 +7,9 @@ before any of the run's code, never a run under guessed limits.
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
-from kata.contract import RunRequest
-from kata.contract.typed import typed
+from kata.contract import RunRequest, framing
 from kata.engine.rlimits import Limits
 
 
@@ -23,10 +21,13 @@ class Go:
 
     @classmethod
     def from_wire(cls, data: Any) -> "Go":
-        return typed(cls, data)
+        return framing.decode(cls, data)
+
+
+MAX_GO = 64 * 1024 * 1024  # the one message is read to its end: a request, with its source, fits many times
 
 
 def go_message(request: RunRequest, limits: Limits, address_space_mb: int) -> bytes:
     """What the worker sends a standby child to start its run (see `kata.engine.child.standby`)."""
-    return json.dumps({"request": request.to_wire(), "limits": dataclasses.asdict(limits),
-                       "address_space_mb": address_space_mb}).encode()
+    return framing.line({"request": request.to_wire(), "limits": dataclasses.asdict(limits),
+                         "address_space_mb": address_space_mb})

@@ -16,7 +16,6 @@ the next run's child ahead of time (`kata.engine.standby`).
 from __future__ import annotations
 
 import gc
-import json
 import math
 import os
 import select
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from _pytest.main import Session
 
 from kata import settings
+from kata.contract import framing
 from kata.contract import (DEFAULT_CPU_CORES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_MB, DEFAULT_RUN_TIMEOUT_S,
                            CheckResult, Event, EventKind, RunRequest)
 from kata.engine import hugepages
@@ -216,11 +216,11 @@ class Worker:
             if not line.strip():
                 continue
             try:
-                data = json.loads(line)
-            except ValueError:
-                self.reply(Event(EventKind.BAD_REQUEST, message="not JSON"))
+                data = framing.parse(line)
+            except framing.FrameError as exc:
+                self.reply(Event(EventKind.BAD_REQUEST, message=str(exc)))
                 continue
-            op = data.get("op", "check") if isinstance(data, dict) else None
+            op = data.get("op", "check")
             if op == "ping":
                 self.reply(Event(EventKind.PONG, pid=os.getpid(), fork=CAN_FORK, limits=self.sandbox.describe()))
                 continue
@@ -230,8 +230,7 @@ class Worker:
                 request = RunRequest.from_wire(data)
             except (ValueError, TypeError) as exc:
                 # Stamped with whatever the line said it was, so a client waiting on it stops waiting.
-                stamp = {k: v for k in ("run_id", "id", "name", "target")
-                         if isinstance(v := data.get(k), str)} if isinstance(data, dict) else {}
+                stamp = {k: v for k in ("run_id", "id", "name", "target") if isinstance(v := data.get(k), str)}
                 self.reply(Event(EventKind.BAD_REQUEST, message=str(exc), run=stamp.get("run_id", ""),
                                  id=stamp.get("id", ""), name=stamp.get("name", ""), target=stamp.get("target", "")))
                 continue
@@ -260,7 +259,7 @@ def main() -> None:
     def reply(event: Event) -> None:
         # The leading newline ends any partial line someone else left in the pipe, so it can
         # never glue onto this one (the client skips blank and malformed lines).
-        proto.write("\n" + json.dumps(event.to_wire()) + "\n")
+        proto.write(framing.line(event.to_wire()).decode())
         proto.flush()
 
     worker = Worker(reply)

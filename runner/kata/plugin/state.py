@@ -7,14 +7,13 @@ the target with `set_target` once its request has come.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from kata.contract import Cause, Event
+from kata.contract import Cause, Event, framing
 from kata.course import MANIFEST, describe_filename
 
 
@@ -45,8 +44,7 @@ class State:
         if self.events_fd is None:
             return
         # The leading newline ends any half line the learner's code wrote to this fd first.
-        data = ("\n" + json.dumps(event.to_wire()) + "\n").encode()
-        view = memoryview(data)
+        view = memoryview(framing.line(event.to_wire()))
         while view:
             written = os.write(self.events_fd, view)
             view = view[written:]
