@@ -8,12 +8,10 @@ and only the standard library. Linux-only calls fail soft (they return False or 
 
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
 import signal
 import sys
-import traceback
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +24,8 @@ PR_SET_CHILD_SUBREAPER = 36
 # --- prctl -------------------------------------------------------------------------------------
 
 def _libc():
+    import ctypes  # here: reading /proc (a command's start time, an engine's state) needs no ctypes
+
     try:
         return ctypes.CDLL(None, use_errno=True)
     except OSError:
@@ -207,6 +207,8 @@ def fork_call(body: Callable[[], int], failed: int = 70, report: bool = True) ->
             code = body()
         except BaseException:
             if report:
+                import traceback
+
                 traceback.print_exc()
         finally:
             try:

@@ -11,6 +11,7 @@ import click
 
 from kata.course import Course, load_course
 from kata.errors import KataError
+from kata.procs import stat_fields
 from kata.session import Session
 from kata.workspace import bundled_course_dir, find_workspace
 
@@ -20,8 +21,7 @@ def _process_start() -> float:
     there (Python, kata, PyTorch, the checks). Linux knows it; elsewhere, from this import on."""
     now = time.monotonic()
     try:
-        with open("/proc/self/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
+        fields = stat_fields() or []
         started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start time since boot
         age = time.clock_gettime(time.CLOCK_BOOTTIME) - started
         return now - age if 0 <= age < 60 else now

@@ -21,6 +21,7 @@ from kata import settings
 from kata.engine.daemon_wire import (PROTOCOL, Hello, Lines, Unusable, check_socket_file, engine_key, peer_uid, runtime_dir,
                                      send, socket_path)
 from kata.errors import KataError
+from kata.procs import children, stat_fields
 
 CONNECT_S = 1.0  # connecting to a listening socket is immediate; this bounds a stuck one
 HELLO_S = 2.0  # the daemon says hello as soon as it accepts
@@ -123,8 +124,6 @@ def _memory_kb(pid: int) -> int:
 
 def _tree_memory_mb(pid: int) -> float:
     """The memory of an engine: the daemon, its worker and the worker's children (a standby, a run)."""
-    from kata.procs import children
-
     if pid <= 0:
         return 0.0
     seen: set[int] = set()
@@ -140,8 +139,6 @@ def _tree_memory_mb(pid: int) -> float:
 
 
 def _gone(pid: int) -> bool:
-    from kata.procs import stat_fields  # here: ctypes is not on `kata check`'s path
-
     fields = stat_fields(pid)
     return not fields or fields[0] == b"Z"
 
