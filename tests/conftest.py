@@ -54,12 +54,23 @@ def kata(tmp_path: Path) -> Kata:
     return Kata(tmp_path)
 
 
-@pytest.fixture
-def fixture_ws(tmp_path: Path, kata: Kata) -> Path:
-    """A fresh workspace on the fixture course."""
-    ws = tmp_path / "ws"
-    proc = kata("init", str(ws), "--course", str(FIXTURE_COURSE))
+@pytest.fixture(scope="session")
+def initialised_fixture_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One workspace on the fixture course, made by the real `kata init` once per test process. Never
+    handed to a test: `fixture_ws` copies it."""
+    ws = tmp_path_factory.mktemp("init") / "ws"
+    proc = Kata(ws.parent)("init", str(ws), "--course", str(FIXTURE_COURSE))
     assert proc.returncode == 0, proc.stderr
+    return ws
+
+
+@pytest.fixture
+def fixture_ws(tmp_path: Path, initialised_fixture_ws: Path) -> Path:
+    """A fresh workspace on the fixture course, the test's own: a copy of the files `kata init` wrote
+    (none names the workspace's own folder), so each test does not pay a `kata` process for it. The
+    tests of `kata init` itself run it."""
+    ws = tmp_path / "ws"
+    shutil.copytree(initialised_fixture_ws, ws, symlinks=True)
     return ws
 
 
