@@ -12,8 +12,10 @@ and the run that was waiting gets an error row. A replaced zygote must get the s
 the first one (a cgroup), or the run is refused: a row's isolation never silently weakens.
 
 Without bubblewrap the zygote is a separate, rlimited process: the verdict is still judged
-outside the learner's code, but the learner's code can read what the grader's user can, and
-runs are not isolated from each other. `isolation` says which one a run got.
+outside the learner's code, and runs are not isolated from each other. Where kata runs as root
+(a Gradescope container) each learner process becomes `nobody` before its run starts, with a temp
+folder of its own, and can read only what any user may; otherwise it can read what the grader's
+user can. `isolation` says which one a run got.
 """
 
 from __future__ import annotations
@@ -46,7 +48,10 @@ class ZygoteLimits(Protocol):
 
 BWRAP_ISOLATION = ("bubblewrap sandbox, fresh for each run (no network, read-only system, no course files, "
                    "no privileges)")
-PROCESS_ISOLATION = "separate process with rlimits (bubblewrap is not installed: it can read your files)"
+PROCESS_ISOLATION = ("separate process with rlimits, as this user (bubblewrap is not available, and kata does not "
+                     "run as root so cannot switch to an unprivileged user: it can read your files)")
+NOBODY_ISOLATION = ("separate process as user nobody, with rlimits (bubblewrap is not available: it can read only "
+                    "what any user may, and runs are not isolated from each other)")
 ASK_TIMEOUT_S = 30.0  # a run, an end: the zygote answers in milliseconds; 30 s means it is stopped or lost
 PRELOAD_TIMEOUT_S = 180.0  # importing torch and friends on a loaded machine
 
@@ -97,6 +102,7 @@ class Sandbox:
         self.preloaded: set[str] = set()
         self.cleaning = False  # an `end` was sent; its answer is read before the next request
         self.stage_dir: str | None = None
+        self.runs_dir: str | None = None  # as nobody: the learner processes' temp folders, removed at close
         self.ask_timeout = ASK_TIMEOUT_S
 
     def start(self) -> None:
@@ -128,9 +134,18 @@ class Sandbox:
         else:
             cmd = [sys.executable, "-m", "kata.judge.sandboxed.zygote", str(fd)]
             self.isolation = PROCESS_ISOLATION
+            if os.geteuid() == 0:  # each learner process becomes `nobody` before its run (learner_process)
+                cmd.append("--as-nobody")
+                self.isolation = NOBODY_ISOLATION
+                # Each run's temp folder is made in here (the zygote's TMPDIR): nobody may enter its own, list
+                # none, and what a zygote killed mid-run could not remove goes with this folder at `close`.
+                self.runs_dir = tempfile.mkdtemp(prefix="kata-runs-")
+                os.chmod(self.runs_dir, 0o711)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1",
                "PYTHONPATH": str(_runner_dir()), "PYTHONNOUSERSITE": "1",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        if self.runs_dir is not None:
+            env["TMPDIR"] = self.runs_dir
         debug = settings.debug()
         try:
             self.proc = subprocess.Popen(cmd, pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL, cwd="/",
@@ -269,6 +284,9 @@ class Sandbox:
         limits, self.limits = self.limits, None
         if limits is not None:
             limits.close()  # kills whatever is left in the zygote's cgroup, and removes it
+        runs_dir, self.runs_dir = self.runs_dir, None
+        if runs_dir is not None:
+            shutil.rmtree(runs_dir, ignore_errors=True)  # fd-based: never follows a link a run left
         stage_dir, self.stage_dir = self.stage_dir, None
         if stage_dir is not None:
             try:

@@ -138,3 +138,79 @@ def drop_capabilities() -> None:
     header = _Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
     data = (_Data * 2)()
     _check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "dropping capabilities")
+
+
+NOBODY = 65534  # the unprivileged user (and group, nogroup) a learner process runs as without bubblewrap, as root
+PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 38, 24
+
+
+def blocked_at(path: str) -> str | None:
+    """The first folder on the way to `path` (itself included) that other users cannot enter; None if none."""
+    current = "/"
+    for part in [p for p in os.path.normpath(path).split("/") if p]:
+        current = os.path.join(current, part)
+        try:
+            mode = os.stat(current).st_mode
+        except OSError:
+            return None  # not there: nothing to expose
+        if not mode & 0o001 or (current == path and not mode & 0o004):
+            return current
+    return None
+
+
+def expose(paths: list[str]) -> None:
+    """As root: make each folder in `paths` reachable by `nobody`, in a mount namespace of this process only.
+
+    A folder whose parents others cannot enter (a Python under /root) is bound back onto a fresh
+    tmpfs that covers the first such parent, so that parent's other files stay out of view. Nothing
+    is mounted when every folder is reachable already (so a container without mount rights still
+    works where its install is world-readable). IsolationError when it cannot be done.
+    """
+    covers: dict[str, list[str]] = {}
+    for path in sorted({os.path.realpath(p) for p in paths if os.path.isabs(p) and os.path.isdir(p)}):
+        top = blocked_at(path)
+        if top is not None and top != path:
+            covers.setdefault(top, []).append(path)
+        # a folder closed itself (top == path) is skipped by imports, as it would be for any user
+    if not covers:
+        return
+    _check(_libc.unshare(CLONE_NEWNS), "a private mount namespace")
+    _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making mounts private")
+    for top, below in covers.items():
+        outermost = [p for p in below if not any(p != q and p.startswith(q + "/") for q in below)]
+        held = [(p, os.open(p, os.O_PATH)) for p in outermost]
+        try:
+            _check(_libc.mount(b"tmpfs", top.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=0755,size=1m"),
+                   f"a tmpfs over {top}")
+            for path, fd in held:
+                os.makedirs(path, 0o755, exist_ok=True)
+                _check(_libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None),
+                       f"binding {path}")
+        finally:
+            for _, fd in held:
+                os.close(fd)
+    for path in [p for ps in covers.values() for p in ps]:
+        if blocked_at(path) is not None:
+            raise IsolationError(13, f"{path} cannot be read by other users, even bound on its own")
+
+
+def become_nobody(tmp: str, needs: list[str]) -> None:
+    """As root, before any learner code: give up root for good, keeping only `tmp` (made ours) to write in.
+
+    The folders in `needs` (Python's, torch's, kata's) are made reachable first (`expose`). Then no
+    supplementary groups, gid and uid `nobody`, an empty bounding set, no new privileges (no setuid
+    binary gives root back) and no capabilities. IsolationError if root could not be left.
+    """
+    expose(needs)
+    os.chown(tmp, NOBODY, NOBODY)
+    os.chmod(tmp, 0o700)
+    os.setgroups([])
+    os.setresgid(NOBODY, NOBODY, NOBODY)
+    for cap in range(64):  # while still root: a capability out of the bounding set never comes back
+        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == 22:
+            break
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no new privileges")
+    os.setresuid(NOBODY, NOBODY, NOBODY)
+    drop_capabilities()
+    if 0 in os.getresuid() or 0 in os.getresgid() or os.getgroups():
+        raise IsolationError(1, "could not leave root")

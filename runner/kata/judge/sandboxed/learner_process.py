@@ -31,9 +31,10 @@ READY_TIMEOUT_S = 30
 class Standby:
     """A learner process waiting for its run; `start` hands it the run, once."""
 
-    def __init__(self, pid: int, channel: socket.socket) -> None:
+    def __init__(self, pid: int, channel: socket.socket, tmp: str | None = None) -> None:
         self.pid = pid
         self.channel = channel
+        self.tmp = tmp  # its private temp folder (without namespaces), removed once its run ended
 
     def start(self, conn: socket.socket, request: dict) -> None:
         """Give the run's request and socket to the waiting process; OSError if it is gone."""
@@ -45,8 +46,12 @@ class Standby:
             self.channel.close()
 
 
-def fork_standby(control: socket.socket, writable: list[str] | None) -> Standby:
-    """Fork the next run's learner process; OSError when its namespaces could not be made."""
+def fork_standby(control: socket.socket, writable: list[str] | None, as_nobody: bool = False) -> Standby:
+    """Fork the next run's learner process; OSError when its namespaces could not be made.
+
+    `as_nobody` (no namespaces, kata running as root): the process becomes `nobody` when its run
+    starts, before any learner code, never while it waits (so no run's code can reach the next one).
+    """
     ours, theirs = socket.socketpair()
     if writable is None:
         import tempfile
@@ -56,11 +61,11 @@ def fork_standby(control: socket.socket, writable: list[str] | None) -> Standby:
         def plain() -> int:
             control.close()
             ours.close()
-            return wait_and_serve(theirs, tmp)
+            return wait_and_serve(theirs, tmp, as_nobody)
 
         pid = fork_call(plain, report=False)
         theirs.close()
-        return Standby(pid, ours)
+        return Standby(pid, ours, tmp)
     read_end, write_end = os.pipe()
 
     def leader() -> int:
@@ -103,7 +108,7 @@ def fork_standby(control: socket.socket, writable: list[str] | None) -> Standby:
     return Standby(learner_pid, ours)
 
 
-def wait_and_serve(channel: socket.socket, tmp: str) -> int:
+def wait_and_serve(channel: socket.socket, tmp: str, as_nobody: bool = False) -> int:
     """In the standby: set up what needs no run, wait for the run, then serve it."""
     os.setsid()
     set_oom_score_adj(1000)  # out of memory in the run's cgroup: the learner's processes go first
@@ -117,6 +122,13 @@ def wait_and_serve(channel: socket.socket, tmp: str) -> int:
     if not fds:
         return 0
     channel.close()
+    if as_nobody:
+        from kata.judge.sandboxed import isolation
+
+        try:  # what it imports from here on (kata, torch, the standard library) must be world-readable
+            isolation.become_nobody(tmp, [entry for entry in sys.path if os.path.isabs(entry)])
+        except OSError:
+            return ISOLATION_FAILED  # the run does not start as root
     return serve_run(socket.socket(fileno=fds[0]), request)
 
 

@@ -25,6 +25,7 @@ import signal
 import socket
 import sys
 import threading
+from typing import Callable
 
 from kata import procs
 from kata.judge import wire
@@ -58,6 +59,7 @@ def _read_only_path(isolate: bool) -> None:
 def main(argv: list[str]) -> None:
     control = socket.socket(fileno=int(argv[0]))
     isolate = "--isolate" in argv[1:]
+    as_nobody = "--as-nobody" in argv[1:] and not isolate  # root without bubblewrap: runs become `nobody`
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     procs.become_subreaper()  # escaped grandchildren come back to us
     procs.die_with_parent()  # die with the worker
@@ -71,11 +73,17 @@ def main(argv: list[str]) -> None:
     from kata.judge.sandboxed import isolation, learner_process, ops, seccomp, server  # noqa: F401
     writable = isolation.writable_mounts() if isolate else None
     standby: learner_process.Standby | None = None
+    running: learner_process.Standby | None = None  # the run under way, whose temp folder goes at its end
+
+    def fork() -> learner_process.Standby:
+        return learner_process.fork_standby(control, writable, as_nobody)
+
     while True:
         try:
             request, _ = wire.recv(control)
         except (wire.WireError, OSError):
             kill_all_below(me)
+            _remove_tmp(running, standby)
             return
         op = request.get("op")
         if op == "preload":
@@ -83,6 +91,7 @@ def main(argv: list[str]) -> None:
 
             if standby is not None:  # forked before these imports: it would have to import them per run
                 kill_all_below(me)
+                _remove_tmp(standby)
                 standby = None
             preload([str(n) for n in request.get("names", [])])
             if "torch" in sys.modules:
@@ -100,56 +109,74 @@ def main(argv: list[str]) -> None:
         elif op == "run":
             _, fds, _, _ = socket.recv_fds(control, 1, 1)
             conn = socket.socket(fileno=fds[0])
+            running, standby = standby or None, None
             try:
-                pid = start_run(conn, request, standby or learner_process.fork_standby(control, writable))
+                running = running or fork()
+                pid = start_run(conn, request, running)
             except OSError:
+                _remove_tmp(running)
                 try:  # the standby died unused, or its namespaces failed: one fresh try
-                    pid = start_run(conn, request, learner_process.fork_standby(control, writable))
+                    running = fork()
+                    pid = start_run(conn, request, running)
                 except OSError as exc:
                     conn.close()
                     kill_all_below(me)
                     wire.send(control, {"ok": False, "error": str(exc)})
-                    standby = None
+                    _remove_tmp(running)
+                    running = None
                     continue
             wire.send(control, {"ok": True, "pid": pid, "isolated": writable is not None})
             # The next run's process, forked while this one runs: from the zygote, never from this run,
             # into namespaces of its own that this run cannot name (another PID namespace), and spared
             # at this run's end. So the next run pays no fork and no namespaces.
-            standby = _next_standby(control, writable)
+            standby = _next_standby(fork)
         elif op == "end":
             spare = frozenset({standby.pid}) if standby is not None else frozenset()
             kill_all_below(me, spare)
             clean = not descendants(me, spare)
+            _remove_tmp(running)
+            running = None
             wire.send(control, {"ok": True, "clean": clean})
             if not clean:  # the worker replaces us: nothing of ours is used again
                 kill_all_below(me)
+                _remove_tmp(standby)
                 standby = None
             elif standby is None:
-                standby = _next_standby(control, writable)
+                standby = _next_standby(fork)
         else:
             kill_all_below(me)
+            _remove_tmp(running, standby)
             return
 
 
 def start_run(conn: socket.socket, request: dict, standby: learner_process.Standby) -> int:
     """Hand the run to `standby` and watch it; returns its pid."""
     standby.start(conn, request)
-    threading.Thread(target=_report_death, args=(standby.pid, conn), daemon=True).start()
+    threading.Thread(target=_report_death, args=(standby, conn), daemon=True).start()
     return standby.pid
 
 
-def _next_standby(control: socket.socket, writable: list[str] | None) -> learner_process.Standby | None:
+def _next_standby(fork: Callable[[], learner_process.Standby]) -> learner_process.Standby | None:
     """The next run's learner process, forked while the judge sends this run's verdict."""
     try:
-        return learner_process.fork_standby(control, writable)
+        return fork()
     except OSError:
         return None  # the next run tries again, and reports why if it fails too
 
 
-def _report_death(pid: int, conn: socket.socket) -> None:
-    """Wait for the run's child; if it dies, tell the judge how on its socket, then let go of it."""
+def _remove_tmp(*processes: learner_process.Standby | None) -> None:
+    """Remove the private temp folders of learner processes that are gone (what a run wrote there goes too)."""
+    import shutil
+
+    for process in processes:
+        if process is not None and process.tmp is not None:
+            shutil.rmtree(process.tmp, ignore_errors=True)  # never follows a link the run left
+
+
+def _report_death(standby: learner_process.Standby, conn: socket.socket) -> None:
+    """Wait for the run's child; if it dies, tell the judge how on its socket, then let go of it (and its temp folder)."""
     try:
-        _, raw = os.waitpid(pid, 0)
+        _, raw = os.waitpid(standby.pid, 0)
     except ChildProcessError:
         raw = None
     try:
@@ -160,6 +187,7 @@ def _report_death(pid: int, conn: socket.socket) -> None:
         pass
     finally:
         conn.close()
+        _remove_tmp(standby)
 
 
 if __name__ == "__main__":
