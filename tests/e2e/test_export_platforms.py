@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -75,6 +76,46 @@ def test_without_bubblewrap_it_still_grades_and_says_so(tmp_path):
     assert data["score"] == 6.0
     assert "Isolation:" in data["output"] and "bubblewrap sandbox" not in data["output"]
     assert "no bubblewrap sandbox here" in (root / "results" / "kata.log").read_text()
+
+
+SNOOP = """import os
+ag = {ag!r}
+for what, attempt in (("list-source", lambda: os.listdir(ag + "/source")),
+                      ("read-source", lambda: open(ag + "/source/course/kata.toml").read()),
+                      ("write-results", lambda: open(ag + "/results/planted.json", "w").write("{{}}"))):
+    try:
+        attempt()
+        print("DID", what)
+    except OSError as exc:
+        print("could-not", what, type(exc).__name__)
+
+def add(a, b):
+    return abs(a) + abs(b)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason=(
+    "the learner's process becomes nobody only when the autograder runs as root (as on Gradescope); "
+    "this test does not run as root"))
+def test_without_bubblewrap_as_root_the_learner_reaches_neither_source_nor_results(tmp_path):
+    base = Path(tempfile.mkdtemp(prefix="kata-autograder-"))  # world-traversable, unlike pytest's folder
+    try:
+        os.chmod(base, 0o755)
+        root = _autograder(base)
+        (root / "submission" / "01_add.py").write_text(SNOOP.format(ag=str(root)))
+        data = _run(root, KATA_NO_BWRAP="1")
+        planted = (root / "results" / "planted.json").exists()
+        modes = {name: (root / name).stat().st_mode & 0o777 for name in ("source", "results")}
+        results_mode = (root / "results" / "results.json").stat().st_mode & 0o777
+    finally:
+        shutil.rmtree(base)
+    assert "Isolation: separate process as user nobody" in data["output"]
+    printed = data["tests"][0]["output"]
+    for what in ("list-source", "read-source", "write-results"):
+        assert f"could-not {what} PermissionError" in printed, printed
+    assert "DID" not in printed and not planted
+    assert modes == {"source": 0o700, "results": 0o700} and results_mode == 0o600
+    assert data["score"] == 6.0  # still graded, as the same answers are without the snooping
 
 
 def test_a_broken_submission_folder_still_gets_a_results_file(tmp_path):

@@ -14,7 +14,11 @@ and reads `/autograder/results/results.json` (gradescope-autograders.readthedocs
   the learner's code in a bubblewrap sandbox that masks course folders, hidden/ included); where
   the container cannot run bubblewrap, judged mode without it, and the results' output says which
   isolation applied (kata writes `Isolation: ...` into results.json), so no mark made without a
-  sandbox looks like one made with it. If kata itself fails, a results.json with score 0 and the
+  sandbox looks like one made with it. Before grading it closes `source/` and `results/` to every
+  user but root (chmod 700): without bubblewrap, kata (as root) runs each learner process as the
+  unprivileged user `nobody` (kata.judge.sandboxed.learner_process), which then reads neither the
+  course's hidden checks nor the results, and reaches only what any user may (setup.sh leaves the
+  virtual environment world-readable, outside `source/`). If kata itself fails, a results.json with score 0 and the
   error is written, so the student sees why rather than a blank autograder failure.
 
 `KATA_AUTOGRADER_ROOT` (default `/autograder`) and `KATA_PYTHON` (default setup.sh's virtual environment,
@@ -49,6 +53,10 @@ python3 -m venv /autograder/kata-venv
 /autograder/kata-venv/bin/python -m pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu
 /autograder/kata-venv/bin/python -m pip install {kata}
 if [ -f course/requirements.txt ]; then /autograder/kata-venv/bin/python -m pip install -r course/requirements.txt; fi
+# Without bubblewrap the learner's code runs as nobody: it must reach Python, torch and kata (outside
+# source/, which run_autograder closes), and nothing else of /autograder's.
+chmod o+x /autograder
+chmod -R a+rX /autograder/kata-venv
 """
 
 RUN = """#!/usr/bin/env bash
@@ -60,6 +68,9 @@ RESULTS="$AG/results/results.json"
 LOG="$AG/results/kata.log"
 mkdir -p "$AG/results"
 rm -f "$RESULTS"
+# Only root reads the course (hidden checks included) and the results: without bubblewrap the
+# learner's code runs as nobody (kata grade as root), which must reach neither.
+chmod 700 "$AG/source" "$AG/results"
 grade() {{
   "$PY" -m kata grade "$AG/submission" --course "$AG/source/course" --gradescope "$RESULTS" "$@" >>"$LOG" 2>&1
 }}
@@ -77,6 +88,7 @@ json.dump({{"score": 0, "output": "The autograder could not grade this submissio
            "tests": []}}, open(sys.argv[1], "w"))
 PYEOF
 fi
+chmod 600 "$RESULTS" "$LOG" 2>/dev/null
 cat "$LOG"
 """
 
