@@ -177,6 +177,7 @@ class Fake:
         self.how, self.key, self.held = how, key, []
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(str(path))
+        os.chmod(path, 0o600)  # as a daemon's own: the client's first test (the socket is this user's alone) passes
         self.listener.listen(8)
         threading.Thread(target=self.serve, daemon=True).start()
 
@@ -195,7 +196,11 @@ class Fake:
     def after_hello(self, conn: socket.socket) -> None:
         conn.sendall(json.dumps({"kata_engine": 1, "key": self.key, "pid": os.getpid(), "worker_pid": 1}).encode()
                      + b"\n")
-        asked = json.loads(conn.makefile().readline())
+        reader = conn.makefile()
+        line = reader.readline()
+        while line == "\n":  # kata writes a newline before each line too (kata.contract.framing)
+            line = reader.readline()
+        asked = json.loads(line)
         if self.how == "wrong_run":  # a passing verdict, stamped for another run, then for none
             result = {"id": asked["id"], "name": asked["name"], "target": asked["target_label"], "status": "passed"}
             for run in ("f" * 32, ""):
@@ -206,6 +211,10 @@ class Fake:
         self.listener.close()
         for conn in self.held:
             conn.close()
+
+
+IMPOSTOR_REFUSED_FOR = {"garbage": "not JSON", "silent": "no answer in time", "wrong_run": "an event of another run",
+                        "silent_after_request": "no answer in time", "another_key": "started for another key"}
 
 
 @pytest.mark.parametrize("how", ["garbage", "silent", "wrong_run", "silent_after_request", "another_key"])
@@ -227,6 +236,8 @@ def test_an_impostor_on_the_socket_never_gives_the_verdict(rt: Runtime, how: str
         proc = rt.check(*DOUBLE, "--json", timeout=90)  # a hang fails here
         failed_as_the_stub_is(json.loads(proc.stdout))
         assert "not using the shared engine" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        # each impostor is refused where it lies, not earlier (its socket passes the ownership test)
+        assert IMPOSTOR_REFUSED_FOR[how] in proc.stderr, proc.stderr
         if how == "another_key":
             assert "another key" in proc.stderr and [e["runs"] for e in rt.engines()] == [0], proc.stderr
     finally:
