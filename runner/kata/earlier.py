@@ -240,6 +240,12 @@ def _default(folder: Path) -> Resolver:
 def culprit(exc: BaseException, resolver: Resolver) -> tuple[str, str] | None:
     """(exercise number, function name) of the innermost frame of `exc`'s traceback that lies in an
     earlier exercise the resolver loaded: "your Tensor.__matmul__ from 06". None if no frame does."""
+    return _innermost(exc, resolver)
+
+
+def _innermost(exc: BaseException, resolver: Resolver, own_file: str | None = None) -> tuple[str, str] | None:
+    """(exercise number, qualified name) of the innermost frame of `exc`'s traceback in an earlier
+    exercise the resolver loaded; None if there is none, or if a frame of `own_file` lies deeper."""
     files = {module.__file__: number for number, module in resolver.modules.items()}
     found = None
     tb = exc.__traceback__
@@ -247,6 +253,8 @@ def culprit(exc: BaseException, resolver: Resolver) -> tuple[str, str] | None:
         code = tb.tb_frame.f_code
         if code.co_filename in files:
             found = (files[code.co_filename], getattr(code, "co_qualname", code.co_name))
+        elif own_file is not None and code.co_filename == own_file:
+            found = None
         tb = tb.tb_next
     return found
 
@@ -259,19 +267,10 @@ def attribution(exc: BaseException, own_file: str | None = None) -> str | None:
     resolver = _current.get()
     if resolver is None or resolver.label != "yours":
         return None
-    files = {module.__file__: number for number, module in resolver.modules.items()}
-    found = None
-    tb = exc.__traceback__
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if code.co_filename in files:
-            found = (files[code.co_filename], getattr(code, "co_qualname", code.co_name).split(".<locals>")[0])
-        elif own_file is not None and code.co_filename == own_file:
-            found = None
-        tb = tb.tb_next
+    found = _innermost(exc, resolver, own_file)
     if found is None:
         return None
-    number, function = found
+    number, function = found[0], found[1].split(".<locals>")[0]
     name = Path(getattr(resolver.modules[number], "__file__", "") or "").name or number
     return (f"This comes from your `{function}` from exercise {number} ({name}), which this exercise builds "
             f"on: fix it there, and check {number} again.")
