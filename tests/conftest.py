@@ -97,6 +97,17 @@ def shared_engines():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def one_exercise_course(root: Path, manifest: str, file_name: str, checks: str, solution: str, stub: str) -> Path:
+    """A course of one exercise in `root`: its kata.toml, checks/test_<file_name>, solutions/ and exercises/."""
+    (root / "kata.toml").write_text(manifest)
+    for folder in ("checks", "exercises", "solutions"):
+        (root / folder).mkdir()
+    (root / "checks" / f"test_{file_name}").write_text(checks)
+    (root / "solutions" / file_name).write_text(solution)
+    (root / "exercises" / file_name).write_text(stub)
+    return root
+
+
 def left_behind(worker_pid: int, within: float = 10.0) -> list[str]:
     """The worker's children other than the next run's, forked ahead (`kata-standby`). A child that
     has just been forked names itself a moment later, so each is given `within` seconds to do so

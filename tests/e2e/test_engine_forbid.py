@@ -12,6 +12,7 @@ import pytest
 
 from kata.course import load_course
 from kata.engine import CheckRequest, Engine
+from tests.conftest import one_exercise_course
 
 CHECKS = '''
 import numpy as np
@@ -100,8 +101,8 @@ WAYS = {
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("forbid")
-    (root / "kata.toml").write_text(textwrap.dedent('''
+    return one_exercise_course(
+        tmp_path_factory.mktemp("forbid"), textwrap.dedent('''
         format_version = 1
         name = "scratch"
         title = "From scratch"
@@ -113,14 +114,8 @@ def course(tmp_path_factory) -> Path:
         title = "softmax on NumPy"
         hints = ["Exponentiate, then normalise."]
         timeout = 5
-    '''))
-    for folder in ("checks", "exercises", "solutions"):
-        (root / folder).mkdir()
-    (root / "checks" / "test_01_softmax.py").write_text(CHECKS)
-    (root / "solutions" / "01_softmax.py").write_text(RIGHT)
-    (root / "exercises" / "01_softmax.py").write_text(
+    '''), "01_softmax.py", CHECKS, RIGHT,
         "def softmax(x):\n    raise NotImplementedError\n\n\ndef softmax_with(box, x):\n    raise NotImplementedError\n")
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import pytest
 
 from kata.course import load_course
 from kata.engine import CheckRequest, Engine
+from tests.conftest import one_exercise_course
 
 CHECKS = '''
 import pytest
@@ -159,8 +160,8 @@ def apply(f, x):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("judged")
-    (root / "kata.toml").write_text(textwrap.dedent('''
+    return one_exercise_course(
+        tmp_path_factory.mktemp("judged"), textwrap.dedent('''
         format_version = 1
         name = "judged"
         title = "Judged mode"
@@ -170,13 +171,8 @@ def course(tmp_path_factory) -> Path:
         title = "Everything that crosses"
         hints = ["Read the checks."]
         timeout = 3
-    '''))
-    for folder in ("checks", "exercises", "solutions"):
-        (root / folder).mkdir()
-    (root / "checks" / "test_01_everything.py").write_text(CHECKS)
-    (root / "solutions" / "01_everything.py").write_text(RIGHT)
-    (root / "exercises" / "01_everything.py").write_text("def mean(values):\n    raise NotImplementedError\n")
-    return root
+    '''), "01_everything.py", CHECKS, RIGHT,
+        "def mean(values):\n    raise NotImplementedError\n")
 
 
 @pytest.fixture(scope="module")
