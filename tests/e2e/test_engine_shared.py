@@ -200,6 +200,8 @@ class Fake:
         line = reader.readline()
         while line == "\n":  # kata writes a newline before each line too (kata.contract.framing)
             line = reader.readline()
+        if not line:  # hung up after the hello (`kata engine status` asks only for that)
+            return
         asked = json.loads(line)
         if self.how == "wrong_run":  # a passing verdict, stamped for another run, then for none
             result = {"id": asked["id"], "name": asked["name"], "target": asked["target_label"], "status": "passed"}
