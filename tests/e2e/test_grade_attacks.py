@@ -14,6 +14,7 @@ A course package installed in site-packages for the run holds solutions four fol
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,6 +26,7 @@ import sysconfig
 import time
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -92,10 +94,15 @@ def _verdicts(row: dict) -> list[tuple]:
 
 
 def _fake_course_package(tag: str) -> Path:
-    """A third-party package in the venv's site-packages with a course four folders down."""
-    package = Path(sysconfig.get_paths()["purelib"]) / f"kata_test_fake_course_{tag}"
+    """A third-party package in the venv's site-packages with a course four folders down.
+
+    The folder's mtime is put back at once: it is part of a shared engine's key (a pip install makes
+    a warm worker stale), and a test running beside this one must keep the key it started with."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    package = site / f"kata_test_fake_course_{tag}"
     course = package / "a" / "b" / "c"
-    (course / "solutions").mkdir(parents=True)
+    with _site_mtime_kept(site):
+        (course / "solutions").mkdir(parents=True)
     (course / "checks").mkdir()
     (package / "__init__.py").write_text("")
     (course / "kata.toml").write_text('format_version = 1\nname = "fake"\ntitle = "Fake"\n')
@@ -123,7 +130,17 @@ def graded(tmp_path_factory):
     try:
         yield _graded(root, tag)
     finally:
-        shutil.rmtree(package, ignore_errors=True)
+        with _site_mtime_kept(package.parent):
+            shutil.rmtree(package, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _site_mtime_kept(site: Path) -> Iterator[None]:
+    before = site.stat()
+    try:
+        yield
+    finally:
+        os.utime(site, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
 def _graded(root: Path, tag: str) -> dict:
