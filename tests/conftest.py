@@ -127,3 +127,23 @@ def left_behind(worker_pid: int, within: float = 10.0) -> list[str]:
         if not others or time.monotonic() > deadline:
             return others
         time.sleep(0.05)
+
+
+PF_EXITING = 0x4  # include/linux/sched.h: the task is in do_exit
+
+
+def killed(pid: int) -> bool:
+    """Whether `pid` can run no more code: gone, a zombie, already exiting, or with SIGKILL pending.
+
+    A warm worker sends a verdict once the run's processes are SIGKILLed, and reaps them after: a
+    process of a copy of its 500 MB address space may take milliseconds to finish exiting."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    if stat[0] in ("Z", "X") or int(stat[6]) & PF_EXITING:
+        return True
+    pending = {line.split(":")[0]: int(line.split()[1], 16) for line in status.splitlines()
+               if line.startswith(("SigPnd:", "ShdPnd:"))}
+    return any(mask & (1 << 8) for mask in pending.values())  # bit 8: signal 9, SIGKILL

@@ -20,7 +20,7 @@ import pytest
 from kata.course import load_course
 from kata.engine import CheckRequest, Engine
 
-from tests.conftest import FIXTURE_COURSE, HOSTILE, left_behind
+from tests.conftest import FIXTURE_COURSE, HOSTILE, killed, left_behind
 
 COURSE = load_course(FIXTURE_COURSE)
 ADD = COURSE.find("add")  # its per-step limit is 2 s
@@ -119,8 +119,26 @@ def test_an_escaped_sleeper_dies_with_its_run(engine, pids):
     assert result.status == "failed", result.to_json()
     escaped = recorded(pids)
     assert escaped, "the learner's sleeper never started"
-    assert not any(alive(pid) for pid in escaped), "a setsid'd grandchild outlived its run"
+    assert all(killed(pid) for pid in escaped), "a setsid'd grandchild outlived its run"
     assert_honest_checks_still_work(engine)
+
+
+LOOKS_FOR_THE_LAST_RUN = """import os
+
+def add(a, b):
+    left = [p for p in os.listdir(os.environ["KATA_TEST_PIDS"]) if os.path.exists("/proc/" + p.split(".")[0])]
+    return a + b if not left else -1
+"""
+
+
+def test_the_next_run_starts_only_once_the_last_ones_processes_are_reaped(engine, pids, tmp_path):
+    """The verdict goes out before the run's processes finish exiting; the next run never sees them."""
+    assert check(engine, "escape_and_forge.py").status == "failed"
+    assert recorded(pids), "the learner's sleeper never started"
+    looks = tmp_path / "looks.py"
+    looks.write_text(LOOKS_FOR_THE_LAST_RUN)
+    result = engine.check(CheckRequest(ADD, looks))
+    assert result.status == "passed", result.to_json()
 
 
 def test_nothing_the_learner_started_survives_kata_check(kata, fixture_ws, pids):
@@ -195,7 +213,7 @@ def test_cpu_spinners_time_out_and_die(engine, pids):
     assert result.status == "timeout", result.to_json()
     assert "time limit (2 s)" in result.first_failure().message
     helpers = recorded(pids)
-    assert len(helpers) == 3 and not any(alive(pid) for pid in helpers)
+    assert len(helpers) == 3 and all(killed(pid) for pid in helpers)
     assert_honest_checks_still_work(engine)
 
 

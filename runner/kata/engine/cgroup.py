@@ -96,6 +96,11 @@ class CgroupSandbox(Sandbox):
         except (OSError, ValueError):
             return set()
 
+    def stop_run(self, child_pid: int) -> None:
+        if self.version == 2:
+            try_write(self.dirs[""] / "cgroup.kill", "1")
+        super().stop_run(child_pid)
+
     def end_run(self) -> None:
         if self.version == 2:
             try_write(self.dirs[""] / "cgroup.kill", "1")

@@ -14,7 +14,7 @@ import resource
 import time
 from dataclasses import dataclass
 
-from kata.procs import children, kill_all, reap
+from kata.procs import children, kill_all, reap, tree
 
 SANDBOX_FAILED = 71  # the exit status of a child that could not join its cgroup (no learner code ran)
 
@@ -62,6 +62,13 @@ class Sandbox:
 
     def members(self) -> set[int]:
         return set()
+
+    def stop_run(self, child_pid: int) -> None:
+        """SIGKILL the run's child and everything it started, without waiting for any of it to exit
+        (`end_run` reaps): what a verdict sent now must not wait for. A process forked during the
+        kill is still `end_run`'s, before the next run starts."""
+        me = os.getpid()
+        kill_all((tree(child_pid) | self.members() | children(me)) - {me} - self.spared)
 
     def end_run(self) -> None:
         """Kill everything the run left behind (cgroup members, the worker's children) and reap it.

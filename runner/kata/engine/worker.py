@@ -117,6 +117,7 @@ class Worker:
         self.standby = Standby()
         self.huge_pages = not settings.current().no_huge_pages  # False once the kernel says it cannot
         self.forks_ahead = not settings.current().no_standby  # off: every run forks at its request
+        self.unsettled: list[Callable[[], object]] = []  # the last run's reaping, done once its verdict is out
 
     def prepared_session(self, request: RunRequest) -> "Session | None":
         """The started pytest session for this request's course, prepared once per course."""
@@ -147,6 +148,7 @@ class Worker:
 
     def check(self, request: RunRequest) -> CheckResult:
         mark("request")
+        self.settle()
         self.preload(request.preload)
         self.sandbox.configure(limits_for(request))
         if request.judged:
@@ -170,6 +172,7 @@ class Worker:
             else:
                 self.reply(event.stamped(request))
 
+        self.settle()
         oom_before = self.sandbox.oom_kills()
         prepared = self.prepared_session(request)
         started = None
@@ -183,8 +186,14 @@ class Worker:
         if before_supervise is not None:
             before_supervise()  # the worker lets go of the judge's socket: only the check child holds it
         result = supervise(handle, events_r, output_r, request, on_event=forward, sandbox=self.sandbox,
-                           oom_before=oom_before, abort_fd=0)
+                           oom_before=oom_before, abort_fd=0,
+                           settle_later=self.unsettled if judge_fd is None else None)
         return result, handle
+
+    def settle(self) -> None:
+        """Reap what the last run left (`supervise`'s settle_later): before anything else happens."""
+        while self.unsettled:
+            self.unsettled.pop(0)()
 
     def idle(self, request: RunRequest) -> None:
         """After a run's verdict went out, unless the next request is already here: get the next run
@@ -237,9 +246,11 @@ class Worker:
             result = self.check(request)
             self.reply(Event(EventKind.RESULT, result=result).stamped(request))
             mark("verdict sent")
+            self.settle()
             self.idle(request)
 
     def close(self) -> None:
+        self.settle()
         self.standby.discard()
         self.judged.close()
         self.sandbox.close()
