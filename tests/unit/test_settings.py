@@ -77,3 +77,12 @@ def test_the_kata_command_says_which_variable_is_malformed_without_a_traceback(t
                                "KATA_MAX_ENGINES": "two"}, timeout=60)
     assert proc.returncode == 2, proc.stderr
     assert "KATA_MAX_ENGINES='two' is not a whole number" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_seed_alone_reads_as_current_does_and_follows_the_environment(monkeypatch):
+    for raw in ("", "0", "17", " 5 ", "-3"):
+        monkeypatch.setenv("KATA_SEED", raw)
+        assert settings.seed() == settings.current().seed == (int(raw) if raw else 0)
+    monkeypatch.setenv("KATA_SEED", "nine")
+    with pytest.raises(KataError, match="KATA_SEED"):
+        settings.seed()
