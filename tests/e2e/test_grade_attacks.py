@@ -66,7 +66,7 @@ def _grade(root: Path, *args: str, limit: float = GRADE_LIMIT_S) -> dict:
     the rows printed until then are kept."""
     env = dict(os.environ, NO_COLOR="1", COLUMNS="120")
     proc = subprocess.Popen([sys.executable, "-m", "kata", "grade", *args, "--json", "--require-sandbox",
-                             "--timeout", "5"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             "--timeout", "3"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     timed_out = False
     try:

@@ -3,9 +3,13 @@ local`, judged `kata grade` and `kata grade --scheduler local:2` get the same st
 outcome for every step.
 
 The submissions: right, wrong, an answer typed in by hand (caught only by reading the learner's
-source), one that hangs (in a call, and at import) and one that crashes (in a call, and at import),
+source), one that hangs (spinning in a call, and asleep at import: each route times out both, and
+a sleeper spares the machine's CPU, as each hang runs twice in a grade) and one that crashes (in a
+call, and at import),
 each as `.py` files and as notebooks, against two exercises of the bundled course: 01 relu and 05
-autograd_scalars (the one with a source-reading check), in a copy of the course with a 3 s limit.
+autograd_scalars (the one with a source-reading check), in a copy of the course with a 1.5 s limit
+per step (a right answer takes milliseconds, and a run that times out in a grade is run again
+alone before `timeout` stands).
 One module-scoped fixture per route, each a real `kata` process."""
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from tests.conftest import REPO, Kata
 pytestmark = pytest.mark.timeout(900)  # the limit, never the expectation
 
 EXERCISES = [("01", "relu", "01_relu"), ("02", "autograd_scalars", "05_autograd_scalars")]
-HANG = "\nwhile True:\n    pass\n"
+HANG = "\nimport time\nwhile True:\n    time.sleep(0.5)\n"  # at import, asleep: the hang in a call spins
 CRASH = "\nimport os\nos._exit(3)\n"
 
 
@@ -35,7 +39,7 @@ def _course(root: Path) -> Path:
         shutil.copy(REPO / "exercises" / f"{original}.py", course / "exercises" / f"{number}_{name}.py")
         shutil.copy(REPO / "solutions" / f"{original}.py", course / "solutions" / f"{number}_{name}.py")
         shutil.copy(REPO / "checks" / f"test_{original}.py", course / "checks" / f"test_{number}_{name}.py")
-        entries.append(f'[[exercise]]\nname = "{name}"\ntitle = "{name}"\nhints = ["h"]\ntimeout = 3\n')
+        entries.append(f'[[exercise]]\nname = "{name}"\ntitle = "{name}"\nhints = ["h"]\ntimeout = 1.5\n')
     (course / "kata.toml").write_text('format_version = 1\nname = "parity"\ntitle = "Parity"\n\n'
                                       + "\n".join(entries))
     return course
