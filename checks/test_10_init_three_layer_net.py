@@ -38,22 +38,26 @@ def _local(exercise) -> bool:
     return type(exercise) is types.ModuleType
 
 
-def _shared_net(exercise):
-    """The net of this run's first call, for the steps that only look at it.
+def _first_net(request) -> tuple[object, torch.Tensor, str | None]:
+    """The net of this run's first call, its random state after, and the key its statistics are
+    cached under (None: not cached), for the steps that only look at it.
 
     Every step starts from the same seed in a fresh import of the learner's file, so each would
     build this very net again (3.2 million random numbers, ~20 ms): it is built once per run. A
     call that fails fails the same way in every step, so what it raised is raised again (with the
-    learner's traceback) instead of calling it again. A step that draws random numbers after it
+    learner's traceback) instead of calling it again. Once built, a step that only reads it does
+    not import the learner's file again either (`exercise_file` names it without importing; ~1 ms
+    a step, most of it the learner's own module code). A step that draws random numbers after it
     restores the random state that followed the build, so it sees what it would have seen building
     its own. Graded (`kata grade`), the learner's objects live only as long as their step: each
     step builds its own there.
     """
-    if not _local(exercise):
-        return _net(exercise), torch.get_rng_state()
-    key = exercise.__file__
+    key = str(request.getfixturevalue("exercise_file"))
     built = _BUILT.get(key)
     if built is None:
+        exercise = request.getfixturevalue("exercise")
+        if not _local(exercise):
+            return _net(exercise), torch.get_rng_state(), None
         try:
             net = _net(exercise)
         except (Exception, pytest.fail.Exception) as exc:
@@ -63,29 +67,28 @@ def _shared_net(exercise):
         built = _BUILT[key] = ("built", net, torch.get_rng_state())
     if built[0] == "raised":
         raise built[1].with_traceback(built[2])
-    return built[1], built[2]
+    return built[1], built[2], key
 
 
-def _cached(exercise, key: tuple, compute):
+def _cached(key: str | None, what: tuple, compute):
     """`compute()`, once per run for the shared net: three steps look at the same numbers of the same
-    million values. Graded, each step computes its own (the net is its own too)."""
-    if not _local(exercise):
+    million values. Graded (no key), each step computes its own (the net is its own too)."""
+    if key is None:
         return compute()
-    key = (exercise.__file__, *key)
-    if key not in _STATS:
-        _STATS[key] = compute()
-    return _STATS[key]
+    if (key, *what) not in _STATS:
+        _STATS[(key, *what)] = compute()
+    return _STATS[(key, *what)]
 
 
-def _extremes(exercise, net, name: str) -> tuple[float, float]:
+def _extremes(key: str | None, net, name: str) -> tuple[float, float]:
     """The exact min and max of net.<name>, in one pass over its values (torch.aminmax)."""
     def compute():
         low, high = torch.aminmax(getattr(net, name).detach())
         return float(low), float(high)
-    return _cached(exercise, (name, "extremes"), compute)
+    return _cached(key, (name, "extremes"), compute)
 
 
-def _spread(exercise, net, name: str) -> tuple[float, float]:
+def _spread(key: str | None, net, name: str) -> tuple[float, float]:
     """The mean and standard deviation of net.<name>, from its fixed sample of values when it is big."""
     def compute():
         values = getattr(net, name).detach()
@@ -94,7 +97,7 @@ def _spread(exercise, net, name: str) -> tuple[float, float]:
             values = torch.take(values, index)  # as flattened, whatever its strides
         std, mean = torch.std_mean(values)
         return float(mean), float(std)
-    return _cached(exercise, (name, "spread"), compute)
+    return _cached(key, (name, "spread"), compute)
 
 
 def _net(exercise):
@@ -109,23 +112,23 @@ def _net(exercise):
     return net
 
 
-def test_returns_a_three_layer_net(exercise):
+def test_returns_a_three_layer_net(request):
     """it returns a ThreeLayerNeuralNet whose six fields are tensors"""
-    _shared_net(exercise)
+    _first_net(request)
 
 
-def test_seed_shapes(exercise):
+def test_seed_shapes(request):
     """layer_1 is (400, 2000) and layer_2 is (10, 400)"""
-    net, _ = _shared_net(exercise)
+    net, _, _ = _first_net(request)
     assert_shape(net.layer_1, (400, 2000), what="net.layer_1")
     assert_shape(net.layer_2, (10, 400), what="net.layer_2")
     assert tuple(net.layer_1.shape) == (400, 2000), f"Expected: (400, 2000) Actual: {tuple(net.layer_1.shape)}"
     assert tuple(net.layer_2.shape) == (10, 400), f"Expected: (10, 400) Actual: {tuple(net.layer_2.shape)}"
 
 
-def test_every_shape(exercise):
+def test_every_shape(request):
     """all six shapes: weights are (d_output, d_input), biases are (d_output,)"""
-    net, _ = _shared_net(exercise)
+    net, _, _ = _first_net(request)
     for name, shape in SHAPES.items():
         actual = tuple(getattr(net, name).shape)
         if len(shape) == 2 and actual == shape[::-1]:
@@ -134,36 +137,36 @@ def test_every_shape(exercise):
         assert_shape(getattr(net, name), shape, what=f"net.{name}")
 
 
-def test_float32(exercise):
+def test_float32(request):
     """every tensor is float32"""
-    net, _ = _shared_net(exercise)
+    net, _, _ = _first_net(request)
     for name in SHAPES:
         dtype = getattr(net, name).dtype
         assert dtype == torch.float32, f"net.{name} has dtype {dtype}; it should be torch.float32 (the default)."
 
 
-def test_leaves_that_require_grad(exercise):
+def test_leaves_that_require_grad(request):
     """all six are leaf tensors that require grad, so training can fill their .grad"""
-    net, _ = _shared_net(exercise)
+    net, _, _ = _first_net(request)
     for name in SHAPES:
         assert_leaf_requiring_grad(getattr(net, name), what=f"net.{name}")
 
 
-def test_values_within_bounds(exercise):
+def test_values_within_bounds(request):
     """every value lies within -1/20 and 1/20"""
-    net, _ = _shared_net(exercise)
+    net, _, key = _first_net(request)
     for name in SHAPES:
-        low, high = _extremes(exercise, net, name)
+        low, high = _extremes(key, net, name)
         if low < -BOUND - 1e-7 or high > BOUND + 1e-7:
             fail(f"net.{name} has values from {low:.4f} to {high:.4f}, outside ±1/20 = ±{BOUND}. "
                  "Every weight and bias should be uniform between -initial_bound and initial_bound.")
 
 
-def test_values_are_random_not_zero(exercise):
+def test_values_are_random_not_zero(request):
     """no tensor is all zeros or all one value: the weights start random"""
-    net, _ = _shared_net(exercise)
+    net, _, key = _first_net(request)
     for name in SHAPES:
-        low, high = _extremes(exercise, net, name)
+        low, high = _extremes(key, net, name)
         if low == 0 and high == 0:  # as `(values == 0).all()`: a NaN makes both comparisons false
             fail(f"net.{name} is all zeros. Weights that all start at 0 can leave gradients stuck at 0; "
                  "fill it with random values between -1/20 and 1/20.")
@@ -172,14 +175,14 @@ def test_values_are_random_not_zero(exercise):
             fail(f"net.{name} has the same value {float(values.flatten()[0]):.4f} everywhere; it should be random.")
 
 
-def test_uniform_over_the_whole_range(exercise):
+def test_uniform_over_the_whole_range(request):
     """values spread over both signs of ±1/20, with the spread of a uniform distribution"""
-    net, _ = _shared_net(exercise)
+    net, _, key = _first_net(request)
     for name in SHAPES:
         if getattr(net, name).numel() < 400:
             continue  # too few values to judge the spread (layer_2_bias)
-        low, high = _extremes(exercise, net, name)
-        mean, std = _spread(exercise, net, name)
+        low, high = _extremes(key, net, name)
+        mean, std = _spread(key, net, name)
         if low > -0.9 * BOUND or high < 0.9 * BOUND:
             fail(f"net.{name} only covers {low:.4f} to {high:.4f}; uniform values in ±1/20 should reach "
                  f"close to both -{BOUND} and +{BOUND}. Did you use the right bounds, on both sides of 0?")
@@ -190,9 +193,9 @@ def test_uniform_over_the_whole_range(exercise):
             fail(f"net.{name} has mean {mean:.4f}; values uniform in ±1/20 should average close to 0.")
 
 
-def test_two_calls_give_different_nets(exercise):
+def test_two_calls_give_different_nets(request, exercise):
     """two calls give two different random nets, not the same tensors"""
-    first, after_first = _shared_net(exercise)
+    first, after_first, _ = _first_net(request)
     torch.set_rng_state(after_first)  # the second call draws what it would right after a first
     second = _net(exercise)
     for name in SHAPES:
@@ -204,9 +207,9 @@ def test_two_calls_give_different_nets(exercise):
                  "(don't reset the random seed inside the function).")
 
 
-def test_gradients_reach_every_tensor(exercise):
+def test_gradients_reach_every_tensor(request):
     """a loss computed from the net fills .grad on all six tensors"""
-    net, after_build = _shared_net(exercise)  # the last step: its backward() may fill the shared net's .grad
+    net, after_build, _ = _first_net(request)  # the last step: its backward() may fill the shared net's .grad
     torch.set_rng_state(after_build)
     x = torch.rand(2, 784)
     hidden_0 = torch.relu(x @ net.layer_0.T + net.layer_0_bias)

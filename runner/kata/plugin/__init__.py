@@ -1,4 +1,4 @@
-"""The pytest plugin: the `exercise` fixture, target selection, seeding and streamed step results.
+"""The pytest plugin: the `exercise` and `exercise_file` fixtures, target selection, seeding and streamed step results.
 
 It knows nothing of workspaces: it is given a target (a course folder's
 solutions or stubs, or any `--kata-file`) and reports each step as it ends.
@@ -27,10 +27,10 @@ import pytest
 from kata.contract import Cause, Event, EventKind, StepResult
 from kata.forbid.guard import raise_swallowed
 from kata.plugin.state import KEY, LearnerExit, State, active, set_target, start_state, state_of, target_for
-from kata.plugin.target import exercise
+from kata.plugin.target import exercise, exercise_file
 from kata.plugin.verdicts import classify, quick_report, raised_in_learner_file
 
-__all__ = ["exercise", "start_state", "set_target", "target_for", "State", "LearnerExit"]
+__all__ = ["exercise", "exercise_file", "start_state", "set_target", "target_for", "State", "LearnerExit"]
 _State, _classify = State, classify  # the names hostile tests patch (tests/hostile/grading)
 
 MAX_STEP_OUTPUT = 8000

@@ -67,6 +67,14 @@ def exercise(request: pytest.FixtureRequest):
         raise
 
 
+@pytest.fixture
+def exercise_file(request: pytest.FixtureRequest) -> Path:
+    """The file this step checks, not imported: the key for what a check builds once per run and
+    shares between steps (`exercise` imports the file afresh for each step, which a step that only
+    reads that shared value need not pay)."""
+    return target_for(Path(str(request.node.path)), state_of(request.config))
+
+
 def _import_target(state: State, target: Path):
     module_name = f"kata_target_{target.stem}_{next(_counter)}"
     rule = _rules.get(target)  # the same for every import of a run: the re-run of a step (rerun.py) too
