@@ -70,6 +70,16 @@ def _first_net(request) -> tuple[object, torch.Tensor, str | None]:
     return built[1], built[2], key
 
 
+@pytest.fixture
+def run_net(request, exercise_file):
+    """`_first_net` for this step, to call in its body. While this run has built nothing yet, the
+    learner's file is imported in the step's setup, as `exercise` does: a file that does not import
+    is reported as such, never as a failure of the check's own code."""
+    if str(exercise_file) not in _BUILT:
+        request.getfixturevalue("exercise")
+    return lambda: _first_net(request)
+
+
 def _cached(key: str | None, what: tuple, compute):
     """`compute()`, once per run for the shared net: three steps look at the same numbers of the same
     million values. Graded (no key), each step computes its own (the net is its own too)."""
@@ -112,23 +122,23 @@ def _net(exercise):
     return net
 
 
-def test_returns_a_three_layer_net(request):
+def test_returns_a_three_layer_net(run_net):
     """it returns a ThreeLayerNeuralNet whose six fields are tensors"""
-    _first_net(request)
+    run_net()
 
 
-def test_seed_shapes(request):
+def test_seed_shapes(run_net):
     """layer_1 is (400, 2000) and layer_2 is (10, 400)"""
-    net, _, _ = _first_net(request)
+    net, _, _ = run_net()
     assert_shape(net.layer_1, (400, 2000), what="net.layer_1")
     assert_shape(net.layer_2, (10, 400), what="net.layer_2")
     assert tuple(net.layer_1.shape) == (400, 2000), f"Expected: (400, 2000) Actual: {tuple(net.layer_1.shape)}"
     assert tuple(net.layer_2.shape) == (10, 400), f"Expected: (10, 400) Actual: {tuple(net.layer_2.shape)}"
 
 
-def test_every_shape(request):
+def test_every_shape(run_net):
     """all six shapes: weights are (d_output, d_input), biases are (d_output,)"""
-    net, _, _ = _first_net(request)
+    net, _, _ = run_net()
     for name, shape in SHAPES.items():
         actual = tuple(getattr(net, name).shape)
         if len(shape) == 2 and actual == shape[::-1]:
@@ -137,24 +147,24 @@ def test_every_shape(request):
         assert_shape(getattr(net, name), shape, what=f"net.{name}")
 
 
-def test_float32(request):
+def test_float32(run_net):
     """every tensor is float32"""
-    net, _, _ = _first_net(request)
+    net, _, _ = run_net()
     for name in SHAPES:
         dtype = getattr(net, name).dtype
         assert dtype == torch.float32, f"net.{name} has dtype {dtype}; it should be torch.float32 (the default)."
 
 
-def test_leaves_that_require_grad(request):
+def test_leaves_that_require_grad(run_net):
     """all six are leaf tensors that require grad, so training can fill their .grad"""
-    net, _, _ = _first_net(request)
+    net, _, _ = run_net()
     for name in SHAPES:
         assert_leaf_requiring_grad(getattr(net, name), what=f"net.{name}")
 
 
-def test_values_within_bounds(request):
+def test_values_within_bounds(run_net):
     """every value lies within -1/20 and 1/20"""
-    net, _, key = _first_net(request)
+    net, _, key = run_net()
     for name in SHAPES:
         low, high = _extremes(key, net, name)
         if low < -BOUND - 1e-7 or high > BOUND + 1e-7:
@@ -162,9 +172,9 @@ def test_values_within_bounds(request):
                  "Every weight and bias should be uniform between -initial_bound and initial_bound.")
 
 
-def test_values_are_random_not_zero(request):
+def test_values_are_random_not_zero(run_net):
     """no tensor is all zeros or all one value: the weights start random"""
-    net, _, key = _first_net(request)
+    net, _, key = run_net()
     for name in SHAPES:
         low, high = _extremes(key, net, name)
         if low == 0 and high == 0:  # as `(values == 0).all()`: a NaN makes both comparisons false
@@ -175,9 +185,9 @@ def test_values_are_random_not_zero(request):
             fail(f"net.{name} has the same value {float(values.flatten()[0]):.4f} everywhere; it should be random.")
 
 
-def test_uniform_over_the_whole_range(request):
+def test_uniform_over_the_whole_range(run_net):
     """values spread over both signs of ±1/20, with the spread of a uniform distribution"""
-    net, _, key = _first_net(request)
+    net, _, key = run_net()
     for name in SHAPES:
         if getattr(net, name).numel() < 400:
             continue  # too few values to judge the spread (layer_2_bias)
@@ -193,9 +203,9 @@ def test_uniform_over_the_whole_range(request):
             fail(f"net.{name} has mean {mean:.4f}; values uniform in ±1/20 should average close to 0.")
 
 
-def test_two_calls_give_different_nets(request, exercise):
+def test_two_calls_give_different_nets(run_net, exercise):
     """two calls give two different random nets, not the same tensors"""
-    first, after_first, _ = _first_net(request)
+    first, after_first, _ = run_net()
     torch.set_rng_state(after_first)  # the second call draws what it would right after a first
     second = _net(exercise)
     for name in SHAPES:
@@ -207,9 +217,9 @@ def test_two_calls_give_different_nets(request, exercise):
                  "(don't reset the random seed inside the function).")
 
 
-def test_gradients_reach_every_tensor(request):
+def test_gradients_reach_every_tensor(run_net):
     """a loss computed from the net fills .grad on all six tensors"""
-    net, after_build, _ = _first_net(request)  # the last step: its backward() may fill the shared net's .grad
+    net, after_build, _ = run_net()  # the last step: its backward() may fill the shared net's .grad
     torch.set_rng_state(after_build)
     x = torch.rand(2, 784)
     hidden_0 = torch.relu(x @ net.layer_0.T + net.layer_0_bias)
