@@ -219,8 +219,15 @@ class Session:
         from kata import breaks
         from kata.carry import carry_notice, with_carry
 
+        def saved_since() -> bool:  # the step reads the file again: it must be the one the verdict judged
+            return notebook.digest(verdict.source.path) != verdict.source.digest
+
+        if saved_since():
+            return ""  # saved again since the verdict: that save's check carries
         skipped = frozenset(e.id for e in self.course.exercises if self.progress.get(e.name).status == SKIPPED)
         notice = carry_notice(engine, ex, verdict.source.path, verdict.source.label, skipped)
+        if saved_since():
+            return ""  # saved during the step (an editor's truncate, then write): it may have run on neither
         with_carry(result, notice)
         breaks.note(self.ws.state_dir, ex.id, breaks.carried_from(notice))  # for `kata list`
         return notice

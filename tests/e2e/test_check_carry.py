@@ -3,9 +3,11 @@ own code (a marker planted in 01 shows when 19 is imported), and a bug planted i
 it passed is named by a later exercise's verdict (kata.carry), with `kata list` marking it changed."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -95,6 +97,13 @@ def test_a_notebook_workspace_carries_the_file_kata_checks(kata, tmp_path):
     assert two["status"] == "passed" and "your 01_value_ops.ipynb" in two.get("carry", ""), two.get("carry")
 
 
+def _save(path, text: str) -> None:
+    """As an editor saves: by atomic replace, so no read sees half a file."""
+    edited = path.with_name(path.name + ".new")
+    edited.write_text(text)
+    os.replace(edited, path)
+
+
 @pytest.mark.timeout(240)
 def test_watch_draws_the_verdict_first_then_the_carry_notice(kata, tmp_path):
     """`kata watch` draws K's verdict (and writes its events line) before the carry step runs, then
@@ -112,10 +121,14 @@ def test_watch_draws_the_verdict_first_then_the_carry_notice(kata, tmp_path):
     watch = WatchProcess(ws)
     try:
         watch.wait_for(1, timeout=120)  # the exercise it starts on
-        seven.write_text(seven.read_text() + "\n")
+        _save(seven, seven.read_text() + "\n")
         found = watch.wait_for(2, timeout=120)
         assert (found[-1]["id"], found[-1]["status"]) == ("07", "passed")
-        seven.write_text(seven.read_text() + "\n")  # handled after the carry step of the save before
+        breaks = ws / ".kata" / "breaks.json"  # written by the carry step, just before the redraw
+        deadline = time.monotonic() + 120
+        while not (breaks.exists() and '"07"' in breaks.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _save(seven, seven.read_text() + "\n")  # handled after the redraw: once its verdict is out, so is the notice
         watch.wait_for(3, timeout=120)
     finally:
         shown = watch.stop()

@@ -209,3 +209,18 @@ def test_unsaved_progress_keeps_the_verdict_and_says_why(ws, engine, monkeypatch
     assert session.current() == ex(ws, "02")  # the session still knows
     assert statuses(ws)[0] == READY  # the disk does not
     assert session.save() is None and statuses(ws)[0] == DONE  # writable again: kept at the next save
+
+
+def test_the_carry_step_runs_only_on_the_file_its_verdict_judged(ws, engine):
+    """The step reads the learner's file again: saved since the verdict (or during the step), it says
+    nothing, and that save's own check carries instead."""
+    session = Session(ws)
+    first = ex(ws, "01")
+    path = ws.file_of(first)
+    path.write_text(first.solution.read_text() + "\n# builds on earlier(...) work\n")
+    verdict = session.check(engine, first, carry=False)
+    assert verdict.result.passed and len(engine.requests) == 1
+    session.carry(engine, first, verdict)
+    assert [r.earlier for r in engine.requests] == ["", "yours"]  # the step ran, on the learner's earlier files
+    path.write_text(path.read_text() + "\n")  # saved again
+    assert session.carry(engine, first, verdict) == "" and len(engine.requests) == 2
