@@ -44,9 +44,9 @@ def supervise(child: Child, events_fd: int, output_fd: int, request: RunRequest,
 
     With `settle_later`, a run that ended by its own last word is judged without waiting for
     its exit: the child and all it started are killed, and their reaping is appended there
-    for the caller to do after the verdict went out. A killed child of a warm worker takes 10-20 ms to exit (its
-    page tables), the verdict never depends on how it exited, and the next run starts only
-    after the caller settled this one.
+    for the caller to do after the verdict went out. A killed child of a warm worker takes
+    10-20 ms to exit (its page tables), the verdict never depends on how it exited, and the
+    next run starts only after the caller settled this one.
     """
     started = time.monotonic()
     sandbox = sandbox if sandbox is not None else Sandbox()

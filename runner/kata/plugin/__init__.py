@@ -1,4 +1,5 @@
-"""The pytest plugin: the `exercise` and `exercise_file` fixtures, target selection, seeding and streamed step results.
+"""The pytest plugin: the `exercise` and `exercise_file` fixtures, target selection, seeding and
+streamed step results.
 
 It knows nothing of workspaces: it is given a target (a course folder's
 solutions or stubs, or any `--kata-file`) and reports each step as it ends.
