@@ -85,9 +85,10 @@ def _cached(key: str | None, what: tuple, compute):
     million values. Graded (no key), each step computes its own (the net is its own too)."""
     if key is None:
         return compute()
-    if (key, *what) not in _STATS:
-        _STATS[(key, *what)] = compute()
-    return _STATS[(key, *what)]
+    cached = (key, *what)
+    if cached not in _STATS:
+        _STATS[cached] = compute()
+    return _STATS[cached]
 
 
 def _extremes(key: str | None, net, name: str) -> tuple[float, float]:
