@@ -22,6 +22,11 @@ import pytest
 
 collect_ignore = ["fixture_course", "grading_course", "points_course", "hostile", "seed"]
 
+# pytest-xdist runs one test process per core already: a grade or verify that started an engine per
+# core as well would pay a second warm worker (and a second sandbox importing torch) for a core that
+# is busy anyway. The tests about pools of engines ask for `--jobs 2` by name (docs/settings.md).
+os.environ.setdefault("KATA_JOBS", "1")
+
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 FIXTURE_COURSE = TESTS / "fixture_course"

@@ -39,6 +39,9 @@ VARIABLES: tuple[Variable, ...] = (
              "commands; `fresh`: each command starts its own", choices=("shared", "fresh")),
     Variable("KATA_MAX_ENGINES", "integer", "2", "how many shared engines may run at once; a new one stops the "
              "least recently used beyond it", minimum=1),
+    Variable("KATA_JOBS", "integer", "0", "engines `kata grade` and `kata verify` run at once when `--jobs` is not "
+             "given; 0: one per core. For a machine whose cores other work already keeps busy (a CI runner "
+             "with its own parallel jobs)", minimum=0),
     Variable("KATA_ENGINE_IDLE_S", "number", "600", "seconds a shared engine waits idle before it exits",
              minimum=0.1),
     Variable("KATA_RUNTIME_DIR", "path", "", "the shared engines' folder (sockets, logs); unset: "
@@ -75,6 +78,7 @@ class Settings:
     debug: bool
     engine: str
     max_engines: int
+    jobs: int
     engine_idle_s: float
     runtime_dir: str
     no_fork: bool

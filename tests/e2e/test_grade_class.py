@@ -59,6 +59,7 @@ def test_terminal_table(graded):
         assert cells[:4] == EXPECTED[name], line
     assert "ann" in lines[1] and "4/4" in lines[1]
     assert "5 submissions × 4 exercises graded in" in proc.stdout
+    assert "over 1 engine" in proc.stdout  # no --jobs: KATA_JOBS, which tests/conftest.py sets to 1
 
 
 def test_csv(graded):

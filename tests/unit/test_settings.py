@@ -22,7 +22,7 @@ def test_unset_gives_every_default():
     s = settings.current({})
     assert (s.debug, s.engine, s.max_engines, s.engine_idle_s, s.seed, s.probe_wait_s) == (
         False, "shared", 2, 600.0, 0, 1.5)
-    assert s.hyperlinks is None and s.mnist_mirrors == () and s.runtime_dir == ""
+    assert s.hyperlinks is None and s.mnist_mirrors == () and s.runtime_dir == "" and s.jobs == 0
 
 
 @pytest.mark.parametrize("raw, on", [("1", True), ("true", True), ("YES", True), ("on", True),
@@ -34,7 +34,8 @@ def test_a_flag_reads_what_it_says_false_is_never_true(raw, on):
 
 @pytest.mark.parametrize("name, raw", [("KATA_DEBUG", "maybe"), ("KATA_NO_CGROUP", "2"),
                                        ("KATA_MAX_ENGINES", "two"), ("KATA_MAX_ENGINES", "0"),
-                                       ("KATA_MAX_ENGINES", "1.5"), ("KATA_ENGINE_IDLE_S", "-1"),
+                                       ("KATA_MAX_ENGINES", "1.5"), ("KATA_JOBS", "-1"), ("KATA_JOBS", "all"),
+                                       ("KATA_ENGINE_IDLE_S", "-1"),
                                        ("KATA_ENGINE_IDLE_S", "nan"), ("KATA_PROBE_WAIT_S", "inf"),
                                        ("KATA_SEED", "x"), ("KATA_ENGINE", "warm"), ("KATA_HYPERLINKS", "sometimes")])
 def test_a_malformed_value_is_an_error_naming_the_variable_never_a_coercion(name, raw):
@@ -86,3 +87,13 @@ def test_the_seed_alone_reads_as_current_does_and_follows_the_environment(monkey
     monkeypatch.setenv("KATA_SEED", "nine")
     with pytest.raises(KataError, match="KATA_SEED"):
         settings.seed()
+
+
+def test_kata_jobs_sets_the_pools_default_and_unset_is_one_per_core(monkeypatch):
+    from kata.engine import pool
+
+    monkeypatch.setenv("KATA_JOBS", "3")
+    assert pool.default_jobs() == 3
+    for unset in ("0", ""):
+        monkeypatch.setenv("KATA_JOBS", unset)
+        assert pool.default_jobs() == pool.cores()

@@ -47,7 +47,7 @@ def _outputs(chosen: dict[str, Any]) -> tuple[list[tuple[GradeFormat, str]], boo
 @click.option("--course", "course_spec", default=None, metavar="PATH|NAME",
               help="The course to grade against (default: the current folder's course, or the bundled one).")
 @click.option("--exercise", "-e", "ids", multiple=True, metavar="ID", help="Grade only these exercises.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Checks run at once (default: one per core).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Checks run at once (default: KATA_JOBS, else one per core).")
 @click.option("--timeout", type=click.FloatRange(0.1, 3600), default=None,
               help="Seconds each step may take, instead of each exercise's own limit.")
 @_format_options

@@ -22,7 +22,7 @@ from kata.errors import KataError
 @click.option("--seeds", type=click.IntRange(0, 100), default=None,
               help="How many more seeds each solution is re-run with, to find flaky steps (default: 1).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
-              help="Exercises verified at once (default: one per core).")
+              help="Exercises verified at once (default: KATA_JOBS, else one per core).")
 @click.option("--mutants", type=click.IntRange(0, 100), default=None,
               help="Mutants of each solution run to prove every step can fail (default: 6; 0 turns it off).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (a step that no mutant or mistake fails), and on a "

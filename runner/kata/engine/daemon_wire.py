@@ -37,7 +37,7 @@ PACKAGE = Path(__file__).resolve().parents[1]  # the kata package this process r
 ENV_PREFIXES = ("KATA_", "PYTHON", "OMP_", "MKL_", "OPENBLAS_", "TORCH", "PYTORCH_", "CUDA_", "LC_", "XDG_")
 ENV_NAMES = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV", "MPLBACKEND", "MPLCONFIGDIR",
                        "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "HF_HOME"})
-ENV_NOT_KEYED = frozenset({"KATA_ENGINE", "KATA_RUNTIME_DIR", "XDG_RUNTIME_DIR", "XDG_SESSION_ID",
+ENV_NOT_KEYED = frozenset({"KATA_ENGINE", "KATA_RUNTIME_DIR", "KATA_JOBS", "XDG_RUNTIME_DIR", "XDG_SESSION_ID",
                            "XDG_SESSION_TYPE", "XDG_SESSION_CLASS", "XDG_VTNR", "XDG_SEAT"})
 
 

@@ -13,6 +13,7 @@ import queue
 import threading
 from typing import Callable, Sequence, TypeVar
 
+from kata import settings
 from kata.engine.client import Engine
 
 # Check tensors are tiny: several single-threaded children beat threads fighting for the cores.
@@ -31,10 +32,18 @@ def cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
+def default_jobs() -> int:
+    """Engines to run at once when the command was given no `--jobs`: KATA_JOBS, else one per core.
+
+    A pool's engine costs a warm worker (torch imported; in judged mode a sandbox that imports it
+    too), seconds of CPU that only pay where a core is free to run it."""
+    return settings.current().jobs or cores()
+
+
 def run_all(tasks: Sequence[T], work: Callable[[Engine, T], R], jobs: int | None = None,
             on_result: Callable[[int, R], None] | None = None) -> list[R]:
-    """`work(engine, task)` for every task, over `jobs` engines (default: one per core)."""
-    count = max(1, min(jobs or cores(), len(tasks)))
+    """`work(engine, task)` for every task, over `jobs` engines (default: `default_jobs()`)."""
+    count = max(1, min(jobs or default_jobs(), len(tasks)))
     results: dict[int, R] = {}  # by task index, as each finishes
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for index in range(len(tasks)):
