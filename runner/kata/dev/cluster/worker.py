@@ -41,14 +41,14 @@ class KataGrader(WorkerPlugin):
         self.detach = detach  # local:N: leave the terminal's process group, so Ctrl-C reaches only the grader
 
     def setup(self, worker) -> None:
-        from kata.engine.pool import ONE_THREAD
+        from kata.engine.pool import batch_env
         from kata.engine import Engine
 
         if self.detach:
             with contextlib.suppress(OSError):
                 os.setpgid(0, 0)
         self.lock = threading.Lock()
-        self.engine = Engine(env={k: v for k, v in ONE_THREAD.items() if k not in os.environ})
+        self.engine = Engine(env=batch_env())
         threading.Thread(target=self._warm, name="kata-warm", daemon=True).start()  # off the event loop
 
     def _warm(self) -> None:
