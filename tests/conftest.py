@@ -1,8 +1,8 @@
 """Shared fixtures for kata's own tests: the real `kata` command on real files.
 
-The suite runs on two processes, a test file per process at a time (`pytest -n 2 --dist loadfile`,
+The suite runs on three processes, a test file per process at a time (`pytest -n 3 --dist loadfile`,
 README's test command), so a file's module-scoped fixture (a class graded once) runs once. What
-two processes could share is made theirs alone: the shared engines' runtime folder (one per
+the processes could share is made theirs alone: the shared engines' runtime folder (one per
 session, below), tmp paths, cgroups (named by the worker's pid), Dask's ports (chosen by the OS).
 A test that looks at every process of the machine looks only for names its own file's runs take
 (`kata-attack`, `kata-probe`). A new test that cannot run beside another needs the same care.
@@ -22,8 +22,8 @@ import pytest
 
 collect_ignore = ["fixture_course", "grading_course", "points_course", "hostile", "seed"]
 
-# pytest-xdist runs one test process per core already: a grade or verify that started an engine per
-# core as well would pay a second warm worker (and a second sandbox importing torch) for a core that
+# pytest-xdist runs a test process per core already (three on two cores): a grade or verify that
+# started an engine per core as well would pay a second warm worker (and a second sandbox importing torch) for a core that
 # is busy anyway. The tests about pools of engines ask for `--jobs 2` by name (docs/settings.md).
 os.environ.setdefault("KATA_JOBS", "1")
 
