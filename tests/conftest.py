@@ -22,9 +22,10 @@ import pytest
 
 collect_ignore = ["fixture_course", "grading_course", "points_course", "hostile", "seed"]
 
-# pytest-xdist runs a test process per core already (three on two cores): a grade or verify that
-# started an engine per core as well would pay a second warm worker (and a second sandbox importing torch) for a core that
-# is busy anyway. The tests about pools of engines ask for `--jobs 2` by name (docs/settings.md).
+# pytest-xdist keeps every core busy already (three test processes on two cores): a grade or verify
+# that started an engine per core as well would pay a second warm worker (and, judged, a second
+# sandbox importing torch) for a core that is busy anyway. The tests about pools of engines ask for
+# `--jobs 2` by name (docs/settings.md).
 os.environ.setdefault("KATA_JOBS", "1")
 
 TESTS = Path(__file__).resolve().parent

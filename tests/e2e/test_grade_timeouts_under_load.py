@@ -19,6 +19,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -77,22 +78,30 @@ def _cpu_cgroup(cpus: float) -> Path | None:
     own = Path("/proc/self/cgroup").read_text().splitlines() if Path("/proc/self/cgroup").exists() else []
     v2_path = next((line[len("0::"):] for line in own if line.startswith("0::")), None)
     v2 = Path("/sys/fs/cgroup") / v2_path.lstrip("/") if v2_path is not None else None
+    if (v1 / "cpu.cfs_quota_us").exists():
+        group, limits = v1 / name, {"cpu.cfs_period_us": str(period), "cpu.cfs_quota_us": str(quota)}
+    elif v2 is not None and "cpu" in _read(v2 / "cgroup.subtree_control").split():
+        group, limits = v2 / name, {"cpu.max": f"{quota} {period}"}
+    else:
+        return None
     try:
-        if (v1 / "cpu.cfs_quota_us").exists():
-            group = v1 / name
-            group.mkdir()
-            (group / "cpu.cfs_period_us").write_text(str(period))
-            (group / "cpu.cfs_quota_us").write_text(str(quota))
-            return group
-        if v2 is not None and "cpu" in (v2 / "cgroup.subtree_control").read_text().split():
-            group = v2 / name
-            group.mkdir()
-            (group / "cpu.max").write_text(f"{quota} {period}")
-            return group
+        group.mkdir()
     except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            group.rmdir()
-    return None
+        return None
+    try:
+        for file, value in limits.items():
+            (group / file).write_text(value)
+    except OSError:
+        group.rmdir()
+        return None
+    return group
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
 
 
 @contextlib.contextmanager
@@ -104,8 +113,15 @@ def _starved() -> Iterator[Path | None]:
         try:
             yield group
         finally:
-            with contextlib.suppress(OSError):
-                group.rmdir()  # empty once the grade and all it started are gone
+            deadline = time.monotonic() + 10  # empty once every process the grade started has exited
+            while True:
+                try:
+                    group.rmdir()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
         return
     stress = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
               for _ in range(2)]

@@ -21,16 +21,15 @@ from kata.engine.client import Engine
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
 
 
-
 def batch_env() -> dict[str, str]:
     """The environment a batch engine (a pool's, a Dask worker's) adds to this process's.
 
     One thread per child, unless the grader set otherwise; and no standby child: a standby forks
     and collects ahead of a run to take that off a waiting learner's path, but a batch's cores
     are never idle, and each standby the next task does not use (another exercise's checks) is
-    a fork and a collection thrown away. Measured on an idle 2-core machine (`/usr/bin/time`-like
-    cgroup CPU, `--jobs 1`): `kata verify` of the first course 42.9 → 38.1 CPU-s and 41.9 → 38.5 s;
-    `kata grade` of three submissions 8.8 → 7.7 CPU-s."""
+    a fork and a collection thrown away. Measured on an idle 2-core machine (CPU counted by a
+    cgroup, `--jobs 1`): `kata verify` of the first course 42.9 → 38.1 CPU-s and 41.9 → 38.5 s;
+    `kata grade` of three submissions 8.8 → 7.7 CPU-s (docs/performance.md)."""
     return {**{k: v for k, v in ONE_THREAD.items() if k not in os.environ}, "KATA_NO_STANDBY": "1"}
 
 
