@@ -36,16 +36,19 @@ class WatchProcess:
         return [json.loads(line) for line in self.events.read_text().splitlines() if line.strip()]
 
     def wait_for(self, count: int, timeout: float = 30) -> list[dict]:
+        return self.wait_until(lambda found: len(found) >= count, timeout, f"{count} verdicts")
+
+    def wait_until(self, enough, timeout: float = 30, what: str = "the verdict awaited") -> list[dict]:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             found = self.verdicts()
-            if len(found) >= count:
+            if enough(found):
                 return found
             if self.proc.poll() is not None:
                 break
             time.sleep(0.02)
         self.stop()
-        raise AssertionError(f"expected {count} verdicts, got {self.verdicts()}; output:\n{self.output}")
+        raise AssertionError(f"expected {what}, got {self.verdicts()}; output:\n{self.output}")
 
     def stop(self) -> str:
         if self.proc.poll() is None:
@@ -154,7 +157,13 @@ def test_passing_unlocks_and_saves_elsewhere_check_that_file(watch, fixture_ws):
     verdicts = proc.wait_for(2)
     assert verdicts[1]["exercise"] == "double" and verdicts[1]["status"] == "passed"
     save_plain(exercise_file(fixture_ws, "04_boom.py"), "def one():\n    return 1\n")
-    assert proc.wait_for(3)[2]["status"] == "locked"
+    # A plain save truncates, then writes: a read between the two gives a digest that no check saw,
+    # so the close that follows is checked once more (02 passes again). The next verdict of 04 is
+    # what this test is about.
+    verdicts = proc.wait_until(lambda found: any(v["exercise"] == "boom" for v in found))
+    boom = [v for v in verdicts if v["exercise"] == "boom"]
+    assert boom[0]["status"] == "locked", verdicts
+    assert all(v["status"] == "passed" for v in verdicts[1:] if v["exercise"] == "double"), verdicts
     out = proc.stop()
     assert "Unlocked 02" in out and "exercises/02_double.py" in out
     assert "finish 03 spin first" in out
