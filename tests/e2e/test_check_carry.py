@@ -3,7 +3,6 @@ own code (a marker planted in 01 shows when 19 is imported), and a bug planted i
 it passed is named by a later exercise's verdict (kata.carry), with `kata list` marking it changed."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -97,18 +96,11 @@ def test_a_notebook_workspace_carries_the_file_kata_checks(kata, tmp_path):
     assert two["status"] == "passed" and "your 01_value_ops.ipynb" in two.get("carry", ""), two.get("carry")
 
 
-def _save(path, text: str) -> None:
-    """As an editor saves: by atomic replace, so no read sees half a file."""
-    edited = path.with_name(path.name + ".new")
-    edited.write_text(text)
-    os.replace(edited, path)
-
-
 @pytest.mark.timeout(240)
 def test_watch_draws_the_verdict_first_then_the_carry_notice(kata, tmp_path):
     """`kata watch` draws K's verdict (and writes its events line) before the carry step runs, then
     redraws with the notice: the step never changes the verdict, so the learner does not wait for it."""
-    from tests.e2e.test_watch import WatchProcess
+    from tests.e2e.test_watch import WatchProcess, save_atomic_replace as _save  # no read sees half a file
 
     ws = _workspace(kata, tmp_path, 7)
     results = kata.json("check", "--all", "--json", cwd=ws, timeout=200)

@@ -20,7 +20,7 @@ from kata.dev.hidden import hidden_problems
 from kata.dev.grade_chain import note_dependencies
 from kata.dev.grade_one import BrokenFiles, grade_one
 from kata.dev.submissions import Submission, find_submissions
-from kata.engine.pool import default_jobs, run_all
+from kata.engine.pool import engine_count, run_all
 from kata.errors import KataError
 from kata.results import CheckResult
 
@@ -161,7 +161,7 @@ def grade(course: Course, submissions: list[Submission], exercises: list[Exercis
             if on_row is not None:
                 on_row(row)
 
-    used = max(1, min(jobs or default_jobs(), len(tasks)))
+    used = engine_count(jobs, len(tasks))
     before = checks_digest(chosen)
     broken = BrokenFiles()
     run_all(tasks, lambda engine, task: grade_one(engine, task[0].submission, task[1], judged, require_sandbox, broken),

@@ -53,10 +53,15 @@ def default_jobs() -> int:
     return settings.current().jobs or cores()
 
 
+def engine_count(jobs: int | None, tasks: int) -> int:
+    """The engines a pool of `tasks` starts: `jobs`, else `default_jobs()`, never more than the tasks."""
+    return max(1, min(jobs or default_jobs(), tasks))
+
+
 def run_all(tasks: Sequence[T], work: Callable[[Engine, T], R], jobs: int | None = None,
             on_result: Callable[[int, R], None] | None = None) -> list[R]:
     """`work(engine, task)` for every task, over `jobs` engines (default: `default_jobs()`)."""
-    count = max(1, min(jobs or default_jobs(), len(tasks)))
+    count = engine_count(jobs, len(tasks))
     results: dict[int, R] = {}  # by task index, as each finishes
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for index in range(len(tasks)):
