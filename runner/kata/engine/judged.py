@@ -73,8 +73,10 @@ def _judged_run(mode: JudgedMode, worker: Worker, request: RunRequest) -> CheckR
         worker.preload(("torch",))
     try:
         judge.preload(sorted(set(request.preload) | worker.learned))
-        worker.sandbox.spared = {judge.pid} if judge.pid else set()
         sock = judge.open_run(request.memory_mb, math.ceil(request.run_timeout) + 5)
+        # Read after open_run, which starts the zygote when nothing was preloaded (or replaces it):
+        # the run's cleanup kills every child of the worker but this one.
+        worker.sandbox.spared = {judge.pid} if judge.pid else set()
     except SandboxError as exc:
         judge.close()
         return sandbox_failure(request, str(exc), exc.whole_grade)
