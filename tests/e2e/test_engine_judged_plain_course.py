@@ -1,9 +1,11 @@
 """Judged mode for a course whose checks import no heavy library (like most small courses).
 
-The torch course never shows this: the judge's sandbox starts on the first run, not at a
-preload, and must still serve every later run. Its zygote forks each run into namespaces of its
-own, so replacing it each time buys no isolation and costs a bubblewrap start and a Python start
-per run.
+Two things the torch course never shows. The judge's sandbox starts on the first run, not
+at a preload, and must still serve every later run: its zygote forks each run into namespaces
+of its own, so replacing it each time buys no isolation and costs a bubblewrap start and a
+Python start per run. And the trusted side loads torch only when the checks or the learner's
+file name it (`kata.judge.mirror`), so a tensor must still arrive whole, with its gradient, when
+the check module never imports torch.
 """
 
 from __future__ import annotations
@@ -86,6 +88,20 @@ def _sandboxes(worker_pid: int) -> set[int]:
         except OSError:
             continue
     return found
+
+
+def test_a_tensor_crosses_on_the_first_run_as_it_does_in_kata_check(course, tmp_path):
+    """Nothing preloaded torch: the learner's process and the check child each load it because the
+    learner's file names it, before their memory caps, and the judge's side rebuilds the tensor."""
+    ex = load_course(course).exercises[0]
+    target = tmp_path / "answer.py"
+    target.write_text(RIGHT)
+    with Engine() as engine:
+        local = engine.check(CheckRequest(ex, target))
+    with Engine() as engine:
+        judged = engine.check(CheckRequest(ex, target, judged=True))
+    assert local.passed, {s.name: s.message for s in local.steps if not s.passed}
+    assert judged.passed, {s.name: s.message for s in judged.steps if not s.passed}
 
 
 def test_one_sandbox_serves_every_run(course, tmp_path):

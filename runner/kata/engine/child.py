@@ -10,7 +10,6 @@ then waits for its request; what it does from there on is what `run` does.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import stat
 import sys
@@ -19,7 +18,7 @@ from typing import Any, TYPE_CHECKING, Callable
 
 from kata import settings
 from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest, framing
-from kata.preload import PRELOADABLE, preload
+from kata.preload import MAX_SCAN_BYTES, PRELOADABLE, named_libraries, preload
 from kata.procs import die_with_parent, keep_only, limit_address_space, name_process
 from kata.engine.go import MAX_GO, Go
 from kata.engine.rlimits import SANDBOX_FAILED
@@ -55,16 +54,13 @@ def after_fork(sandbox: "Sandbox", worker: int, output_w: int, keep: tuple[int, 
     keep_only(*keep)
 
 
-_IMPORT_LINE = re.compile(rb"^[ \t]*(?:import[ \t]+([^\n#;]+)|from[ \t]+([\w.]+)[ \t]+import\b)", re.M)
-MAX_SCAN_BYTES = 16 * 1024 * 1024
 
 
 def mentioned_libraries(target: str) -> list[str]:
-    """The preloadable libraries named by the target's import lines (at any indent).
+    """The preloadable libraries named by the target's import lines (`kata.preload.named_libraries`).
 
-    A regular expression over the file's bytes, not a parse: cheap and bounded, run here in the
-    child, before the memory limit, so a library whose import maps gigabytes (torch) loads before
-    the cap and not under it. A name it misses is imported by the learner's code as usual.
+    Read here in the child, before the memory limit, so a library whose import maps gigabytes
+    (torch) loads before the cap and not under it.
     """
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
@@ -79,14 +75,7 @@ def mentioned_libraries(target: str) -> list[str]:
         return []
     finally:
         os.close(fd)
-    found: set[str] = set()
-    for match in _IMPORT_LINE.finditer(data):
-        modules = match[1].split(b",") if match[1] else [match[2]]
-        for module in modules:
-            words = module.split()
-            if words:
-                found.add(words[0].split(b".")[0].decode("ascii", "replace"))
-    return sorted(found & set(PRELOADABLE))
+    return named_libraries(data)
 
 
 def _emit(events_fd: int, event: Event) -> None:

@@ -7,7 +7,6 @@ Its own module so the worker's loop stays about ordinary runs; see kata.judge fo
 from __future__ import annotations
 
 import math
-import sys
 from typing import TYPE_CHECKING, Callable, Protocol
 
 from kata.contract import ERROR, Cause, CheckResult, RunRequest
@@ -69,8 +68,8 @@ def _judged_run(mode: JudgedMode, worker: Worker, request: RunRequest) -> CheckR
         mode.close()
         mode.judge = JudgeSandbox(require_bwrap=request.require_sandbox, make_limits=make_judge_limits)
     judge = mode.judge
-    if "torch" not in sys.modules:  # the judge's side rebuilds tensors and runs remote autograd
-        worker.preload(("torch",))
+    # No torch here unless the checks or a target named it: the judge's side (kata.judge.mirror)
+    # imports it when a tensor first crosses, and the check child preloads what the target names.
     try:
         judge.preload(sorted(set(request.preload) | worker.learned))
         sock = judge.open_run(request.memory_mb, math.ceil(request.run_timeout) + 5)

@@ -4,19 +4,25 @@ Tensors keep a shared id across the boundary, so the same learner tensor is
 always the same object here; the judge's tensors that the learner's code saw
 are synced back in place (or rebound, when the learner's side rebound them).
 A learner tensor computed with autograd arrives as the output of
-`RemoteFunction`, whose backward asks the learner's process for gradients.
+`remote_function()`, whose backward asks the learner's process for gradients.
+
+torch is imported only when a tensor, dtype or device crosses: a course whose checks and
+learners never touch torch grades without it (~1.7 CPU-s a grade's worker saves). A check
+that passes a tensor has loaded torch itself, so `enc` looks in `sys.modules`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
-from typing import Any, Protocol
-
-import torch
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kata.judge import wire
 from kata.judge.handles import Handle, handle_class
+
+if TYPE_CHECKING:
+    import torch
 
 
 class Channel(Protocol):
@@ -49,7 +55,8 @@ class JudgeValues:
             return number if math.isfinite(number) else {"t": "float", "v": repr(number)}
         if isinstance(value, int):
             return int(value)
-        if isinstance(value, torch.Tensor):
+        torch = sys.modules.get("torch")  # a value of torch's exists only once torch is loaded
+        if torch is not None and isinstance(value, torch.Tensor):
             return self._enc_tensor(value, blobs)
         if isinstance(value, (list, tuple, set, frozenset)):
             tag = "list" if isinstance(value, list) else "tuple" if isinstance(value, tuple) else "set"
@@ -57,9 +64,9 @@ class JudgeValues:
         if isinstance(value, dict):
             return {"t": "dict", "k": [self.enc(k, blobs, depth + 1) for k in value],
                     "v": [self.enc(v, blobs, depth + 1) for v in value.values()]}
-        if isinstance(value, torch.dtype):
+        if torch is not None and isinstance(value, torch.dtype):
             return {"t": "dtype", "v": str(value).removeprefix("torch.")}
-        if isinstance(value, torch.device):
+        if torch is not None and isinstance(value, torch.device):
             return {"t": "device", "v": str(value)}
         if isinstance(value, (bytes, bytearray)):
             blobs.append(bytes(value))
@@ -82,6 +89,8 @@ class JudgeValues:
         self.ids[id(tensor)] = rid
         state = self._state(tensor, blobs)
         self.prints[rid] = _fingerprint(tensor)
+        import torch  # loaded: the check made this tensor
+
         return dict(state, t="tensor", id=rid, param=isinstance(tensor, torch.nn.Parameter))
 
     def _state(self, tensor: torch.Tensor, blobs: list[bytes], before: tuple | None = None) -> dict:
@@ -135,11 +144,15 @@ class JudgeValues:
         if tag == "h":
             return self._handle(value)
         if tag == "dtype":
+            import torch  # first use here, maybe (see the module's docstring)
+
             dtype = getattr(torch, str(value["v"]), None)
             if not isinstance(dtype, torch.dtype):
                 raise ValueError("an unknown dtype")
             return dtype
         if tag == "device":
+            import torch
+
             return torch.device(str(value["v"]))
         if tag == "bytes":
             return bytes(blobs[value["b"]])
@@ -160,11 +173,13 @@ class JudgeValues:
             return self.tensors[rid]
         if record.b is None:
             raise ValueError("a new tensor without its bytes")
+        import torch  # first use here, maybe (see the module's docstring)
+
         data = wire.tensor_from_bytes(record.dtype, record.shape, blobs[record.b])
         deps = [self._dec_tensor(d, blobs) for d in record.deps]
         if record.rg and deps and not record.leaf:
             with torch.enable_grad():
-                tensor = RemoteFunction.apply(self, rid, [d for d in deps], data, *deps)
+                tensor = remote_function().apply(self, rid, [d for d in deps], data, *deps)
         elif record.param:
             tensor = torch.nn.Parameter(data, requires_grad=record.rg)
         else:
@@ -184,6 +199,7 @@ class JudgeValues:
             tensor = self.tensors.get(rid)
             if tensor is None:
                 continue
+            import torch  # loaded: a shared tensor exists
             gen = update.gen
             if update.b is not None:
                 new = wire.tensor_from_bytes(update.dtype, update.shape, blobs[update.b])
@@ -209,6 +225,8 @@ class JudgeValues:
         new = wire.tensor_from_bytes(grad.dtype, grad.shape, blobs[grad.b])
         if not tensor.is_leaf:
             return
+        import torch
+
         with torch.no_grad():
             if tensor.grad is not None and tensor.grad.shape == new.shape and tensor.grad.dtype == new.dtype:
                 tensor.grad.copy_(new)
@@ -241,15 +259,21 @@ def _fingerprint(tensor: torch.Tensor) -> tuple:
             None if grad is None else (id(grad), grad._version, grad.data_ptr()))
 
 
-class RemoteFunction(torch.autograd.Function):
-    """A learner's tensor computed with autograd: its backward is computed in the learner's process."""
+@functools.cache
+def remote_function() -> Any:
+    """The autograd function whose output is a learner's tensor computed with autograd: its backward
+    is computed in the learner's process. Made on first use, since it subclasses a torch class."""
+    import torch
 
-    @staticmethod
-    def forward(ctx, channel: Channel, rid: int, deps: list, data: torch.Tensor, *inputs: torch.Tensor):
-        ctx.channel, ctx.rid, ctx.deps = channel, rid, deps
-        return data.clone()
+    class RemoteFunction(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, channel: Channel, rid: int, deps: list, data: torch.Tensor, *inputs: torch.Tensor):
+            ctx.channel, ctx.rid, ctx.deps = channel, rid, deps
+            return data.clone()
 
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        grads = ctx.channel.backward(ctx.rid, ctx.deps, grad)
-        return (None, None, None, None, *grads)
+        @staticmethod
+        def backward(ctx, grad: torch.Tensor):
+            grads = ctx.channel.backward(ctx.rid, ctx.deps, grad)
+            return (None, None, None, None, *grads)
+
+    return RemoteFunction

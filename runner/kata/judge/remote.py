@@ -10,7 +10,7 @@ and turns the answer, which is data, back into plain values:
   a change on either side is synced to the other with the next message
   (in place when the storage stayed, by rebinding `.data` when it did not);
 - a tensor the learner computed with autograd arrives as the output of
-  `RemoteFunction`, whose backward asks the learner's process for the
+  `kata.judge.mirror.remote_function()`, whose backward asks the learner's process for the
   gradients: `loss.backward()` in a check reaches the learner's graph;
 - anything else stays in the learner's process and arrives as a `Handle`.
 
@@ -22,17 +22,18 @@ from __future__ import annotations
 import socket
 import sys
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from kata.contract.typed import decode
 from kata.judge import rng, wire
 from kata.judge.errors import LearnerProcessGone, RemoteError, died_message, forged_error, rebuild_exception
 from kata.judge.handles import Handle, RemoteModule
-from kata.judge.mirror import JudgeValues, RemoteFunction, key_of
+from kata.judge.mirror import JudgeValues, key_of
 
-__all__ = ["Channel", "Handle", "LearnerProcessGone", "RemoteError", "RemoteFunction", "RemoteModule"]
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["Channel", "Handle", "LearnerProcessGone", "RemoteError", "RemoteModule"]
 
 MAX_PRINTS = 64 * 1024
 MAX_NOTICES = 50  # integrity notices the learner's side may send before a reply; more is itself a forgery
@@ -60,7 +61,8 @@ class Channel(JudgeValues):
         header = {"op": op, **{k: self.enc(v, blobs) if k in ("args", "kwargs", "value", "key", "gradient") else v
                                 for k, v in fields.items()}}
         header["sync"] = self._dirty(blobs)
-        header["grad"] = torch.is_grad_enabled()
+        torch = sys.modules.get("torch")  # not loaded here: grad mode is torch's default, on
+        header["grad"] = torch.is_grad_enabled() if torch is not None else True
         sent_rng = None
         if op in CODE_OPS:
             sent_rng = rng.snapshot()
@@ -140,6 +142,8 @@ class Channel(JudgeValues):
         return module
 
     def backward(self, rid: int, deps: list[torch.Tensor], grad: torch.Tensor) -> list[torch.Tensor | None]:
+        import torch  # loaded: a tensor is being differentiated
+
         dep_ids = [self.ids.get(id(d)) or key_of(self.tensors, d) for d in deps]
         with torch.no_grad():
             grads = self.request("backward", out=rid, deps=dep_ids, gradient=grad.detach().clone())

@@ -198,35 +198,25 @@ def describe(exc: BaseException, module: types.ModuleType | None, earlier_files:
     return info
 
 
-PRELOADABLE = ("numpy", "torch", "einops", "jaxtyping", "torchvision", "tqdm", "sklearn")
-
-
 def preload_imports(source: str) -> list[str]:
-    """Import the heavy libraries the learner's file imports, before the memory limit applies.
+    """Import the heavy libraries the learner's file names, before the memory limit applies.
 
-    Mapping torch's shared libraries takes more address space than any check needs;
-    importing them first keeps the limit about the learner's own allocations.
+    Mapping torch's shared libraries takes more address space than any check needs; importing
+    them first keeps the limit about the learner's own allocations. The names are read as the
+    check child reads them (`kata.preload.named_libraries`, import lines at any indent), so a
+    run's two sides load the same libraries: an `import torch` inside a function works judged
+    as it does in `kata check`.
     """
-    import ast
+    from kata.preload import named_libraries
 
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    found = []
-    for node in tree.body:
-        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                 else [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
-        for name in names:
-            top = name.split(".")[0]
-            if top in PRELOADABLE:
-                found.append(top)
-                if top not in sys.modules:
-                    try:
-                        __import__(top)
-                    except Exception:
-                        pass
-    return sorted(set(found))
+    found = named_libraries(source.encode("utf-8", "surrogateescape"))
+    for name in found:
+        if name not in sys.modules:
+            try:
+                __import__(name)
+            except Exception:
+                pass
+    return found
 
 
 def load(server: Server, source: str, path: str, name: str, forbid: Any = None, earlier: Any = None) -> types.ModuleType:
