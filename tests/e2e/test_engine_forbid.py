@@ -73,7 +73,7 @@ WAYS = {
     "__import__": (RIGHT.replace(NUMPY_BODY, f"    t = __import__('torch')\n    return {TORCH_CALL}\n"), 1, "imported torch"),
     "builtins.__import__": (RIGHT.replace(NUMPY_BODY, f"    import builtins\n    t = builtins.__import__('torch')\n"
                                                       f"    return {TORCH_CALL}\n"), 1, "imported torch"),
-    "a module that re-exports it": (RIGHT.replace(NUMPY_BODY, f"    from kata.judge import remote\n    t = remote.torch\n"
+    "a module that re-exports it": (RIGHT.replace(NUMPY_BODY, f"    from einops import _torch_specific\n    t = _torch_specific.torch\n"
                                                               f"    return {TORCH_CALL}\n"), 1, "used torch.softmax"),
     "a check's object": (RIGHT.replace(WITH_BODY, "def softmax_with(box, x):\n    t = box.torch\n"
                                                   f"    return {TORCH_CALL}\n"), 2, "used torch.softmax"),
