@@ -54,8 +54,6 @@ def after_fork(sandbox: "Sandbox", worker: int, output_w: int, keep: tuple[int, 
     keep_only(*keep)
 
 
-
-
 def mentioned_libraries(target: str) -> list[str]:
     """The preloadable libraries named by the target's import lines (`kata.preload.named_libraries`).
 

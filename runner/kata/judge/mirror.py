@@ -7,7 +7,7 @@ A learner tensor computed with autograd arrives as the output of
 `remote_function()`, whose backward asks the learner's process for gradients.
 
 torch is imported only when a tensor, dtype or device crosses: a course whose checks and
-learners never touch torch grades without it (~1.7 CPU-s a grade's worker saves). A check
+learners never touch torch grades without it (~1 CPU-s a grade saves). A check
 that passes a tensor has loaded torch itself, so `enc` looks in `sys.modules`.
 """
 
@@ -200,6 +200,7 @@ class JudgeValues:
             if tensor is None:
                 continue
             import torch  # loaded: a shared tensor exists
+
             gen = update.gen
             if update.b is not None:
                 new = wire.tensor_from_bytes(update.dtype, update.shape, blobs[update.b])
