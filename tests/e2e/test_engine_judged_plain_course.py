@@ -5,11 +5,14 @@ at a preload, and must still serve every later run: its zygote forks each run in
 of its own, so replacing it each time buys no isolation and costs a bubblewrap start and a
 Python start per run. And the trusted side loads torch only when the checks or the learner's
 file name it (`kata.judge.mirror`), so a tensor must still arrive whole, with its gradient, when
-the check module never imports torch.
+the check module never imports torch: from a `.py` or from a notebook, whose JSON holds no import
+line, on the first run. A draw from numpy that reaches the learner through another library
+(scipy) follows the step's seed on both routes.
 """
 
 from __future__ import annotations
 
+import json
 import textwrap
 import time
 from pathlib import Path
@@ -32,6 +35,11 @@ def test_a_tensor_arrives_whole(exercise):
     out = exercise.ones(3)
     assert type(out).__module__ == "torch" and type(out).__name__ == "Tensor"
     assert out.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_draw_follows_the_steps_seed(exercise):
+    """numpy's generator, seeded by kata for the step (0), even though only scipy loads numpy"""
+    assert exercise.draw() == 1.764052345967664  # numpy's first standard normal after seed(0)
 
 
 def test_its_gradient_comes_back(exercise):
@@ -57,6 +65,12 @@ def ones(n):
 
 def square_sum(w):
     return (w ** 2).sum()
+
+
+def draw():
+    from scipy import stats
+
+    return float(stats.norm.rvs())
 '''
 
 
@@ -90,18 +104,45 @@ def _sandboxes(worker_pid: int) -> set[int]:
     return found
 
 
-def test_a_tensor_crosses_on_the_first_run_as_it_does_in_kata_check(course, tmp_path):
+def _notebook(source: str, path: Path) -> Path:
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": source.splitlines(keepends=True)}
+    path.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["py", "ipynb"])
+def test_a_tensor_crosses_on_the_first_run_as_it_does_in_kata_check(course, tmp_path, kind):
     """Nothing preloaded torch: the learner's process and the check child each load it because the
     learner's file names it, before their memory caps, and the judge's side rebuilds the tensor."""
     ex = load_course(course).exercises[0]
-    target = tmp_path / "answer.py"
-    target.write_text(RIGHT)
+    target = tmp_path / f"answer.{kind}"
+    if kind == "py":
+        target.write_text(RIGHT)
+    else:
+        _notebook(RIGHT, target)
     with Engine() as engine:
         local = engine.check(CheckRequest(ex, target))
     with Engine() as engine:
         judged = engine.check(CheckRequest(ex, target, judged=True))
     assert local.passed, {s.name: s.message for s in local.steps if not s.passed}
     assert judged.passed, {s.name: s.message for s in judged.steps if not s.passed}
+
+
+def test_a_numpy_draw_through_scipy_follows_the_seed_on_both_routes(course, tmp_path):
+    """A target that names no heavy library: numpy arrives with scipy, mid-step. The worker has
+    numpy loaded whatever the checks import, so the step seeds it and, judged, sends its state."""
+    pytest.importorskip("scipy")
+    ex = load_course(course).exercises[0]
+    target = tmp_path / "answer.py"
+    target.write_text("def draw():\n    from scipy import stats\n\n    return float(stats.norm.rvs())\n")
+    outcomes = []
+    for judged in (False, True):
+        with Engine() as engine:
+            result = engine.check(CheckRequest(ex, target, judged=judged))
+        step = next(s for s in result.steps if s.name == "test_a_draw_follows_the_steps_seed")
+        outcomes.append((step.outcome, step.message))
+    assert outcomes == [("passed", "")] * 2, outcomes
 
 
 def test_one_sandbox_serves_every_run(course, tmp_path):

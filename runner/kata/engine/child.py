@@ -18,6 +18,7 @@ from typing import Any, TYPE_CHECKING, Callable
 
 from kata import settings
 from kata.contract import DEFAULT_MEMORY_MB, Event, EventKind, RunRequest, framing
+from kata.notebook.lines import is_notebook
 from kata.preload import MAX_SCAN_BYTES, PRELOADABLE, named_libraries, preload
 from kata.procs import die_with_parent, keep_only, limit_address_space, name_process
 from kata.engine.go import MAX_GO, Go
@@ -58,8 +59,16 @@ def mentioned_libraries(target: str) -> list[str]:
     """The preloadable libraries named by the target's import lines (`kata.preload.named_libraries`).
 
     Read here in the child, before the memory limit, so a library whose import maps gigabytes
-    (torch) loads before the cap and not under it.
+    (torch) loads before the cap and not under it. A notebook is read as the module its code cells
+    make (`kata.learner_source`), as the judge's sandbox reads it: its JSON has no import lines.
     """
+    if is_notebook(target):
+        from kata.learner_source import NotebookError, Unreadable, read_source
+
+        try:
+            return named_libraries(read_source(target).encode("utf-8", "surrogateescape"))
+        except (Unreadable, NotebookError, MemoryError, RecursionError):
+            return []  # the plugin says why the notebook cannot be read
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:

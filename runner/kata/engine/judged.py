@@ -71,7 +71,9 @@ def _judged_run(mode: JudgedMode, worker: Worker, request: RunRequest) -> CheckR
     # No torch here unless the checks or a target named it: the judge's side (kata.judge.mirror)
     # imports it when a tensor first crosses, and the check child preloads what the target names.
     try:
-        judge.preload(sorted(set(request.preload) | worker.learned))
+        # numpy on both sides whatever is named (see Worker.preload): the learner's generator then
+        # exists before the first state arrives, so a draw through scipy follows the step's seed.
+        judge.preload(sorted(set(request.preload) | worker.learned | {"numpy"}))
         sock = judge.open_run(request.memory_mb, math.ceil(request.run_timeout) + 5)
         # Read after open_run, which starts the zygote when nothing was preloaded (or replaces it):
         # the run's cleanup kills every child of the worker but this one.

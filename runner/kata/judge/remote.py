@@ -86,11 +86,13 @@ class Channel(JudgeValues):
             if op == "load" and "imports" in reply:
                 self.imports = decode(list[str], reply["imports"], "imports")[:20]  # names, never str() of anything
             self._apply(reply.get("sync", []), got)
+            # Values first: a tensor may be what imports torch here (kata.judge.mirror), and the
+            # learner's generator state must then be restored into it, not reset from torch's default.
+            value = None if "error" in reply else self.dec(reply.get("value"), got)
             if "rng" in reply:
                 self.rng_seen = rng.restore(reply["rng"], got)
             elif sent_rng is not None:
                 self.rng_seen = sent_rng
-            value = None if "error" in reply else self.dec(reply.get("value"), got)
         except (wire.WireError, KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
             self.flag(f"sent the judge an answer kata's side never sends ({type(exc).__name__})")
             self.broken = f"the process running your code sent a malformed answer ({type(exc).__name__})"
