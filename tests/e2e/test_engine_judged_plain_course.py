@@ -5,14 +5,12 @@ at a preload, and must still serve every later run: its zygote forks each run in
 of its own, so replacing it each time buys no isolation and costs a bubblewrap start and a
 Python start per run. And the trusted side loads torch only when the checks or the learner's
 file name it (`kata.judge.mirror`), so a tensor must still arrive whole, with its gradient, when
-the check module never imports torch: from a `.py` or from a notebook, whose JSON holds no import
-line, on the first run. A draw from numpy that reaches the learner through another library
+the check module never imports torch, on the first run. A draw from numpy that reaches the learner through another library
 (scipy) follows the step's seed on both routes.
 """
 
 from __future__ import annotations
 
-import json
 import textwrap
 import time
 from pathlib import Path
@@ -104,23 +102,13 @@ def _sandboxes(worker_pid: int) -> set[int]:
     return found
 
 
-def _notebook(source: str, path: Path) -> Path:
-    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-            "source": source.splitlines(keepends=True)}
-    path.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
-    return path
-
-
-@pytest.mark.parametrize("kind", ["py", "ipynb"])
-def test_a_tensor_crosses_on_the_first_run_as_it_does_in_kata_check(course, tmp_path, kind):
+def test_a_tensor_crosses_on_the_first_run_as_it_does_in_kata_check(course, tmp_path):
     """Nothing preloaded torch: the learner's process and the check child each load it because the
-    learner's file names it, before their memory caps, and the judge's side rebuilds the tensor."""
+    learner's file names it, before their memory caps, and the judge's side rebuilds the tensor.
+    (A notebook's import lines are read from its cells: tests/unit/test_engine_child.py.)"""
     ex = load_course(course).exercises[0]
-    target = tmp_path / f"answer.{kind}"
-    if kind == "py":
-        target.write_text(RIGHT)
-    else:
-        _notebook(RIGHT, target)
+    target = tmp_path / "answer.py"
+    target.write_text(RIGHT)
     with Engine() as engine:
         local = engine.check(CheckRequest(ex, target))
     with Engine() as engine:
