@@ -121,6 +121,14 @@ def note_process_limit(run: RunState, refused: int, request: RunRequest) -> None
     result = run.result
     if not refused or result.passed:
         return
+    if result.status == ERROR and result.cause == Cause.PYTEST_BROKEN:
+        # pytest broke while the run's processes filled the limit (kata's side of the check child
+        # starts none; the copies a fork bomb makes of it run pytest on, each refused in turn):
+        # the learner's code did that, and the verdict says so instead of "a bug in kata".
+        result.status, result.cause, result.message = CRASHED, Cause.PROCESS_LIMIT, ""
+        for step in result.steps:
+            if step.cause == Cause.PYTEST_BROKEN:
+                step.outcome, step.cause, step.message = CRASHED, Cause.PROCESS_LIMIT, ""
     note = (f"Your code tried to run more than {request.max_processes} processes and threads at once, "
             "the most a check allows; starting more failed.")
     result.message = (result.message + "\n" if result.message else "") + note
