@@ -134,14 +134,16 @@ def test_stops_at_total_imgs(exercise):
 
 
 def _mnist_from_idx_files(raw, labels):
-    """torchvision's MNIST class reading tiny IDX files written to a fresh temporary folder."""
+    """torchvision's MNIST class reading tiny IDX files written to a temporary folder, removed once
+    read (the class loads every image into memory when it is made)."""
     import tempfile
     from pathlib import Path
 
-    root = Path(tempfile.mkdtemp(prefix="kata-mnist-"))
-    write_mnist_split(root / "MNIST" / "raw", raw, labels, train=True)
-    write_mnist_split(root / "MNIST" / "raw", raw[:2], labels[:2], train=False)
-    return load_mnist(root=root, download=False, fallback=False).dataset
+    with tempfile.TemporaryDirectory(prefix="kata-mnist-") as folder:
+        root = Path(folder)
+        write_mnist_split(root / "MNIST" / "raw", raw, labels, train=True)
+        write_mnist_split(root / "MNIST" / "raw", raw[:2], labels[:2], train=False)
+        return load_mnist(root=root, download=False, fallback=False).dataset
 
 
 def test_digits_read_by_torchvision(exercise):
