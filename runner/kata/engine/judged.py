@@ -75,8 +75,8 @@ def _judged_run(mode: JudgedMode, worker: Worker, request: RunRequest) -> CheckR
         # exists before the first state arrives, so a draw through scipy follows the step's seed.
         judge.preload(sorted(set(request.preload) | worker.learned | {"numpy"}))
         sock = judge.open_run(request.memory_mb, math.ceil(request.run_timeout) + 5)
-        # Read after open_run, which starts the zygote when nothing was preloaded (or replaces it):
-        # the run's cleanup kills every child of the worker but this one.
+        # Read after open_run, which may start the zygote or replace it (the last run left processes
+        # behind): the run's cleanup kills every child of the worker but this one.
         worker.sandbox.spared = {judge.pid} if judge.pid else set()
     except SandboxError as exc:
         judge.close()
