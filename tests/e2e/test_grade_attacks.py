@@ -265,6 +265,30 @@ def test_no_source_or_secret_crosses_between_rows(graded):
     assert graded["course_secret"] not in everything
 
 
+@needs_bwrap
+def test_an_error_text_that_breaks_the_telling_fails_only_its_own_row(graded):
+    """forge_pointer_digits raises errors that read as frames of its own file with lines no int() reads:
+    its steps fail as its own, the checks are never called broken (the grade exits 0 or 1: see
+    test_the_grade_finishes), and the honest rows stand (test_honest_rows_match_grading_them_alone)."""
+    row = graded["rows"]["forge_pointer_digits"]
+    for result in row["results"]:
+        assert result["status"] == "failed", json.dumps(row, indent=1)[:3000]
+        assert all(step.get("cause") != "pytest_broken" for step in result["steps"]), json.dumps(row, indent=1)[:3000]
+    assert "cannot run" not in graded["proc"].stderr
+
+
+@needs_bwrap
+def test_no_escape_code_reaches_the_graders_terminal(graded):
+    """forge_terminal_text sends a notice, prints and raises terminal escape codes that would redraw the
+    table: its integrity notices arrive as printable text, and nothing the grade prints holds an ESC
+    (the table's own rendering: tests/unit/test_dev_gradebook.py)."""
+    row = graded["rows"]["forge_terminal_text"]
+    assert row["integrity"], json.dumps(row, indent=1)[:3000]  # its notice arrived, made printable
+    assert all(text.isprintable() for text in row["integrity"]), row["integrity"]
+    assert any("\\x1b[2K" in text for text in row["integrity"]), row["integrity"]
+    assert "\x1b" not in graded["proc"].stdout + graded["proc"].stderr
+
+
 # Integrity (docs/grading.md, "Integrity"): the row flag each class of attack must raise, by a word of its
 # reason. Attacks that only return wrong values or patch their own process (float_subclass, patch_*, ...)
 # or exhaust their own limits (cpu_spinner, memory_two_helpers) are failed by the checks and not flagged.

@@ -190,3 +190,18 @@ def test_a_reason_seen_in_several_exercises_is_told_once_with_them(tmp_path):
     ann.results[1].integrity.append("sent signal 9 to a process group (kill(0))")
     assert ann.integrity == ["01 add, 02 double: reached through ctypes for ptrace (another process's memory)",
                              "02 double: sent signal 9 to a process group (kill(0))"]
+
+
+def test_a_students_escape_codes_reach_the_table_as_text(tmp_path):
+    """A submission's name and its integrity notices are the student's: the table shows escape codes,
+    carriage returns and bidi overrides as text, never as moves of the grader's cursor."""
+    for name in ("ann.py", "bob\x1b[2K\r.py"):
+        (tmp_path / name).write_text("")
+    subs = find_submissions([tmp_path / "ann.py", tmp_path / "bob\x1b[2K\r.py"], COURSE)
+    book = Gradebook(COURSE, [ADD], [Row(sub, [missing_result(ADD, sub.label)]) for sub in subs])
+    book.rows[1].results[0].integrity = ["sent \x1b[4A\x1b[2Kann 9/9\u202e"]
+    text = to_text(book)
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
+    assert "bob\\x1b[2K\\x0d" in text and "\\x1b[4A\\x1b[2Kann 9/9\\u202e" in text
+    head, _, bob = text.splitlines()[:3]
+    assert bob.index("⚑") == head.index("integrity")  # the columns still line up

@@ -43,3 +43,14 @@ def test_with_an_events_fd_a_failure_is_reported_without_pytests_traceback(tmp_p
 
 def test_without_one_pytest_formats_it_as_usual(tmp_path: Path) -> None:
     assert _longreprs(tmp_path, "plain") == ["ExceptionChainRepr"]
+
+
+def test_a_judged_error_text_with_digits_no_int_reads_names_no_line(tmp_path: Path) -> None:
+    """Judged, the learner's process tells its own frames: '²' and '٣' are digits to str.isdigit but no
+    line number, and reading them must give no pointer rather than break the step's verdict."""
+    from kata.plugin.verdicts import _judged_pointer
+
+    learner = tmp_path / "answer.py"
+    learner.write_text("def scale(x, k):\n    raise ValueError\n")
+    told = f"ValueError: oops\n{learner}:\u00b2 in scale\n{learner}:\u0663 in scale\n{learner}:-1 in scale"
+    assert _judged_pointer(told, [tmp_path / "test_01.py", learner]) is None

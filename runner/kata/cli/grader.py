@@ -13,6 +13,7 @@ import click
 from kata.cli.common import course_from
 from kata.cli.grade_handback import check_handback, handback_options, write_handback
 from kata.dev.grade_formats import FILE, FILE_OR_STDOUT, FLAG, FORMATS, TABLE, GradeFormat
+from kata.shown_text import shown
 
 
 def _format_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -113,8 +114,8 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
         finished += 1
         if tty:
             bar = "#" * (20 * finished // len(subs))
-            click.echo(f"\rgraded [{bar:<20}] {finished}/{len(subs)}: {row.submission.label[:40]:<40}", err=True,
-                       nl=False)
+            label = shown(row.submission.label, newlines=False)[:40]
+            click.echo(f"\rgraded [{bar:<20}] {finished}/{len(subs)}: {label:<40}", err=True, nl=False)
 
     book = grade(course, subs, exercises, jobs=jobs, timeout=timeout, on_row=on_row, judged=mode == "judged",
                  require_sandbox=require_sandbox, scheduler=scheduler)
@@ -124,25 +125,26 @@ def grade_cmd(submissions: tuple[Path, ...], course_spec: str | None, ids: tuple
         text = fmt.render(book)
         if target != "-":
             Path(target).write_text(text, encoding="utf-8")
-        else:
-            click.echo(text, nl=fmt.to == FLAG)
+        else:  # a student's name, notices and messages reach the terminal: never as escape codes
+            click.echo(shown(text), nl=fmt.to == FLAG)
     write_handback(book, chosen, roster)
     if not to_stdout:
-        click.echo(FORMATS[TABLE].render(book))
+        click.echo(shown(FORMATS[TABLE].render(book)))
     if similar:
         from kata.dev import similar as alike
 
         pairs = alike.similar_pairs(alike.collect(book.exercises, subs), similar_threshold)
-        click.echo(alike.to_text(pairs, similar_threshold), err=to_stdout)
+        click.echo(shown(alike.to_text(pairs, similar_threshold)), err=to_stdout)
     _finish(book, to_stdout)
 
 
 def _finish(book: Any, to_stdout: bool) -> None:
     """The summary, then the exit: 2 when no mark can be trusted or the course is at fault."""
+    from kata.contract.results import FAILED, PASSED
     from kata.dev.gradebook import summary
     from kata.engine.supervisor import checks_could_not_run
 
-    click.echo(summary(book), err=to_stdout)
+    click.echo(shown(summary(book)), err=to_stdout)
     if book.checks_changed:
         click.secho("error: the check modules changed on disk while grading, so no mark of this run can be "
                     "trusted.", fg="red", err=True)
@@ -151,11 +153,14 @@ def _finish(book: Any, to_stdout: bool) -> None:
         sys.exit(2)
     if book.cancelled:  # Ctrl-C on a cluster: the rows above are the submissions that finished
         sys.exit(130)
-    broken = {r.id: r for row in book.rows for r in row.results if checks_could_not_run(r)}
+    # an exercise whose checks ran for some row (a step passed or failed) can run: what one submission
+    # broke is that row's error, never the course's
+    ran = {r.id for row in book.rows for r in row.results if any(s.outcome in (PASSED, FAILED) for s in r.steps)}
+    broken = {r.id: r for row in book.rows for r in row.results if checks_could_not_run(r) and r.id not in ran}
     if broken:  # no submission could pass these: the course is at fault, not the class
         for result in broken.values():
             click.secho(f"error: the checks of {result.id} {result.name} cannot run, so no submission could "
-                        f"pass it: {result.message.splitlines()[0]}", fg="red", err=True)
+                        f"pass it: {shown(result.message.splitlines()[0])}", fg="red", err=True)
         click.echo("Fix the course (`kata verify` shows the whole error), then grade again.", err=True)
         sys.exit(2)
     sys.exit(0 if book.all_passed else 1)

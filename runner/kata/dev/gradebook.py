@@ -20,6 +20,7 @@ from kata.dev.grade import MISSING, Gradebook, Row
 from kata.dev.hidden import is_hidden
 from kata.dev.scoring import Points, exercise_points, number, total_points
 from kata.results import CheckResult
+from kata.shown_text import shown
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -36,7 +37,7 @@ def cell(row: Row, result: CheckResult) -> str:
 
 def to_text(book: Gradebook) -> str:
     head = ["submission"] + [ex.id for ex in book.exercises] + ["passed", "steps", "points"]
-    body = [[row.submission.label] + [cell(row, r) for r in row.results]
+    body = [[shown(row.submission.label, newlines=False)] + [cell(row, r) for r in row.results]
             + [f"{row.exercises_passed}/{len(book.exercises)}", f"{row.steps_passed}/{row.steps_total}",
                str(points(book, row))]
             for row in book.rows]
@@ -51,8 +52,8 @@ def to_text(book: Gradebook) -> str:
               "cells: ✓ passed, k/n steps passed, timeout, crashed, error (does not run), missing (no file)"]
     for row in flagged:
         more = len(row.integrity) - 3
-        lines.append(f"⚑ {row.submission.label} did what no honest answer does (look before marking): "
-                     + "; ".join(row.integrity[:3]) + (f"; and {more} more (--json has them all)" if more > 0 else ""))
+        lines.append(f"⚑ {shown(row.submission.label, newlines=False)} did what no honest answer does (look "
+                     "before marking): " + "; ".join(shown(notice, newlines=False) for notice in row.integrity[:3]) + (f"; and {more} more (--json has them all)" if more > 0 else ""))
     if any(ex.marking.points is not None for ex in book.exercises):
         lines.append("points (max): " + ", ".join(f"{ex.id} {number(p.maximum)}" for ex, p in maxima(book)))
     return "\n".join(lines)

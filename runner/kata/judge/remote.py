@@ -29,6 +29,7 @@ from kata.judge import rng, wire
 from kata.judge.errors import LearnerProcessGone, RemoteError, died_message, forged_error, rebuild_exception
 from kata.judge.handles import Handle, RemoteModule
 from kata.judge.mirror import JudgeValues, key_of
+from kata.shown_text import shown
 
 if TYPE_CHECKING:
     import torch
@@ -121,7 +122,7 @@ class Channel(JudgeValues):
 
     def flag(self, reason: str) -> None:
         """Note that the run did what no honest answer does (a row flag in `kata grade`, never a verdict)."""
-        reason = " ".join(reason.split())[:300]
+        reason = shown(" ".join(reason.split()), newlines=False)[:300]  # the sandbox's words: no escape codes
         if reason and reason not in self.flags and len(self.flags) < 20:
             self.flags.append(reason)
             if self.on_flag is not None:

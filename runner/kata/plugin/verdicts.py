@@ -33,6 +33,17 @@ def raised_in_learner_file(exc: BaseException, item: pytest.Item) -> bool:
 
 
 def classify(item: pytest.Item, call: pytest.CallInfo, state: State) -> tuple[str, str]:
+    """A failed phase's outcome and message. Telling it reads what the learner's code raised (judged,
+    text the learner's process chose): whatever breaks in the telling, the step still fails, as the
+    learner's, and never turns into an error of pytest's that would blame kata or the course."""
+    try:
+        return _classified(item, call, state)
+    except Exception:  # nothing of the learner's is read again here: it may be what broke
+        return (("failed" if call.when == "call" else "error"),
+                "this step raised an error that kata could not describe; run the step yourself to see it")
+
+
+def _classified(item: pytest.Item, call: pytest.CallInfo, state: State) -> tuple[str, str]:
     exc = call.excinfo.value if call.excinfo else None
     if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
         state.timed_out = True
@@ -102,7 +113,7 @@ def _judged_pointer(told: str, keep: list[Path]) -> str | None:
         return None
     prefix = f"{keep[1]}:"
     lines = [line[len(prefix):].split(" in ", 1)[0] for line in told.splitlines() if line.startswith(prefix)]
-    numbers = [int(n) for n in lines if n.isdigit()]
+    numbers = [int(n) for n in lines if n.isascii() and n.isdigit()]  # the text is the learner's: '²' is a digit
     deepest = enclosing_definition(keep[1], numbers[-1]) if numbers else None
     return culprit_pointer(keep, keep[1], None, unless=deepest) if deepest else None
 
