@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 class Worker(Protocol):
     """What a judged run needs of `kata.engine.worker.Worker` (which imports this module)."""
 
-    learned: set[str]
     sandbox: Sandbox
 
     def preload(self, names: set[str] | tuple[str, ...]) -> None: ...
@@ -71,9 +70,11 @@ def _judged_run(mode: JudgedMode, worker: Worker, request: RunRequest) -> CheckR
     # No torch here unless the checks or a target named it: the judge's side (kata.judge.mirror)
     # imports it when a tensor first crosses, and the check child preloads what the target names.
     try:
-        # numpy on both sides whatever is named (see Worker.preload): the learner's generator then
-        # exists before the first state arrives, so a draw through scipy follows the step's seed.
-        judge.preload(sorted(set(request.preload) | worker.learned | {"numpy"}))
+        # What the course's checks name, and numpy on both sides whatever is named (see Worker.preload):
+        # the learner's generator then exists before the first state arrives, so a draw through scipy
+        # follows the step's seed. Never what earlier targets imported: the zygote serves every student,
+        # and each run loads what its own target names, in its own process (server.preload_imports).
+        judge.preload(sorted(set(request.preload) | {"numpy"}))
         sock = judge.open_run(request.memory_mb, math.ceil(request.run_timeout) + 5)
         # Read after open_run, which may start the zygote or replace it (the last run left processes
         # behind): the run's cleanup kills every child of the worker but this one.
