@@ -204,6 +204,26 @@ def test_uniform_over_the_whole_range(run_net):
             fail(f"net.{name} has mean {mean:.4f}; values uniform in ±1/20 should average close to 0.")
 
 
+def test_small_tensors_spread_over_both_signs(run_net, exercise):
+    """layer_2_bias too: its values from two nets take both signs and reach past half of ±1/20"""
+    first, after_first, _ = run_net()
+    torch.set_rng_state(after_first)  # the second net is drawn as right after a first
+    second = _net(exercise)
+    for name in SHAPES:
+        if getattr(first, name).numel() >= 400:
+            continue  # test_uniform_over_the_whole_range judges these from their own values
+        # 20 values of U(-1/20, 1/20) are all of one sign (2⁻¹⁹) or all within ±1/40 (2⁻²⁰): once in 300,000 seeds
+        values = torch.cat([getattr(net, name).detach().flatten() for net in (first, second)])
+        if bool((values >= 0).all()) or bool((values <= 0).all()):
+            sign = "positive" if bool((values >= 0).all()) else "negative"
+            fail(f"net.{name} is {sign} in two nets out of two ({values.numel()} values from "
+                 f"{float(values.min()):.4f} to {float(values.max()):.4f}); uniform values in ±1/20 fall on "
+                 "both sides of 0. Did you use the right bounds, on both sides of 0?")
+        if float(values.abs().max()) < BOUND / 2:
+            fail(f"net.{name} stays within ±{float(values.abs().max()):.4f} in two nets; uniform values in "
+                 f"±1/20 reach close to ±{BOUND}. Is its bound 1/20, like the weights'?")
+
+
 def test_two_calls_give_different_nets(run_net, exercise):
     """two calls give two different random nets, not the same tensors"""
     first, after_first, _ = run_net()

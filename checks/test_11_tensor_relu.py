@@ -61,16 +61,17 @@ def test_keeps_dtype(exercise):
 
 
 def test_input_not_modified(exercise):
-    """the input tensor is left as it was: ReLU returns a new tensor"""
-    x = torch.tensor([[-1.0, 2.0], [3.0, -4.0]])
-    before = x.clone()
-    result = _relu(exercise, x)
-    if not torch.equal(x, before):
-        fail("tensor_relu changed its input tensor in place: the input was "
-             f"{before.tolist()} and is now {x.tolist()}. Return a new tensor instead "
-             "(avoid in-place methods ending in `_` and assignments like x[x < 0] = 0).")
-    if result.data_ptr() == x.data_ptr():
-        fail("tensor_relu returned its input tensor itself; it should return a new tensor.")
+    """the input tensor is left as it was: ReLU returns a new tensor, also when nothing is negative"""
+    for x in (torch.tensor([[-1.0, 2.0], [3.0, -4.0]]), torch.tensor([[0.0, 2.0], [3.0, 4.0]]), torch.zeros(3)):
+        before = x.clone()
+        result = _relu(exercise, x)
+        if not torch.equal(x, before):
+            fail("tensor_relu changed its input tensor in place: the input was "
+                 f"{before.tolist()} and is now {x.tolist()}. Return a new tensor instead "
+                 "(avoid in-place methods ending in `_` and assignments like x[x < 0] = 0).")
+        if result is x or result.data_ptr() == x.data_ptr():
+            fail(f"tensor_relu({before.tolist()}) returned its input tensor itself, so changing one changes the "
+                 "other; it should return a new tensor, also when no value is negative.")
 
 
 # Values at the edges of float32: ReLU only picks between x and 0, so it never overflows, and torch's own
