@@ -38,8 +38,9 @@ def _cases(n=None):
     return wrap
 
 
-def _apply(ex, op, x, y, g):
-    """Next to the learner's code: one operation on fresh Values, then the result's own _backward with grad g."""
+def _apply(ex, op, x, y, g, pre=0.0):
+    """Next to the learner's code: one operation on fresh Values, then the result's own _backward with grad g,
+    the inputs' grads set to `pre` first (a value already used elsewhere in the graph)."""
     a, b = ex.Value(x), ex.Value(y)
     if op == "+":
         out = a + b
@@ -69,6 +70,8 @@ def _apply(ex, op, x, y, g):
         return {"problem": f"returned a {type(out).__name__}, not a Value"}
     inputs = [a] if op in ("**", "relu", "a+2", "2+a", "3*a", "a*3", "a*a", "a+a") else [a, b]
     remembered = all(any(p is v for p in out._prev) for v in inputs)
+    if pre:
+        a.grad = b.grad = pre
     out.grad = g
     if not callable(out._backward):
         return {"problem": "has a _backward that is not a function"}
@@ -96,13 +99,15 @@ def _close(got, want):
     return abs(got - want) <= 1e-9 + 1e-9 * abs(want)
 
 
-def _check(ex, op, x, y, g, expr, run=None):
-    """`expr` on Values gives torch's value, and its _backward gives torch's gradients."""
+def _check(ex, op, x, y, g, expr, run=None, pre=0.0):
+    """`expr` on Values gives torch's value, and its _backward gives torch's gradients (added to `pre`,
+    the grad its inputs already had)."""
     run = run or learner_side(ex, _apply)
     example = f"\n  The smallest failing example: {expr} with a = {x!r}" + (f", b = {y!r}" if "b" in expr else "") + \
-              f", and the result's grad set to {g!r} before calling its _backward()."
+              (f", {'a.grad and b.grad' if 'b' in expr else 'a.grad'} already {pre!r} (as after another use)"
+               if pre else "") + f", and the result's grad set to {g!r} before calling its _backward()."
     try:
-        got = run(ex, op, x, y, g)
+        got = run(ex, op, x, y, g, pre)
     except ZeroDivisionError as exc:
         fail(f"{expr} raised ZeroDivisionError ({exc}) at a = {x!r}, where the derivative exists: "
              + ("the derivative of a ** k is k * a ** (k - 1), 0 at a = 0 for k > 1; written as k * a ** k / a it "
@@ -111,6 +116,7 @@ def _check(ex, op, x, y, g, expr, run=None):
     if "problem" in got:
         fail(f"{expr} {got['problem']}.{example}")
     want_data, want_a, want_b = _oracle(op, x, y, g)
+    want_a, want_b = want_a + pre, want_b + pre
     data = _number(got["data"], f"({expr}).data", example)
     if not _close(data, want_data):
         fail(f"({expr}).data is {data:g}, expected {want_data:g}.{example}")
@@ -123,6 +129,10 @@ def _check(ex, op, x, y, g, expr, run=None):
         value = _number(value, f"{name}.grad", example)
         if _close(value, want):
             continue
+        if pre and _close(value, want - pre):
+            fail(f"{name}.grad is {value:g}, expected {want:g}: it was already {pre:g} before this _backward(), "
+                 f"which replaced it instead of adding to it. A value used in several places gets the sum of every "
+                 f"use's gradient: write `{name}.grad += ...`, never `{name}.grad = ...`, in each _backward.{example}")
         if want != 0 and _close(value, want / 2) and expr in ("a * a", "a + a"):
             fail(f"a.grad is {value:g}, half the right {want:g}: a is used twice in {expr}, and each use must add "
                  f"its share to a.grad. With `a.grad = ...` the second share overwrote the first; use `+=`.{example}")
@@ -206,6 +216,15 @@ def test_plain_numbers_on_either_side(exercise):
         except (AttributeError, TypeError) as exc:
             fail(f"{expr} failed with {type(exc).__name__}: {exc}\nA plain number must work as the other operand: "
                  "turn it into a Value first (other if isinstance(other, Value) else Value(other)).")
+
+
+def test_every_operation_adds_to_the_grad(exercise):
+    """every operation's _backward adds to a grad already there (+=): a value used elsewhere keeps that share"""
+    run = learner_side(exercise, _apply)
+    for op, x, y, expr in (("+", 1.5, -2.0, "a + b"), ("*", 1.5, -2.0, "a * b"), ("**", 1.5, 2, "a ** 2"),
+                           ("**", 2.0, -1, "a ** -1"), ("relu", 1.5, 0.0, "a.relu()"), ("a+2", 1.5, 0.0, "a + 2"),
+                           ("3*a", 1.5, 0.0, "3 * a")):
+        _check(exercise, op, x, y, 2.0, expr, run, pre=0.75)
 
 
 def test_a_value_used_twice_accumulates(exercise):

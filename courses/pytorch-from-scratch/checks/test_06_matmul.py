@@ -150,16 +150,20 @@ def _oracle_1d(x, y, g):
 # 1-D operands, where torch.matmul's rules differ from the 2-D product: (k,) @ (k, m), (n, k) @ (k,), (k,) @ (k,).
 # Fixed cases (k != m != n, so that a row taken for a column shows), with torch's answers computed at import.
 _RNG = np.random.default_rng(6)
-ONE_D = [(_RNG.uniform(-2, 2, a), _RNG.uniform(-2, 2, b)) for a, b in (((3,), (3, 2)), ((2, 3), (3,)), ((3,), (3,)))]
+ONE_D = [(_RNG.uniform(-2, 2, a), _RNG.uniform(-2, 2, b)) for a, b in (
+    ((3,), (3, 2)), ((2, 3), (3,)), ((3,), (3,)),
+    # a size-1 dimension of the 2-D operand stays: only the 1-D operand's added one is dropped (not squeeze())
+    ((3,), (3, 1)), ((1, 3), (3,)), ((1,), (1, 2)), ((2, 1), (1,)))]
 ONE_D = [(x, y, np.asarray(_RNG.uniform(-1, 1, (x @ y).shape))) for x, y in ONE_D]
 ONE_D = [(x, y, g, *_oracle_1d(x, y, g)) for x, y, g in ONE_D]
 
 
 def test_one_d_operands(exercise):
-    """a 1-D operand as torch.matmul takes it: (3,) @ (3, 2) is (2,), (2, 3) @ (3,) is (2,), (3,) @ (3,) is ()"""
+    """a 1-D operand as torch.matmul takes it: (3,) @ (3, 2) is (2,), (2, 3) @ (3,) is (2,), (3,) @ (3,) is (),
+    and (3,) @ (3, 1) is (1,): only the 1-D operand's added dimension is dropped"""
     run = learner_side(exercise, _matmul)
     rule = (" torch.matmul takes a 1-D operand on the left as a row (1, k) and on the right as a column (k, 1), and "
-            "drops that size-1 dimension from the result; the gradient of a 1-D operand is 1-D, its own shape.")
+            "drops that size-1 dimension from the result, and no other (squeeze() drops them all); the gradient of a 1-D operand is 1-D, its own shape.")
     for x, y, g, out, grad_a, grad_b in ONE_D:
         example = f"\n  a of shape {x.shape}, b of shape {y.shape}: a @ b has shape {out.shape}."
         try:

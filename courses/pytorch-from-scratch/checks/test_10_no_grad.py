@@ -83,13 +83,17 @@ def _record(ex, mode):
     c = ex.Tensor([3.0, 4.0])
     if mode == "no_grad":
         with ex.no_grad():
-            out = a * 2.0 + c
+            first = a * 2.0  # its parent requires grad: what the last step alone would hide
+            out = first + c
     elif mode == "constants":
-        out = c * 2.0 + c
+        first = c * 2.0
+        out = first + c
     else:
-        out = a * 2.0 + c
+        first = a * 2.0
+        out = first + c
     return {"requires_grad": out.requires_grad, "parents": len(out._parents), "backward": out._backward is not None,
-            "data": out.data}
+            "data": out.data, "first": {"requires_grad": first.requires_grad, "parents": len(first._parents),
+                                        "backward": first._backward is not None}}
 
 
 def test_results_under_no_grad(exercise):
@@ -99,9 +103,15 @@ def test_results_under_no_grad(exercise):
     if got["requires_grad"]:
         fail("under `with no_grad():`, a * 2.0 + c requires grad (a requires grad): with grad mode off, a result "
              "never requires grad. Tensor._result decides it: only when is_grad_enabled() and a parent requires grad.")
-    if got["parents"] or got["backward"]:
-        fail("under `with no_grad():`, a * 2.0 + c still records its parents or its backward function: with grad "
-             "mode off, Tensor._result makes a plain Tensor (no _parents, _backward None), so no graph is kept.")
+    for what, seen in (("a * 2.0", got["first"]), ("a * 2.0 + c", got)):
+        if seen["requires_grad"]:
+            fail(f"under `with no_grad():`, {what} requires grad (a requires grad): with grad mode off, a result "
+                 "never requires grad. Tensor._result decides it: only when is_grad_enabled() and a parent requires "
+                 "grad.")
+        if seen["parents"] or seen["backward"]:
+            fail(f"under `with no_grad():`, {what} still records its parents or its backward function: with grad "
+                 "mode off, Tensor._result makes a plain Tensor (no _parents, _backward None), so no graph is kept, "
+                 "whatever its parents require.")
 
 
 def test_results_outside_no_grad(exercise):
