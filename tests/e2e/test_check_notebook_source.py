@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def subs(tmp_path_factory) -> Path:
     _notebook(TYPED_IN, root / "typed_nb" / "05_autograd_scalars.ipynb")
     right = _notebook(SOLUTION, root / "right_nb" / "05_autograd_scalars.ipynb", big_output=True)
     assert right.stat().st_size > 2 * 1024 * 1024  # over the 1 MiB of code a graded file may hold
+    _notebook(SOLUTION + "\n\n# %%\ndef broken(:\n    pass\n", root / "broken_nb" / "05_autograd_scalars.ipynb")
     return root
 
 
@@ -84,10 +86,11 @@ def test_kata_check_fails_the_typed_in_answer_as_py_and_as_notebook(subs, tmp_pa
 
 def _grade(subs: Path, tmp_path: Path, *mode: str) -> dict[str, dict]:
     """`kata grade` on the three folders, each named on the command line as a submission of its own."""
-    proc = Kata(tmp_path)("grade", *(str(subs / name) for name in ("typed_py", "typed_nb", "right_nb")),
+    names = ("typed_py", "typed_nb", "right_nb", "broken_nb")
+    proc = Kata(tmp_path)("grade", *(str(subs / name) for name in names),
                           "--course", str(REPO), "-e", "05", "--json", *mode, timeout=600)
     rows = {row["submission"]: row for row in map(json.loads, proc.stdout.splitlines())}
-    assert set(rows) == {"typed_py", "typed_nb", "right_nb"}, proc.stdout + proc.stderr
+    assert set(rows) == set(names), proc.stdout + proc.stderr
     assert proc.returncode == 1  # not everyone passed
     return rows
 
@@ -101,6 +104,11 @@ def _assert_graded_alike(rows: dict[str, dict]) -> None:
     assert "cell 4, line 5: dc_da = 10.0" in _step4(rows["typed_nb"]["results"][0])["message"]
     (right,) = rows["right_nb"]["results"]
     assert right["status"] == "passed" and rows["right_nb"]["exercises_passed"] == 1, right
+    # a syntax error in a later cell is told by cell and line on both sides, never as a line of the JSON
+    (broken,) = rows["broken_nb"]["results"]
+    assert broken["status"] == "error", broken
+    message = broken["steps"][0]["message"]
+    assert re.search(r"05_autograd_scalars\.ipynb, cell \d+, line 1, column \d+: SyntaxError", message), message
 
 
 @needs_bwrap

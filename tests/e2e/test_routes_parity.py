@@ -3,7 +3,7 @@ local`, judged `kata grade` and `kata grade --scheduler local:2` get the same st
 outcome for every step.
 
 The submissions: right, wrong, an answer typed in by hand (caught only by reading the learner's
-source), one that hangs (spinning in a call, and asleep at import: each route times out both, and
+source), module code that changes torch's settings, reads its arguments or reads stdin, one that hangs (spinning in a call, and asleep at import: each route times out both, and
 a sleeper spares the machine's CPU, as each hang runs twice in a grade) and one that crashes (in a
 call, and at import),
 each as `.py` files and as notebooks, against two exercises of the bundled course: 01 relu and 05
@@ -56,6 +56,12 @@ def _answers() -> dict[str, tuple[str, str]]:
         "typed": (relu, grads.replace("dc_da = a.grad\ndc_db = b.grad", "dc_da = 10.0\ndc_db = 6.0")),
         "hanging": (relu.replace("return max(x, 0.0)", "while True:\n        pass"), grads + HANG),
         "crashing": (relu.replace("return max(x, 0.0)", "import os\n    os._exit(3)"), grads + CRASH),
+        # module code that changes what the checks share with it: torch's settings (a clear error on
+        # every route), the program's arguments and its stdin (the same argv and the same refusal)
+        "torch_globals": (relu + "\nimport torch\ntorch.set_default_dtype(torch.float64)\n",
+                          grads + "\nimport torch\ntorch.set_grad_enabled(False)\n"),
+        "program": (relu + "\nimport argparse\nARGS = argparse.ArgumentParser().parse_args()\n",
+                    grads + "\nimport sys\nDATA = sys.stdin.read()\n"),
     }
 
 
@@ -86,7 +92,7 @@ def _graded(setup, *options: str) -> Verdicts:
     kata, course, subs = setup
     proc = kata("grade", str(subs), "--course", str(course), "--json", *options, timeout=800)
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
-    assert len(rows) == 10, proc.stdout + proc.stderr
+    assert len(rows) == 2 * len(_answers()), proc.stdout + proc.stderr
     return {(row["submission"], r["name"]): (r["status"], tuple(s["outcome"] for s in r["steps"]))
             for row in rows for r in row["results"]}
 
@@ -129,6 +135,8 @@ def test_the_verdicts_are_the_ones_each_submission_deserves(by_grade_local):
         assert got[(f"hanging_{form}", "relu")] == got[(f"hanging_{form}", "autograd_scalars")] == "timeout"
         assert re.fullmatch("crashed|error", got[(f"crashing_{form}", "relu")]), got
         assert re.fullmatch("crashed|error", got[(f"crashing_{form}", "autograd_scalars")]), got
+        assert got[(f"torch_globals_{form}", "relu")] == got[(f"torch_globals_{form}", "autograd_scalars")] == "error"
+        assert got[(f"program_{form}", "relu")] == "passed" and got[(f"program_{form}", "autograd_scalars")] == "error"
 
 
 def test_a_notebook_and_a_py_get_the_same_verdict(by_grade_local):

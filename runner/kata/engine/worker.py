@@ -174,11 +174,8 @@ class Worker:
             before_supervise: Callable[[], None] | None = None) -> tuple[CheckResult, Child]:
         """One run in a child: the standby when it fits, else a fresh fork; supervised to its verdict."""
         def forward(event: Event) -> None:
-            if event.kind == EventKind.IMPORTS:
-                # Remembered, so the next fork has them loaded; but never from a judged run: what one
-                # student imported must not be loaded for the next (a channel between them), and the
-                # sandbox loads what each target names in that run's own process.
-                if judge_fd is None:
+            if event.kind == EventKind.IMPORTS:  # remembered, so the next fork has them loaded; never
+                if judge_fd is None:  # judged: one student's imports would be loaded for the next
                     self.learned.update(name for name in event.names if name in PRELOADABLE)
             else:
                 self.reply(event.stamped(request))

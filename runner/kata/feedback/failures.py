@@ -145,6 +145,10 @@ def _exception_line(exc: BaseException) -> str:
         return "RecursionError: your code called itself without end (maximum recursion depth exceeded)."
     if isinstance(exc, MemoryError):
         return "MemoryError: your code tried to use more memory than kata allows for a check."
+    if isinstance(exc, OSError) and "reading from stdin while output is captured" in text:  # pytest's words
+        return ("OSError: your code reads input (input() or sys.stdin), but a check gives it none; take what "
+                "it needs as the function's arguments, and keep input() for your own runs, under "
+                "`if __name__ == \"__main__\":`.")
     if isinstance(exc, AssertionError):
         return tidy_assertion(text) or "AssertionError"
     if name == "ForbiddenModule" and type(exc).__module__ == "kata.forbid.guard":  # its message is the sentence

@@ -29,6 +29,7 @@ from kata.judge import rng, wire
 from kata.judge.errors import LearnerProcessGone, RemoteError, died_message, forged_error, rebuild_exception
 from kata.judge.handles import Handle, RemoteModule
 from kata.judge.mirror import JudgeValues, key_of
+from kata import torch_settings
 from kata.shown_text import shown
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Channel(JudgeValues):
         self.broken = ""
         self.rng_seen: tuple | None = None  # the generators' state as the learner's process last knows it
         self.imports: list[str] = []  # heavy libraries the learner's file imports, as its process reports
+        self.torch_changed: dict[str, object] = {}  # torch settings the learner's module code changed (load)
         self.flags: list[str] = []  # what this run did that no honest answer does (kata.judge.integrity)
         self.on_flag: Any = None  # called with each new flag (the plugin sends it on at once)
 
@@ -86,6 +88,8 @@ class Channel(JudgeValues):
         try:
             if op == "load" and "imports" in reply:
                 self.imports = decode(list[str], reply["imports"], "imports")[:20]  # names, never str() of anything
+            if op == "load":
+                self.torch_changed = _torch_changed(reply.get("torch_changed", {}))
             self._apply(reply.get("sync", []), got)
             # Values first: a tensor may be what imports torch here (kata.judge.mirror), and the
             # learner's generator state must then be restored into it, not reset from torch's default.
@@ -153,3 +157,16 @@ class Channel(JudgeValues):
         if not isinstance(grads, list) or len(grads) != len(deps):
             raise LearnerProcessGone("the process running your code sent gradients that do not fit")
         return [None if g is None else g.detach().clone() for g in grads]
+
+
+
+def _torch_changed(told: object) -> dict[str, object]:
+    """The learner's process's report of the torch settings its module code changed (kata.torch_settings),
+    read strictly: the judge only ever takes a flag and one of torch's dtype names from it. Else ValueError."""
+    if not isinstance(told, dict) or set(told) - {"grad_off", "dtype"}:
+        raise ValueError("a malformed report of torch's settings")
+    if "grad_off" in told and told["grad_off"] is not True:
+        raise ValueError("a malformed report of torch's grad mode")
+    if "dtype" in told and told["dtype"] not in torch_settings.DTYPES:
+        raise ValueError("a malformed report of torch's default dtype")
+    return dict(told)

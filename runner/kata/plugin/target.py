@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import settings
+from kata import settings, torch_settings
 from kata.contract import Cause, Event, EventKind
 from kata.feedback.failures import describe_exception
 from kata.forbid.guard import ForbiddenModule, install
@@ -89,6 +89,8 @@ def _import_target(state: State, target: Path):
     _use_resolver(state, target, rule)
     if rule is not None:  # the exercise forbids modules: its calls and imports are guarded (kata.forbid)
         install(module.__dict__, rule)
+    before = torch_settings.snapshot()
+    sys.argv = [str(target)]  # the learner's file is the program (not the worker): the same on every route
     try:
         exec(_compiled(state, target, rule), module.__dict__)
     except pytest.fail.Exception as exc:
@@ -101,6 +103,9 @@ def _import_target(state: State, target: Path):
         state.broken_imports[target] = (FORBIDDEN if isinstance(exc, ForbiddenModule)
                                         else "your file does not import (see the first step)")
         pytest.fail(why, pytrace=False)
+    changed = torch_settings.put_back(before)
+    if changed:
+        pytest.fail(torch_settings.message(target.name, changed), pytrace=False)
     _seed()
     return module
 
@@ -198,6 +203,11 @@ def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str
         state.broken_imports[target] = (FORBIDDEN if isinstance(exc, ForbiddenModule)
                                         else "your file does not import (see the first step)")
         if isinstance(exc, SyntaxError):
+            if target.suffix == ".ipynb":  # told by cell and line, as `kata check` tells it (_compiled)
+                from kata import notebook
+                from kata.learner_source import read_source
+
+                notebook.register(target, read_source(target))
             pytest.fail(_import_failure(exc, target), pytrace=False)
         if isinstance(exc, SystemExit):
             code = (getattr(exc, "__kata_remote__", None) or {}).get("code")
@@ -205,6 +215,9 @@ def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str
                         "Remove it, or move it under `if __name__ == \"__main__\":`.", pytrace=False)
         head = "" if isinstance(exc, ForbiddenModule) else f"{target} does not import:\n"
         pytest.fail(f"{head}{fixture.describe_remote(exc)}", pytrace=False)
+    changed = fixture.channel(judge_fd, target).torch_changed
+    if changed:  # put back in the learner's process; told as `kata check` tells it
+        pytest.fail(torch_settings.message(target.name, changed), pytrace=False)
     imported = [n for n in fixture.channel(judge_fd, target).imports if n not in state.reported]
     if imported:  # the worker preloads them in the sandbox for the next run (it checks the names)
         state.reported.update(imported)

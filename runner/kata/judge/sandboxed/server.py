@@ -24,8 +24,10 @@ import traceback
 import types
 from typing import Any
 
+from kata import torch_settings
 from kata.judge import wire
 from kata.judge.sandboxed.learner_values import LearnerValues
+from kata.judge.sandboxed.no_input import NoInput
 
 MAX_OUT = 64 * 1024
 RUNS_CODE = {"load", "call", "iter", "backward", "getattr", "setattr", "typecheck", "typechecked", "define", "deepcopy"}
@@ -55,6 +57,7 @@ class Server(LearnerValues):
         self.limit: Any = None  # applies the run's limits; called once, before any learner code runs
         self.rng_seen: tuple | None = None  # the generators' state as the judge last knows it
         self.imports: list[str] = []  # heavy libraries the learner's file imports (for the worker to preload)
+        self.torch_changed: dict[str, Any] = {}  # torch settings the learner's module code changed
         self.guard: Any = None  # the loaded module's kata.forbid guard, when its exercise forbids modules
         self.last_compiled: tuple[tuple[str, str, bool], Any] | None = None  # the last source's code object
         self.earlier_compiled: dict = {}  # the earlier exercises' guarded code objects (kata.earlier)
@@ -115,7 +118,12 @@ class Server(LearnerValues):
                                                          str(request.get("name")))
             grad_mode = torch.set_grad_enabled(bool(request.get("grad", True))) if torch else contextlib.nullcontext()
             with grad_mode:
+                before = torch_settings.snapshot()
+                if op == "load":
+                    self.torch_changed = {}
                 value = ops.run(self, op, request, blobs)
+                if op == "load":  # put back, and told as `kata check` tells it (kata.torch_settings)
+                    self.torch_changed = torch_settings.put_back(before)
             if self.guard is not None and self.guard.violation is not None:
                 raise self.guard.violation  # a forbidden use the learner's code caught still fails the step
             reply["value"] = self.enc(value, out_blobs)
@@ -136,6 +144,8 @@ class Server(LearnerValues):
         reply["out"], reply["err"] = _text(out), _text(err)
         if op == "load" and self.imports:
             reply["imports"] = self.imports
+        if op == "load" and self.torch_changed:
+            reply["torch_changed"] = self.torch_changed
         return reply
 
 
@@ -220,6 +230,8 @@ def preload_imports(source: str) -> list[str]:
 
 
 def load(server: Server, source: str, path: str, name: str, forbid: Any = None, earlier: Any = None) -> types.ModuleType:
+    sys.argv = [path]  # as the check child sets it (kata.plugin.target): the file is the program
+    sys.stdin = NoInput()  # as pytest's capture gives the check child's learner code
     module = types.ModuleType(name)
     module.__file__ = path
     sys.modules[name] = module
