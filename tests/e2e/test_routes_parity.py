@@ -3,7 +3,8 @@ local`, judged `kata grade` and `kata grade --scheduler local:2` get the same st
 outcome for every step.
 
 The submissions: right, wrong, an answer typed in by hand (caught only by reading the learner's
-source), module code that changes torch's settings, reads its arguments or reads stdin, one that hangs (spinning in a call, and asleep at import: each route times out both, and
+source), module code that changes torch's settings, reads its arguments or reads stdin, a numpy scalar
+returned, one that hangs (spinning in a call, and asleep at import: each route times out both, and
 a sleeper spares the machine's CPU, as each hang runs twice in a grade) and one that crashes (in a
 call, and at import),
 each as `.py` files and as notebooks, against two exercises of the bundled course: 01 relu and 05
@@ -62,6 +63,9 @@ def _answers() -> dict[str, tuple[str, str]]:
                           grads + "\nimport torch\ntorch.set_grad_enabled(False)\n"),
         "program": (relu + "\nimport argparse\nARGS = argparse.ArgumentParser().parse_args()\n",
                     grads + "\nimport sys\nDATA = sys.stdin.read()\n"),
+        # a numpy scalar crosses the judge as one (np.float32 is no float: relu's checks ask for a float)
+        "numpy_scalar": (relu.replace("return max(x, 0.0)", "import numpy\n    return numpy.float32(max(x, 0.0))"),
+                         grads),
     }
 
 
@@ -137,6 +141,7 @@ def test_the_verdicts_are_the_ones_each_submission_deserves(by_grade_local):
         assert re.fullmatch("crashed|error", got[(f"crashing_{form}", "autograd_scalars")]), got
         assert got[(f"torch_globals_{form}", "relu")] == got[(f"torch_globals_{form}", "autograd_scalars")] == "error"
         assert got[(f"program_{form}", "relu")] == "passed" and got[(f"program_{form}", "autograd_scalars")] == "error"
+        assert got[(f"numpy_scalar_{form}", "relu")] == "failed", got
 
 
 def test_a_notebook_and_a_py_get_the_same_verdict(by_grade_local):

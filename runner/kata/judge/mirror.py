@@ -76,6 +76,9 @@ class JudgeValues:
             blobs.append(numpy.ascontiguousarray(value).tobytes())
             return {"t": "nd", "dtype": value.dtype.name, "shape": list(value.shape), "b": len(blobs) - 1}
         if numpy is not None and isinstance(value, numpy.generic):
+            if value.dtype.name in wire.DTYPES:  # stays a numpy scalar, as locally (np.float32 is no float)
+                blobs.append(value.tobytes())
+                return {"t": "nd", "dtype": value.dtype.name, "shape": [], "b": len(blobs) - 1, "scalar": True}
             return self.enc(value.item(), blobs, depth + 1)
         raise TypeError(f"a check cannot pass a {type(value).__name__} to the learner's code in a graded run: "
                         "pass data (tensors, numbers, strings, lists, dicts) or the learner's own objects")
@@ -161,8 +164,15 @@ class JudgeValues:
 
             if value["dtype"] not in wire.DTYPES:
                 raise ValueError("an unknown array dtype")
-            tensor = wire.tensor_from_bytes(value["dtype"], value["shape"], blobs[value["b"]])
-            return numpy.frombuffer(blobs[value["b"]], dtype=value["dtype"]).reshape(tuple(tensor.shape)).copy()
+            wire.checked_size(value["dtype"], value["shape"], blobs[value["b"]])  # numpy only: torch may not be loaded
+            if value["dtype"] == "bfloat16":
+                raise ValueError("numpy has no bfloat16")
+            array = numpy.frombuffer(blobs[value["b"]], dtype=value["dtype"]).reshape(tuple(value["shape"])).copy()
+            if "scalar" in value:
+                if value["scalar"] is not True or array.shape != ():
+                    raise ValueError("a malformed numpy scalar")
+                return array[()]
+            return array
         raise ValueError(f"an unknown value tag {tag!r}")
 
     def _dec_tensor(self, value: dict, blobs: list[bytes]) -> torch.Tensor:

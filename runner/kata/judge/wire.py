@@ -111,10 +111,9 @@ def tensor_to_bytes(tensor: Any) -> tuple[str, list[int], Any]:
     return name, list(plain.shape), data
 
 
-def tensor_from_bytes(dtype: Any, shape: Any, data: Any):
-    """A fresh, plain torch.Tensor from `data`, after checking that dtype and shape fit it."""
-    import torch
-
+def checked_size(dtype: Any, shape: Any, data: Any) -> int:
+    """The number of elements of an array of `dtype` and `shape` held in `data`, after checking that they
+    fit (no torch needed: a numpy array or scalar is checked the same way). Else WireError."""
     if dtype not in DTYPES:
         raise WireError(f"unknown tensor dtype {dtype!r}")
     if not isinstance(shape, list) or len(shape) > 32 or not all(type(n) is int and n >= 0 for n in shape):
@@ -122,9 +121,17 @@ def tensor_from_bytes(dtype: Any, shape: Any, data: Any):
     count = 1
     for n in shape:
         count *= n
-    data = memoryview(data).cast("B")
-    if count * DTYPES[dtype] != data.nbytes:
+    if count * DTYPES[dtype] != memoryview(data).cast("B").nbytes:
         raise WireError("a tensor's bytes do not match its shape")
+    return count
+
+
+def tensor_from_bytes(dtype: Any, shape: Any, data: Any):
+    """A fresh, plain torch.Tensor from `data`, after checking that dtype and shape fit it."""
+    import torch
+
+    count = checked_size(dtype, shape, data)
+    data = memoryview(data).cast("B")
     torch_dtype = getattr(torch, dtype)
     if count == 0:
         return torch.empty(shape, dtype=torch_dtype)

@@ -93,6 +93,9 @@ class LearnerValues:
             blobs.append(numpy.ascontiguousarray(value).tobytes())
             return {"t": "nd", "dtype": value.dtype.name, "shape": list(value.shape), "b": len(blobs) - 1}
         if numpy is not None and isinstance(value, numpy.generic):
+            if value.dtype.name in wire.DTYPES:  # stays a numpy scalar, as locally (np.float32 is no float)
+                blobs.append(value.tobytes())
+                return {"t": "nd", "dtype": value.dtype.name, "shape": [], "b": len(blobs) - 1, "scalar": True}
             return self.enc(value.item(), blobs, depth + 1)
         return self.enc_handle(value)
 
@@ -192,7 +195,8 @@ class LearnerValues:
         if tag == "nd":
             import numpy
 
-            return numpy.frombuffer(blobs[value["b"]], dtype=value["dtype"]).reshape(value["shape"]).copy()
+            array = numpy.frombuffer(blobs[value["b"]], dtype=value["dtype"]).reshape(value["shape"]).copy()
+            return array[()] if value.get("scalar") is True else array
         if tag == "tensor":
             tensor = wire.tensor_from_bytes(value["dtype"], value["shape"], blobs[value["b"]])
             if value.get("param"):
