@@ -105,6 +105,11 @@ def test_gradient_flows(exercise):
         fail("the loss does not require grad even though actual_outputs does, so backward() cannot reach the net. "
              "Compute it with tensor operations (no .item(), .detach() or torch.tensor(...) of Python numbers).")
     result.backward()
+    if actual.grad is None:
+        fail("loss.backward() gave actual_outputs no gradient: the loss requires grad but is not computed from "
+             "actual_outputs, so its graph is cut (torch.tensor(loss.item(), requires_grad=True) or a .detach() "
+             "makes a new tensor that forgets where its value came from). Return the result of the tensor "
+             "operations themselves.")
     assert_close(actual.grad, 2 * (actual.detach() - expected) / actual.numel(),
                  atol=1e-6, what="actual_outputs.grad after loss.backward()")
 

@@ -96,7 +96,8 @@ def test_exactly_number_of_iterations_updates(exercise):
                      "Loop exactly number_of_iterations times, e.g. over range(number_of_iterations).")
         why = ("" if n == 1 else
                "\nThe first update was right but later ones are not: are gradients from earlier iterations "
-               "adding up? tune_weights_once zeroes them before each backward; call it once per iteration.")
+               "adding up? Each iteration must start from zeroed gradients (tune_weights_once, as given, "
+               "zeroes them before its backward) and tune the weights once.")
         for name, a, e in zip(NAMES, actual, _reference(start, inputs, expected, 2.5, n)):
             try:
                 assert_close(a, e, atol=1e-5, rtol=1e-4,

@@ -143,6 +143,27 @@ def _same(a, b):
     return all(torch.allclose(x, y, atol=1e-5, rtol=1e-4) for x, y in zip(a, b))
 
 
+def _first_step(exercise) -> str:
+    """What one epoch of train_model did, next to one step of SGD on the mean squared error: why the loss
+    did not fall, in words (a step of the wrong size, in the wrong direction, or none)."""
+    inputs, expected = _data(n=10)
+    model = _small_model(exercise)
+    start = copy.deepcopy(model)
+    exercise.train_model(model, inputs, expected, 1, 2.0)
+    before = torch.cat([p.flatten() for p in _params(start)])
+    moved = torch.cat([p.flatten() for p in _params(model)]) - before
+    want = torch.cat([p.flatten() for p in _reference(start, inputs, expected, 2.0, 1)]) - before
+    if float(moved.abs().max()) == 0:
+        return "One epoch changed no parameter: does every epoch call loss.backward() and then optimizer.step()?"
+    ratio = float(moved.norm() / want.norm())
+    if float(torch.nn.functional.cosine_similarity(moved, want, dim=0)) > 0.999:
+        return (f"One epoch moved the parameters along the gradient, but {ratio:.3g} times as far as a step of "
+                "t.optim.SGD at that lr on the mean squared error: is the loss the mean (mse_loss's default "
+                "reduction), and is lr passed to the optimizer as it is?")
+    return ("One epoch moved the parameters, but not along the gradient of the mean squared error as a step of "
+            "t.optim.SGD(model.parameters(), lr=lr) does: another optimizer (Adam?), momentum, or another loss?")
+
+
 def test_training_lowers_the_loss(exercise):
     """train_model makes a model's loss fall a lot"""
     model = _small_model(exercise)
@@ -152,7 +173,7 @@ def test_training_lowers_the_loss(exercise):
     after = _loss(model, inputs, expected)
     if not after < 0.25 * before:
         fail(f"the loss went from {before:.4f} to {after:.4f} after 30 epochs at lr=5; it should fall below a "
-             "quarter of where it started. Does every epoch call backward and then optimizer.step()?")
+             f"quarter of where it started.\n{_first_step(exercise)}")
 
 
 def test_exactly_one_clean_step_per_epoch(exercise):

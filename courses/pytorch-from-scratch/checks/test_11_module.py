@@ -218,6 +218,11 @@ def test_zero_grad(exercise):
              "work before zero_grad() can be checked.")
     after = grads(exercise, learner_side(exercise, _tree)(exercise), True)
     left = [NAMES.get(v, "?") for v, g in after if g is not None and np.any(np.asarray(g) != 0)]
+    zeroed = [NAMES.get(v, "?") for v, g in after if g is not None and not np.any(np.asarray(g) != 0)]
+    if zeroed and not left:
+        fail(f"after zero_grad(), {', '.join(zeroed)} hold gradients of zeros: zero_grad() sets every parameter's "
+             ".grad to None (as torch's does), so that the next backward() starts a gradient afresh rather than "
+             "adding to an array of zeros.")
     if left:
         own = [n for n in left if "." not in n]
         fail(f"after zero_grad(), {', '.join(left)} still hold their gradients: zero_grad() must clear every "
@@ -273,7 +278,8 @@ def _deep(ex, change):
         p.grad = np.ones(1)
     outer.zero_grad()
     return {"values": [float(np.asarray(p.data).reshape(-1)[0]) for p in params],
-            "cleared": all(p.grad is None for p in params)}
+            "cleared": all(p.grad is None for p in params),
+            "zeroed": all(p.grad is None or not np.any(np.asarray(p.grad) != 0) for p in params)}
 
 
 DEEP = "Outer sets self.a = Parameter(1), self.mid = Mid(...), self.e = Parameter(5); Mid sets self.b = Parameter(2), " \
@@ -289,6 +295,9 @@ def test_deep_models_and_attributes_that_change_kind(exercise):
              "give [1, 5, 2, 3, 4]: the module's own parameters, then each submodule's parameters() in turn, "
              f"recursively, down to the deepest module (not one or two levels only).\n  {DEEP}")
     if not got["cleared"]:
+        if got["zeroed"]:
+            fail("zero_grad() on a model nested four modules deep left gradients of zeros: it sets every "
+                 f"parameter's .grad to None.\n  {DEEP}")
         fail("zero_grad() on a model nested four modules deep left some gradients: it must clear every parameter, "
              f"at every depth (loop over parameters()).\n  {DEEP}")
     for change, want, told in (
