@@ -43,9 +43,13 @@ def test_the_layers_in_order(exercise):
         if len(layers) == 7 and isinstance(layers[5], torch.nn.ReLU):
             extra = "\nThe last Linear layer goes straight into the Softmax, with no ReLU in between."
         fail(f"self.implementation should be\n  {LAYERS}\nbut it is\n  {got or '(empty)'}{extra}")
-    if layers[-1].dim in (0, None):
-        fail(f"the Softmax runs over dim={layers[-1].dim}: for a batch that is over the images, so each column "
-             "would sum to 1 instead of each image's 10 outputs. Use t.nn.Softmax(dim=-1), the last dimension.")
+    if layers[-1].dim == 0:
+        fail("the Softmax runs over dim=0: for a batch that is over the images, so each column would sum to 1 "
+             "instead of each image's 10 outputs. Use t.nn.Softmax(dim=-1), the last dimension.")
+    if layers[-1].dim is None:
+        fail("the Softmax has no dim: torch then picks one from each input's number of dimensions (with a "
+             "warning): the outputs for a batch of flat images, but the first dimension for a 3-D input. Name "
+             "it: t.nn.Softmax(dim=-1), the last dimension.")
 
 
 def test_weights_are_registered_parameters(exercise):

@@ -111,7 +111,7 @@ def _same_grad(got, want, name, example, hint=""):
     got = np.asarray(got, dtype=np.float64)
     if got.shape != want.shape:
         fail(f"{name}.grad has shape {got.shape}, but {name} has shape {want.shape}: a gradient has its tensor's "
-             f"shape.{example}")
+             f"shape.{hint}{example}")
     wrong = ~np.isclose(got, want, atol=1e-9, rtol=1e-7)
     if wrong.any():
         index = tuple(int(i) for i in np.argwhere(wrong)[0])
@@ -134,6 +134,11 @@ def test_a_single_element_output(exercise):
     """backward() on a one-element result fills each leaf's .grad with its derivative"""
     _check(exercise, [[2.0], [3.0]], [True, True], [("*", 0, 1)], [None])
     _check(exercise, [2.0, -1.5, 0.5], [True, True, True], [("+", 0, 1), ("*", 3, 2)], [None])
+    # one element but not 0-d: the starting gradient has the output's shape, (1,) or (1, 1), and so does each grad
+    _check(exercise, [[2.0], [3.0]], [True, True], [("+", 0, 1)], [None],
+           hint=" The gradient backward() starts from is ones of the output's own shape, here (1,), not the number 1.")
+    _check(exercise, [[[2.0]]], [True], [("scale", 0, 2.0)], [None],
+           hint=" The gradient backward() starts from is ones of the output's own shape, here (1, 1).")
 
 
 def _error(ex, x, gradient, requires_grad):
@@ -189,7 +194,9 @@ def test_a_leaf_used_twice(exercise):
     """a leaf used several times gets the sum of the gradients along every path"""
     _check(exercise, [[1.0, 2.0, -3.0]], [True], [("*", 0, 0), ("+", 1, 0)], [np.array([1.0, 0.5, 2.0])],
            hint=" Here x0 is used three times (x0 * x0 + x0): its gradient is the sum of what every use sends back, "
-                "so gradients meeting at the same Tensor must add up, never replace each other.")
+                "so gradients meeting at the same Tensor must add up, never replace each other, and all of them "
+                "must arrive before the Tensor is handled: walk the graph in reverse topological order (each "
+                "Tensor after everything computed from it), not in the order a search first meets it.")
 
 
 def test_a_result_used_twice(exercise):
@@ -220,6 +227,11 @@ def test_a_second_backward_adds_to_grad(exercise):
                 "wrong numbers, they share one array: store a copy of the gradient in .grad.)",
            example="\n  out = x0 + x1, with x0 = [1, 2] and x1 = [3, -1], then out.backward([1, 2]) and "
                    "out.backward([0.5, 0.5]).")
+    _check(exercise, [[2.0], [3.0]], [True, True], [("*", 0, 1), ("*", 2, 0)], [np.array([1.0]), np.array([1.0])],
+           hint=" out.backward() ran twice here, through an intermediate result c = x0 * x1 (out = c * x0): each pass "
+                "must start afresh from out and give each leaf its share once more. Only leaves keep a .grad; an "
+                "intermediate's gradient belongs to one pass (keep it in the pass's own table, not in c.grad).",
+           example="\n  out = (x0 * x1) * x0, with x0 = [2] and x1 = [3], then out.backward([1]) twice.")
 
 
 def test_constants_get_no_grad(exercise):

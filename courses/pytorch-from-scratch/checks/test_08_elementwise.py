@@ -15,7 +15,7 @@ from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
 
-from kata.expect import fail, learner_side
+from kata.expect import ExpectationFailed, fail, learner_side
 
 # Two costs of hypothesis's first run, cut: it scans the source of every loaded module for constants to
 # try (~0.3 s with torch loaded, cached in a .hypothesis/ folder in the learner's workspace), and it calls
@@ -172,4 +172,13 @@ def test_power(exercise):
                run=run)
 
     prop()
+    # x = 0, where the derivative exists for k >= 1 (0 for k > 1, 1 for k = 1): a backward that divides by x
+    # (k * out / x) gives nan there
+    for k in (2, 3, 1):
+        x = np.array([0.0, 1.0, -2.0])
+        try:
+            _check(exercise, "pow", x, k=k, values=0, run=run, found="")
+        except ExpectationFailed as exc:
+            raise ExpectationFailed(f"{exc}\n  At x = 0 the derivative of x ** {k} is {k} * 0 ** {k - 1} = "
+                                    f"{k * 0 ** (k - 1)}: computed as k * x ** k / x it divides by 0.") from None
 

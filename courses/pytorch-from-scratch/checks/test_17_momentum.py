@@ -51,13 +51,18 @@ def _index(i):
     return "(" + ", ".join(str(int(v)) for v in i) + ("," if len(i) == 1 else "") + ")"
 
 
-def _steps(ex, starts, grads, lr, options):
+def _steps(ex, starts, grads, lr, options, loop=False):
     """Next to the learner's code: SGD(params, lr, **options) over Parameters made from `starts`; before step k each
-    .grad is grads[k][i] (None: no gradient). The values after every step."""
+    .grad is grads[k][i] (None: no gradient). The values after every step. `loop`: as a training loop does it,
+    zero_grad() before each step's gradients, and a second SGD made on the same Parameters after the first half."""
     params = [ex.Parameter(s) for s in starts]
     optimizer = ex.SGD(params, lr=lr, **options)
     seen = []
-    for step in grads:
+    for k, step in enumerate(grads):
+        if loop and k == len(grads) // 2:
+            optimizer = ex.SGD(params, lr=lr, **options)
+        if loop:
+            optimizer.zero_grad()
         for p, g in zip(params, step):
             p.grad = None if g is None else np.array(g, dtype=np.float64)
         optimizer.step()
@@ -224,6 +229,26 @@ def test_a_buffer_per_parameter(exercise):
              [np.array([0.5, -0.5]), None], [np.array([1.0, 0.0]), np.array([0.0, 1.0])]]
     _check(exercise, starts, grads, 0.1, {"momentum": 0.9},
            "\n  SGD(params, lr=0.1, momentum=0.9) over two parameters, each without a gradient at one of four steps.")
+
+
+def test_the_training_loop(exercise):
+    """zero_grad() before every step keeps the momentum, and a new SGD on the same parameters starts its own"""
+    starts = [np.array([1.0, -2.0]), np.array(0.5)]
+    grads = [[np.array([1.0, 0.5]), np.array(-1.0)], [np.array([0.5, 0.5]), np.array(2.0)],
+             [np.array([-1.0, 1.0]), np.array(0.5)], [np.array([1.0, 1.0]), np.array(1.0)]]
+    got = learner_side(exercise, _steps)(exercise, starts, grads, 0.1, {"momentum": 0.9}, True)
+    first = _numpy_steps(starts, grads[:2], 0.1, {"momentum": 0.9})
+    want = first + _numpy_steps([np.asarray(v) for v in first[-1]], grads[2:], 0.1, {"momentum": 0.9})
+    for k, (values, wants) in enumerate(zip(got, want)):
+        if all(np.allclose(np.asarray(v, dtype=np.float64), w, rtol=1e-9, atol=1e-12) for v, w in zip(values, wants)):
+            continue
+        why = ("zero_grad() must clear only the gradients: the momentum buffers live on across steps, or momentum "
+               "never builds up" if k < 2 else
+               "a new SGD made on the same parameters must start its own momentum buffers: keep them in the "
+               "optimizer, one per parameter, not on the Parameter objects")
+        fail(f"after step {k + 1} of the loop (zero_grad(), gradients set, step(); a new SGD(params, lr=0.1, "
+             f"momentum=0.9) after step 2), the parameters are {[np.asarray(v).tolist() for v in values]}, expected "
+             f"{[w.tolist() for w in wants]}: {why}.")
 
 
 def _zero(ex):
