@@ -120,6 +120,29 @@ def pick(folder: Path, number: str, stubs: Path | None = None) -> Path | None:
     return choice.path if choice is not None else py
 
 
+def own_earlier(target: Path, stubs: Path | None = None) -> dict[str, Path]:
+    """A submission's own earlier exercises for `target` (`NN_name.py` in a submission's folder): for each
+    number below its own, the file `pick` chooses among those beside it. What the judge sends into the
+    sandbox, and what a cluster parcel carries so that a worker finds the same. A one-file submission
+    has none: the files beside it are other students' (its run's `earlier` is "none")."""
+    own = number_of(target.name)
+    if own is None:
+        return {}
+    try:
+        numbers = sorted({n for p in target.parent.iterdir() if (n := number_of(p.name)) and int(n) < int(own)})
+    except OSError:
+        return {}
+    found: dict[str, Path] = {}
+    for number in numbers:
+        try:
+            path = pick(target.parent, number, stubs)
+        except OSError:
+            continue
+        if path is not None:
+            found[number] = path
+    return found
+
+
 _listings: dict[Path, tuple[int, dict[str, Path]]] = {}  # folders `warm` listed: (their mtime, number -> NN_*.py)
 
 

@@ -95,3 +95,29 @@ def test_own_step_uses_the_reference_and_grading_the_submissions_own(kata, tmp_p
     (sub / "01_base.py").write_text("def one():\n    return 1\n")
     (row,) = kata.json("grade", str(sub), "--course", str(course), "--json", "--jobs", "1", timeout=150)
     assert [r["status"] for r in row["results"]] == ["passed", "passed"], row
+
+
+@pytest.mark.timeout(200)
+def test_a_one_file_submission_never_gets_a_classmates_file_as_its_earlier(kata, tmp_path):
+    """A class of one-file submissions: carol's `01_carol.py` holds a right 01; bob's `02_bob.py` solves
+    nothing itself and takes 01 through `earlier("01")`. The files beside a one-file submission are
+    other students', so bob's `earlier` finds nothing, on every route, as when he is graded alone."""
+    course = _course(tmp_path / "course")
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "01_carol.py").write_text("# carol's own work\n" + BASE)
+    (klass / "02_bob.py").write_text(GROW)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "02_bob.py").write_text(GROW)
+    for mode in ("local", "judged"):
+        rows = {row["submission"]: row for row in kata.json(
+            "grade", str(klass), "--course", str(course), "--json", "--jobs", "1", "--mode", mode, "-e", "grow",
+            timeout=150)}
+        (by_itself,) = kata.json("grade", str(alone / "02_bob.py"), "--course", str(course), "--json",
+                                 "--jobs", "1", "--mode", mode, "-e", "grow", timeout=150)
+        (bob,) = rows["02_bob"]["results"]
+        assert bob["status"] != "passed", (mode, bob)
+        assert "carol" not in json.dumps(bob), (mode, bob)
+        assert [s["outcome"] for s in bob["steps"]] == [s["outcome"] for s in by_itself["results"][0]["steps"]]
+        assert set(rows) == {"01_carol", "02_bob"}, rows

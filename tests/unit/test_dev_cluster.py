@@ -73,7 +73,7 @@ def test_an_archive_that_does_not_match_its_digest_is_refused(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_submissions_travel_as_text_and_refusals_as_reasons(tmp_path):
+def test_submissions_travel_as_bytes_and_refusals_as_reasons(tmp_path):
     course = load_course(COURSE)
     right = (HOSTILE / "grading" / "right.py").read_text()
     folder = tmp_path / "ann" / "exercises"
@@ -84,12 +84,12 @@ def test_submissions_travel_as_text_and_refusals_as_reasons(tmp_path):
     (tmp_path / "bob.py").write_text(right)
     ann, bob = find_submissions([tmp_path / "ann", tmp_path / "bob.py"], course)
     parcel = parcels.pack_submission(ann, list(course.exercises))
-    assert parcel.files == {"exercises/01_scale.py": right}
+    assert parcel.files == {"exercises/01_scale.py": right.encode()}
     assert parcel.refused["mean"][0] == "02_mean.py" and "symbolic link" in parcel.refused["mean"][1]
     assert "TOP-SECRET" not in repr(parcel)
     assert parcel.home == str(tmp_path) and not parcel.is_file
     one = parcels.pack_submission(bob, list(course.exercises))
-    assert one.is_file and one.files == {"bob.py": right} and one.name == "bob.py"
+    assert one.is_file and one.files == {"bob.py": right.encode()} and one.name == "bob.py"
 
     for sent in (parcel, one):  # what the worker rebuilds finds the same file for every exercise
         (tmp_path / f"worker-{sent.name}").mkdir()
@@ -150,3 +150,33 @@ def test_a_row_whose_task_was_cancelled_says_so():
     course = load_course(COURSE)
     results = grader._failed_row(Row(Submission("ann", COURSE)), list(course.exercises), asyncio.CancelledError())
     assert {r.status for r in results} == {"error"} and "cancelled" in results[0].message
+
+
+def test_a_parcel_carries_a_sources_bytes_and_the_earlier_files_beside_it(tmp_path):
+    """A latin-1 source with its coding line arrives as it was (decoded as UTF-8 it would not compile), and
+    a folder's earlier exercises travel with a later one, so `earlier(...)` finds on a worker what it
+    finds on the grader's machine (kata.earlier.own_earlier); a one-file submission carries only itself."""
+    from kata.earlier import own_earlier
+
+    course = load_course(COURSE)
+    ann = tmp_path / "class" / "ann"
+    ann.mkdir(parents=True)
+    latin = "# -*- coding: latin-1 -*-\ndef carré(x):\n    return x\n".encode("latin-1")
+    (ann / "01_scale.py").write_bytes(latin)
+    (ann / "02_mean.py").write_text("def mean(values):\n    return 0\n")
+    (ann / "02_mean.ipynb").write_text("{}")
+    (ann / "03_nudge.py").write_text("from kata.earlier import earlier\n")
+    (tmp_path / "class" / "01_carol.py").write_text("# carol's\n")
+    (sub,) = find_submissions([ann], course)
+    parcel = parcels.pack_submission(sub, [course.find("nudge")])
+    mine = {n: p.name for n, p in own_earlier(ann / "03_nudge.py", COURSE / "exercises").items()}
+    assert set(mine) == {"01", "02"} and mine["01"] == "01_scale.py"
+    assert set(parcel.files) == {"03_nudge.py", *mine.values()}  # of a notebook and its .py, the one chosen
+    assert parcel.files["01_scale.py"] == latin
+    (tmp_path / "worker").mkdir()
+    rebuilt = parcels.unpack_submission(parcel, tmp_path / "worker")
+    target = rebuilt.file_for(course.find("nudge"))
+    assert {n: p.name for n, p in own_earlier(target, COURSE / "exercises").items()} == mine
+    compile((tmp_path / "worker" / "ann" / "01_scale.py").read_bytes(), "01_scale.py", "exec")
+    (one,) = find_submissions([tmp_path / "class" / "01_carol.py"], course)
+    assert set(parcels.pack_submission(one, list(course.exercises)).files) == {"01_carol.py"}

@@ -205,3 +205,21 @@ def test_a_students_escape_codes_reach_the_table_as_text(tmp_path):
     assert "bob\\x1b[2K\\x0d" in text and "\\x1b[4A\\x1b[2Kann 9/9\\u202e" in text
     head, _, bob = text.splitlines()[:3]
     assert bob.index("⚑") == head.index("integrity")  # the columns still line up
+
+
+def test_a_folder_of_exercise_files_beside_other_modules_is_refused(tmp_path):
+    """One student's file named after an exercise must not turn a class of one-file submissions into one
+    submission: such a folder is refused with both ways out, and its files named one by one are graded."""
+    (tmp_path / "class").mkdir()
+    for name in ("ann.py", "bob.py", "add.py"):
+        (tmp_path / "class" / name).write_text("")
+    with pytest.raises(KataError) as refused:
+        find_submissions([tmp_path / "class"], COURSE)
+    assert "add.py" in str(refused.value) and "ann.py" in str(refused.value)
+    assert "kata grade" in refused.value.fix
+    subs = find_submissions(sorted((tmp_path / "class").glob("*.py")), COURSE)
+    assert [s.label for s in subs] == ["add", "ann", "bob"] and all(s.is_file for s in subs)
+    (tmp_path / "ws").mkdir()  # a folder of exercise files alone is still one submission
+    (tmp_path / "ws" / "01_add.py").write_text("")
+    (tmp_path / "ws" / "02_double.ipynb").write_text("{}")
+    assert [s.label for s in find_submissions([tmp_path / "ws"], COURSE)] == ["ws"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kata.feedback.source import attribute_assignments, last_assignment, softmax_calls_without_dim
-from kata.judge.intake import Refused, check_entry, read_file, read_source
+from kata.judge.intake import Refused, check_entry, read_bytes, read_source
 from kata.learner_source import Unreadable, describe, learner_source, read_raw
 from kata.notebook import to_python
 
@@ -73,7 +73,7 @@ def test_the_grader_counts_a_notebooks_code_not_its_outputs(tmp_path):
     nb = _notebook(tmp_path / "05_x.ipynb", CODE, output="0123456789abcdef\n" * 128 * 1024)  # 2 MiB of output
     check_entry(nb, tmp_path)  # a .py of that size is refused; a notebook's outputs do not count
     assert read_source(nb) == learner_source(nb)
-    assert json.loads(read_file(nb))["cells"]  # what the cluster sends: the notebook as it is
+    assert json.loads(read_bytes(nb))["cells"]  # what the cluster sends: the notebook as it is
     with pytest.raises(Refused, match="of code, over the"):
         read_source(_notebook(tmp_path / "06_y.ipynb", "x = 1\n" + "#" * 4000), max_bytes=1000)
     py = tmp_path / "07_z.py"

@@ -46,7 +46,8 @@ class RunRequest:
     judged: bool = False  # the checks run in a trusted process; the learner's code in the sandbox (kata grade)
     require_sandbox: bool = False  # judged: refuse to run without bubblewrap
     # Which files an exercise's `earlier("05")` imports (kata.earlier): "" the course's solutions (a check's
-    # own step), "yours" the files beside the target, "yours-but:03,05" those but 03 and 05 from the solutions.
+    # own step), "yours" the files beside the target, "yours-but:03,05" those but 03 and 05 from the solutions,
+    # "none" no file at all (a one-file submission under `kata grade`: the files beside it are other students').
     earlier: str = ""
 
     @property

@@ -97,10 +97,11 @@ def _graded(engine: Engine, sub: Submission, ex: Exercise, target: Path, judged:
     known = broken.result_for(target, ex, label) if broken is not None else None
     if known is not None:
         return known
-    # Graded on the submission's own earlier exercises in both modes, as judged mode must (kata.earlier).
+    # Graded on the submission's own earlier exercises in both modes, as judged mode must (kata.earlier); a
+    # one-file submission has none (the files beside it, in a class folder, are other students').
+    own = "none" if sub.is_file else "yours"
     result = check_once_more_alone(engine, CheckRequest(ex, target, label, judged=judged,
-                                                        require_sandbox=require_sandbox,
-                                                        earlier="yours"))
+                                                        require_sandbox=require_sandbox, earlier=own))
     if broken is not None:
         broken.note(target, result)
     hidden = hidden_exercise(ex)
@@ -110,7 +111,7 @@ def _graded(engine: Engine, sub: Submission, ex: Exercise, target: Path, judged:
     if why:
         return not_run(ex, result, why)
     return merge(result, check_once_more_alone(engine, CheckRequest(hidden, target, label, judged=judged,
-                                                                     require_sandbox=require_sandbox, earlier="yours")))
+                                                                     require_sandbox=require_sandbox, earlier=own)))
 
 
 class Alone:

@@ -70,11 +70,26 @@ class Submission:
 
 
 def _is_submission(folder: Path, course: Course) -> bool:
+    """A workspace, or a folder of the course's exercise files. A folder holding exercise files beside
+    other modules is refused: it may be a class of one-file submissions where one student named theirs
+    after an exercise (`value_ops.py`), which must not turn the whole class into one submission."""
     if (folder / STATE_DIR).is_dir() or (folder / "exercises").is_dir():
         return True
     names = {ex.name for ex in course.exercises}
     pattern = re.compile(r"^(?:\d\d_)?([a-z][a-z0-9_]*)\.(?:py|ipynb)$")  # a folder of notebooks only is one too
-    return any((m := pattern.match(p.name)) and m.group(1) in names for p in folder.glob("*"))
+    modules = [p for p in folder.glob("*") if p.suffix in (".py", ".ipynb") and not p.name.startswith((".", "_"))]
+    ours = [p for p in modules if (m := pattern.match(p.name)) and m.group(1) in names]
+    others = [p for p in modules if p not in ours] + [  # and folders of modules: other students' submissions
+        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+        and any(q.suffix in (".py", ".ipynb") for q in p.iterdir())]
+    if ours and others:
+        raise KataError(
+            f"{folder} holds exercise files ({', '.join(sorted(p.name for p in ours)[:3])}) beside other modules "
+            f"({', '.join(sorted(p.name for p in others)[:3])}), so kata cannot tell one submission from a class "
+            "of one-file submissions.",
+            f"For a class of files, name them: `kata grade {folder}/*.py`; for one submission, move the other "
+            "modules out of its folder (or put each student's files in a folder of their own).")
+    return bool(ours)
 
 
 def find_submissions(paths: list[Path], course: Course) -> list[Submission]:

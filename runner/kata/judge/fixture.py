@@ -31,10 +31,12 @@ def channel(fd: int, target: Path) -> Channel:
     return _channels[fd]
 
 
-def load(fd: int, target: Path, module_name: str, rule: Rule | None = None, stubs: Path | None = None) -> RemoteModule:
+def load(fd: int, target: Path, module_name: str, rule: Rule | None = None, stubs: Path | None = None,
+         alone: bool = False) -> RemoteModule:
     """Load `target` afresh in the learner's process (its calls guarded by `rule`, when the exercise
     forbids modules: kata.forbid), with the submission's earlier exercises beside it (`stubs`: the
-    course's, to choose between a notebook and its `.py`); raises what the learner's import raised."""
+    course's, to choose between a notebook and its `.py`; `alone`: a one-file submission, which has
+    none); raises what the learner's import raised."""
     from kata.judge.intake import Refused, read_source
 
     chan = channel(fd, target)
@@ -43,28 +45,22 @@ def load(fd: int, target: Path, module_name: str, rule: Rule | None = None, stub
     except Refused as exc:
         raise LearnerProcessGone(str(exc)) from None
     return chan.load(source, module_name, rule.to_wire() if rule is not None else None,
-                     earlier_texts(target, source, stubs))
+                     {} if alone else earlier_texts(target, source, stubs))
 
 
 def earlier_texts(target: Path, source: str, stubs: Path | None = None) -> dict[str, list[str]]:
     """The submission's own earlier exercises beside `target`, {number: [path, source]}, for a file that
     uses `earlier(...)` (kata.earlier): the sandbox runs them, never a reference. A file refused as
     the target would be is left out, and `earlier` then says that exercise was not found."""
-    from kata.earlier import number_of, pick
+    from kata.earlier import own_earlier
     from kata.judge.intake import Refused, read_source
 
-    own = number_of(target.name)
-    if own is None or "earlier(" not in source:
+    if "earlier(" not in source:
         return {}
     found: dict[str, list[str]] = {}
-    try:
-        numbers = sorted({n for p in target.parent.iterdir() if (n := number_of(p.name)) and int(n) < int(own)})
-    except OSError:
-        return {}
-    for number in numbers:  # of a notebook and its .py, the one `kata check` would choose (kata.notebook.pair)
+    for number, path in own_earlier(target, stubs).items():  # of a notebook and its .py, as `kata check` chooses
         try:
-            path = pick(target.parent, number, stubs)
-            if path is not None and not path.is_symlink():
+            if not path.is_symlink():
                 found[number] = [str(path), read_source(path)]
         except (Refused, Exception):
             continue

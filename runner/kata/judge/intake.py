@@ -59,13 +59,13 @@ def check_entry(path: Path, root: Path, max_bytes: int | None = None) -> None:
                       f"{'notebook' if is_notebook(path) else 'file'} may hold; it was not graded.")
 
 
-def read_file(path: Path, max_bytes: int | None = None) -> str:
-    """The file's text as it is (a notebook's JSON), read without following a symlink or reading past the cap."""
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The file's bytes as they are (a source in latin-1 with its coding line stays one), read without
+    following a symlink or reading past the cap."""
     try:
-        data = read_raw(path, file_cap(path) if max_bytes is None else max_bytes, follow=False)
+        return read_raw(path, file_cap(path) if max_bytes is None else max_bytes, follow=False)
     except Unreadable as exc:
         raise Refused(f"{exc} It was not graded.") from None
-    return data.decode("utf-8", "replace")
 
 
 def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:

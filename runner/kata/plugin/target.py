@@ -144,6 +144,9 @@ def _use_resolver(state: State, target: Path, rule: Rule | None) -> None:
     if reference is not None and not state.earlier:
         earlier.use(earlier.folder_resolver(reference, "reference"))
         return
+    if state.earlier == "none":  # a one-file submission: the files beside it are other students'
+        earlier.use(earlier.text_resolver({}, "yours"))
+        return
     stubs = reference.parent / "exercises" if reference is not None else None
     yours = earlier.folder_resolver(target.parent, "yours", _guarded(rule), stubs)
     swapped = set(state.earlier.partition("yours-but:")[2].split(",")) - {""}
@@ -190,7 +193,8 @@ def _remote_exercise(judge_fd: int, state: State, target: Path, module_name: str
     try:
         reference = _references.get(target)
         module = fixture.load(judge_fd, target, module_name, rule,
-                              reference.parent / "exercises" if reference is not None else None)
+                              reference.parent / "exercises" if reference is not None else None,
+                              alone=state.earlier == "none")
     except pytest.fail.Exception as exc:
         if str(exc).startswith("Timeout"):
             state.broken_imports[target] = "importing your file timed out (see the first step)"
