@@ -30,6 +30,30 @@ os.environ.setdefault("KATA_JOBS", "1")
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
+
+# The longest files first (wall time on 2 cores beside the rest, docs/performance.md "The test suite").
+# `--dist loadfile` hands files to the test processes in collection order, so a long file collected
+# late (test_verify_*, test_watch sort last) ran on at the end while the other processes had nothing
+# left: longest-first keeps all three busy to the end. A new file that takes over ~40 s belongs here.
+LONGEST_FIRST = (
+    "e2e/test_routes_parity.py", "e2e/test_engine_shared.py", "e2e/test_grade_attacks.py",
+    "e2e/test_learner_second_course.py", "e2e/test_grade_cluster.py", "e2e/test_engine_isolation.py",
+    "e2e/test_verify_bundled_course.py", "e2e/test_check_carry.py", "e2e/test_check_feedback.py",
+    "e2e/test_magic_notebooks.py", "unit/test_data.py", "e2e/test_check_speed_switches.py",
+    "e2e/test_grade_points_hidden.py", "e2e/test_watch.py",
+)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+
+    def place(item: pytest.Item) -> int:
+        try:
+            return rank.get(Path(str(item.path)).relative_to(TESTS).as_posix(), len(rank))
+        except ValueError:
+            return len(rank)
+
+    items.sort(key=place)  # stable: each file's tests keep their order
 FIXTURE_COURSE = TESTS / "fixture_course"
 HOSTILE = TESTS / "hostile"
 
