@@ -131,6 +131,7 @@ def load_course(root: Path, solutions: Path | None = None) -> Course:
             f"{path}: format_version is {version!r}, but this kata reads format_version = {FORMAT_VERSION}.",
             f"Put `format_version = {FORMAT_VERSION}` at the top of the file.",
         )
+    _known_keys(data, COURSE_KEYS, f"{path}", "the course's own keys")
     entries = data.get("exercise")
     if not isinstance(entries, list) or not entries:
         raise KataError(f"{path} lists no exercises.", "Add at least one [[exercise]] table with a name and a title.")
@@ -153,6 +154,23 @@ def load_course(root: Path, solutions: Path | None = None) -> Course:
     return course
 
 
+COURSE_KEYS = ("format_version", "name", "title", "exercise", "forbid", "forbid_hint")
+EXERCISE_KEYS = ("name", "title", "hints", "timeout", "preload", "budget", "stub_may_pass", "points", "weights",
+                 "all_or_nothing", "hidden_titles", "forbid", "forbid_hint")
+
+
+def _known_keys(table: dict, known: tuple[str, ...], where: str, what: str) -> None:
+    """A key kata does not read is a typo until shown otherwise: `pionts = 10` ignored would mark out of 1."""
+    import difflib
+
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            raise KataError(f"{where}: kata.toml has the key {key!r}, which kata does not read.",
+                            (f"Did you mean `{close[0]}`? " if close else "")
+                            + f"The keys it reads ({what}): {', '.join(known)} (docs/authoring.md).")
+
+
 def _parse_entry(path: Path, root: Path, number: int, entry: object, seen: dict[str, int]) -> Exercise:
     where = f"{path}, exercise #{number}"
     if not isinstance(entry, dict):
@@ -169,6 +187,7 @@ def _parse_entry(path: Path, root: Path, number: int, entry: object, seen: dict[
             "Names key learners' progress and must be unique: rename one of them.",
         )
     seen[name] = number
+    _known_keys(entry, EXERCISE_KEYS, f"{where} ({name})", "an exercise's keys")
     title = entry.get("title", name.replace("_", " "))
     hints = entry.get("hints", [])
     if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):

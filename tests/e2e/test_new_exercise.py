@@ -43,9 +43,13 @@ def test_insert_in_the_middle_keeps_a_learners_progress(kata, tmp_path):
     (ws / "exercises" / "02_double.py").write_text("def double(x):\n    return x * 2\n")
     assert kata("check", "02", cwd=ws).returncode == 0
 
+    (course / "hidden").mkdir()
+    (course / "hidden" / "test_02_double.py").write_text("def test_hidden(exercise):\n    assert True\n")
     proc = kata("new", "halve", "--after", "add", "--course", str(course))
     assert proc.returncode == 0, proc.stderr
     assert "renumbered 02_double → 03_double" in proc.stdout
+    # its hidden checks move with it: left behind, `kata grade` would drop them without a word
+    assert sorted(p.name for p in (course / "hidden").iterdir()) == ["test_03_double.py"]
 
     rows = {row["name"]: row for row in json.loads(kata("list", "--json", cwd=ws).stdout)}
     assert [rows[n]["status"] for n in ("add", "halve", "double", "spin")] == ["done", "ready", "done", "locked"]

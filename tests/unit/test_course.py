@@ -126,3 +126,17 @@ def test_describe_filename():
 def test_bundled_course_loads():
     course = load_course(REPO)
     assert course.exercises[0].name == "relu"
+
+
+@pytest.mark.parametrize("manifest, key, meant", [
+    (MANIFEST.replace('timeout = 3', 'timout = 3'), "timout", "timeout"),
+    (MANIFEST.replace('hints = ["h"]', 'hints = ["h"]\npionts = 10'), "pionts", "points"),
+    (MANIFEST.replace('name = "t"', 'name = "t"\ncolour = "blue"'), "colour", None),
+])
+def test_a_key_kata_does_not_read_is_refused_with_the_one_meant(tmp_path, manifest, key, meant):
+    """`pionts = 10` read as nothing would mark an exercise out of 1: a typo stops the course, named."""
+    root = make_course(tmp_path / "c", manifest, ["first", "second"])
+    with pytest.raises(KataError) as err:
+        load_course(root)
+    assert repr(key) in err.value.message
+    assert (f"Did you mean `{meant}`?" in err.value.fix) if meant else ("Did you mean" not in err.value.fix)

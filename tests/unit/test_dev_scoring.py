@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,14 @@ def test_hidden_steps_merge_after_the_visible_ones_and_students_see_only_what_th
                                                                         "HIDDEN-EXPECTED-VALUE-0")]))
     shown = student_view(double, secret).steps[1]
     assert shown.title == HIDDEN_TITLE and shown.name == "hidden_2" and "HIDDEN" not in shown.message
+
+
+def test_the_parts_every_output_shows_add_up_to_the_total():
+    """Two exercises of 10 points with 2 of 3 steps passed: each earns 6.67 as shown, and the total is
+    their sum, 13.34, in every output (it was 13.33 beside two 6.67s in the CSV and Gradescope)."""
+    first, second = _ex(Marking(points=10), "add"), _ex(Marking(points=10), "double")
+    results = [_result(PASSED, PASSED, FAILED), dataclasses.replace(_result(PASSED, FAILED, PASSED), name="double")]
+    parts = [exercise_points(ex, r).earned for ex, r in zip((first, second), results)]
+    assert parts == [6.67, 6.67]
+    total = total_points([first, second], results)
+    assert number(total.earned) == number(sum(parts)) == "13.34" and total.maximum == 20

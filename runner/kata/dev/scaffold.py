@@ -198,11 +198,14 @@ def _check_name(course: Course, name: str) -> None:
 
 
 def _planned_moves(course: Course, index: int, new_files: tuple[Path, ...]) -> list[tuple[Path, Path]]:
-    """Every later exercise's three files, each to the number one higher; refuses to overwrite anything."""
+    """Every later exercise's files (stub, checks, solution, hidden checks, mistakes), each to the number one
+    higher; refuses to overwrite anything."""
     moves = []
     for ex in course.exercises[index:]:
         shifted = Exercise(ex.number + 1, ex.name, ex.title, ex.hints, ex.timeout, ex.root)
         moves += list(zip((ex.stub, ex.checks, ex.solution), (shifted.stub, shifted.checks, shifted.solution)))
+        if ex.hidden.exists():  # hidden/test_NN_name.py: left behind, a grade would drop its checks silently
+            moves.append((ex.hidden, shifted.hidden))
         for folder in NUMBERED_FOLDERS:
             old = course.root / folder / f"{ex.id}_{ex.name}"
             if old.exists():

@@ -6,8 +6,9 @@ One rule, used by the table, JSON, CSV, JUnit XML and HTML alike, so no two outp
 - partial credit: the points times the weight of the steps that passed over the weight of all its
   steps (each step weighs 1 unless `weights` says otherwise); with `all_or_nothing`, the points
   only when every step passed;
-- a submission's points are the sum over the exercises graded, its `score` points over the maximum
-  (0 to 1). A course that says nothing scores exactly as before: steps passed over all steps.
+- an exercise's points are rounded to two places; a submission's points are the sum of those over
+  the exercises graded (so every output's parts add up to its total), its `score` points over the
+  maximum (0 to 1). A course that says nothing scores exactly as before: steps passed over all steps.
 
 Hidden steps (kata.dev.hidden) count like any other.
 """
@@ -59,7 +60,10 @@ def exercise_points(ex: Exercise, result: CheckResult) -> Points:
     if total <= 0:  # every step weighs 0: nothing to share out, so the points go with passing everything
         return Points(maximum if all(s.passed for s in steps) else 0.0, maximum)
     passed = sum(marking.weight(s.name) for s in steps if s.passed)
-    return Points(round(maximum * passed / total, 6), maximum)
+    # Rounded here, where each exercise's points are made, to the places every output shows: a total is
+    # then the sum of what the rows show (6.67 + 6.67 = 13.34 in the CSV, JUnit and Gradescope alike),
+    # never 13.33 beside two 6.67s.
+    return Points(round(maximum * passed / total, DECIMALS), maximum)
 
 
 def total_points(exercises: Iterable[Exercise], results: Iterable[CheckResult]) -> Points:
