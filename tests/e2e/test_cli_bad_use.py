@@ -5,6 +5,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import FIXTURE_COURSE, HOSTILE
 
 
@@ -176,3 +178,14 @@ def test_grade_blames_a_broken_check_module_on_the_course(kata, tmp_path):
     proc = kata("grade", str(course / "solutions" / "01_add.py"), "--course", str(course), "-e", "01")
     assert proc.returncode == 2
     assert "the checks of 01 add cannot run" in proc.stderr and "kata verify" in proc.stderr
+
+
+@pytest.mark.parametrize("option", ["--gradescope", "--feedback", "--lms-csv"])
+def test_grade_outputs_that_are_files_refuse_a_dash(kata, tmp_path, option):
+    """`--csv -` prints to the terminal; these write files or folders, and once made one named `-`."""
+    extra = ["--roster", str(tmp_path / "roster.csv")] if option == "--lms-csv" else []
+    (tmp_path / "roster.csv").write_text("submission,id\n01_add,1\n")
+    proc = kata("grade", str(FIXTURE_COURSE / "solutions" / "01_add.py"), "--course", str(FIXTURE_COURSE),
+                option, "-", *extra)
+    assert proc.returncode == 2 and "give its path" in proc.stderr, proc.stderr
+    assert not (tmp_path / "-").exists()

@@ -277,6 +277,16 @@ def test_the_daemon_exits_after_its_idle_time(rt: Runtime) -> None:
     assert engine["idle_limit_s"] == 2 and gone(engine["pid"]) and gone(engine["worker_pid"]) and not rt.sockets()
 
 
+def test_asking_for_status_does_not_keep_an_engine_alive(rt: Runtime) -> None:
+    """`kata engine status` every half second (a script watching engines) must not reset an engine's idle
+    time: it is no use of the engine, which goes after its 2 idle seconds all the same."""
+    assert rt.verdict("01", KATA_ENGINE_IDLE_S="2")["status"] == "passed"
+    deadline = time.monotonic() + 20
+    while rt.engines() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not rt.engines() and not rt.sockets()
+
+
 def test_a_worker_killed_mid_run_gives_a_clear_verdict_and_the_next_check_works(rt: Runtime, tmp_path: Path) -> None:
     rt.verdict("01", KATA_TEST_MARK=str(tmp_path / "mark"))  # warm, so the run starts at once
     [before] = rt.engines()

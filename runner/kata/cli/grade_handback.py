@@ -41,6 +41,11 @@ def check_handback(chosen: dict[str, Any]) -> Any:
     if (roster_file is None) != (lms is None):
         raise click.UsageError("--roster and --lms-csv go together: the roster says whose each submission is, "
                                "--lms-csv where the gradebook goes.")
+    for name, what in (("feedback_dir", "a folder of pages"), ("lms_csv_to", "a file the LMS imports"),
+                       ("gradescope_to", "a file (Gradescope reads /autograder/results/results.json)")):
+        if str(chosen.get(name)) == "-":  # as --csv - means: never a file or folder named `-`
+            raise click.BadParameter(f"it writes {what}, not to the terminal: give its path.",
+                                     param_hint="--" + name.removesuffix("_to").removesuffix("_dir").replace("_", "-"))
     for name in ("lms_csv_to", "gradescope_to"):
         target = chosen.get(name)
         if target is not None and not target.resolve().parent.is_dir():

@@ -91,7 +91,12 @@ def verify_cmd(ids: tuple[str, ...], course_spec: str | None, seeds: int | None,
 
         right, pointed = verdict.pointer_accuracy
         low = f" — below {THRESHOLD:.0%}" + (" (fails with --strict)" if not strict else "") if verdict.pointer_low else ""
-        click.echo(f"pointer accuracy: {share(right, pointed)} of catalogued mistakes name their # breaks: function{low}")
+        if pointed:
+            click.echo(f"pointer accuracy: {share(right, pointed)} of catalogued mistakes name their # breaks: "
+                       f"function{low}")
+        else:
+            click.echo("pointer accuracy: not measured, no catalogued mistake says which function it breaks "
+                       "(a `# breaks: NAME` line: docs/authoring.md)")
     sys.exit(0 if verdict.ok else 1)
 
 

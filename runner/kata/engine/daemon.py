@@ -195,6 +195,7 @@ class Daemon:
                 "cwd": os.getcwd()}
 
     def handle(self, conn: socket.socket) -> None:
+        op = None
         try:
             if peer_uid(conn) != os.getuid():
                 return
@@ -220,7 +221,8 @@ class Daemon:
             conn.close()
             with self.state:
                 self.connections -= 1
-                self.last_active = time.monotonic()
+                if op == "check":  # a status probe (`kata engine status`, a client's hello) is no use of it
+                    self.last_active = time.monotonic()
 
     def check(self, conn: socket.socket, wire: RunRequest) -> None:
         conn.settimeout(SEND_TIMEOUT_S)
