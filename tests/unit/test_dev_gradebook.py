@@ -223,3 +223,14 @@ def test_a_folder_of_exercise_files_beside_other_modules_is_refused(tmp_path):
     (tmp_path / "ws" / "01_add.py").write_text("")
     (tmp_path / "ws" / "02_double.ipynb").write_text("{}")
     assert [s.label for s in find_submissions([tmp_path / "ws"], COURSE)] == ["ws"]
+
+
+def test_a_submission_with_no_file_was_not_isolated_at_all(tmp_path):
+    """An empty submission ran nothing: its isolation says so, and it does not count as a way of isolating
+    (it once read 'none: local mode' and made a judged grade warn that rows were isolated differently)."""
+    from kata.dev.submissions import Submission
+
+    (tmp_path / "empty").mkdir()
+    row = Row(Submission("empty", tmp_path / "empty"), [missing_result(ADD, "empty")], {"add"})
+    book = Gradebook(COURSE, [ADD], [row])
+    assert row.isolation.startswith("not run") and book.isolations == {}

@@ -62,6 +62,8 @@ class Row:
         ran = list(dict.fromkeys(r.isolation for r in self.results if r.isolation and not r.isolation.startswith(NOT_RUN)))
         if len(ran) > 1:
             return "mixed: " + " | ".join(ran)
+        if not ran and self.results and all(r.name in self.missing for r in self.results):
+            return f"{NOT_RUN}: no file to grade"  # nothing ran, so nothing was isolated, in any mode
         return ran[0] if ran else next((r.isolation for r in self.results if r.isolation), "none: local mode")
 
     @property
