@@ -226,7 +226,8 @@ def _check_files(course: Course) -> None:
 
 
 def stray_files(course: Course) -> list[Path]:
-    """Python files under exercises/, checks/, solutions/ or hidden/ that no manifest entry owns."""
+    """Python files under exercises/, checks/, solutions/ or hidden/, and folders under mistakes/, that no
+    manifest entry owns."""
     owned = {p for ex in course.exercises
              for p in (ex.stub, ex.checks, ex.solution, ex.root / "solutions" / ex.filename, ex.hidden)}
     strays = []
@@ -239,6 +240,10 @@ def stray_files(course: Course) -> list[Path]:
                 continue
             if path not in owned:
                 strays.append(path)
+    catalogues = {ex.root / "mistakes" / f"{ex.id}_{ex.name}" for ex in course.exercises}
+    if (course.root / "mistakes").is_dir():  # a renamed or renumbered exercise's mistakes would go unchecked
+        strays += sorted(p for p in (course.root / "mistakes").iterdir()
+                         if p.is_dir() and not p.name.startswith((".", "_")) and p not in catalogues)
     return strays
 
 

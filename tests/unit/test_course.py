@@ -107,7 +107,9 @@ def test_stray_files_are_found(tmp_path):
     root = make_course(tmp_path, MANIFEST, ["first", "second"])
     (root / "exercises" / "07_orphan.py").write_text("")
     (root / "checks" / "notes.py").write_text("")
-    assert {p.name for p in stray_files(load_course(root))} == {"07_orphan.py", "notes.py"}
+    (root / "mistakes" / "02_second").mkdir(parents=True)  # its exercise's catalogue: owned
+    (root / "mistakes" / "02_renamed").mkdir()  # left behind by a rename: its mistakes would never run
+    assert {p.name for p in stray_files(load_course(root))} == {"07_orphan.py", "notes.py", "02_renamed"}
 
 
 def test_step_names_in_file_order_with_titles():

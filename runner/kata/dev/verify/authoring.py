@@ -9,8 +9,9 @@ from kata.course import Course, Exercise, stray_files
 
 def manifest_problems(course: Course) -> list[str]:
     problems = [
-        f"{path.relative_to(course.root)} belongs to no exercise in kata.toml: add an entry for it, "
-        "rename it to NN_name.py to match one, or delete it."
+        f"{path.relative_to(course.root)} belongs to no exercise in kata.toml: "
+        + ("its mistakes are never run. Rename it to the NN_name of the exercise it catalogues, or delete it."
+           if path.is_dir() else "add an entry for it, rename it to NN_name.py to match one, or delete it.")
         for path in stray_files(course)
     ]
     return problems
