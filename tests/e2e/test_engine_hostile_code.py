@@ -47,6 +47,8 @@ CASES = [
     ("wrong_type.py", "failed", ["'3' == 3"]),
     ("broken_str.py", "failed", ["broken_str.py:7 in add", "could not be shown"]),
     ("swallows_timeouts.py", "timeout", ["time limit"]),
+    # printing without end filled the capture's memory until it broke ("I/O operation on closed file")
+    ("print_forever.py", "timeout", ["time limit (2 s)", "print_forever.py:3 in add", "endless loop"]),
 ]
 
 

@@ -29,6 +29,7 @@ from kata.contract import Cause, Event, EventKind, StepResult
 from kata.forbid.guard import raise_swallowed
 from kata.plugin.state import KEY, LearnerExit, State, active, set_target, start_state, state_of, target_for
 from kata.plugin.target import exercise, exercise_file
+from kata.plugin.capture_cap import cap_captured_output
 from kata.plugin.verdicts import classify, quick_report, raised_in_learner_file
 
 __all__ = ["exercise", "exercise_file", "start_state", "set_target", "target_for", "State", "LearnerExit"]
@@ -52,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not at_home(config):
         config.pluginmanager.unregister(sys.modules[__name__])  # another project's pytest: leave it as it is
         return
+    cap_captured_output()
     start_state(config)
 
 
