@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FIXTURE_COURSE
+
 DOUBLE = "def double(x):\n    return 2 * x\n"
 
 
@@ -115,3 +117,14 @@ def test_a_progress_file_nested_200k_levels_deep_is_set_aside(kata, fixture_ws):
     proc = kata("list", cwd=fixture_ws)
     assert proc.returncode == 0 and "nested too deeply" in proc.stderr
     assert "internal error" not in proc.stderr
+
+
+def test_init_says_the_next_step_for_a_path_with_spaces_and_the_exercise_the_learner_is_at(kata, tmp_path):
+    """The `Next:` line pastes into a shell as it is, and a workspace set up again names where the learner is."""
+    ws = tmp_path / "my kata é"
+    proc = kata("init", str(ws), "--course", str(FIXTURE_COURSE), "--no-editor-config")
+    assert f"Next: cd '{ws}' && " in proc.stdout and "(then edit exercises/01_add.py)" in proc.stdout, proc.stdout
+    (ws / "exercises" / "01_add.py").write_text((FIXTURE_COURSE / "solutions" / "01_add.py").read_text())
+    assert kata("check", "01", cwd=ws).returncode == 0
+    again = kata("init", str(ws), "--course", str(FIXTURE_COURSE), "--no-editor-config")
+    assert "(then edit exercises/02_double.py)" in again.stdout, again.stdout

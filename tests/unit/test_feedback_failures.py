@@ -180,3 +180,12 @@ def test_a_graph_cut_by_detach_is_explained_when_the_check_calls_backward(tmp_pa
     exc = _raise(check_ns["step"], ns["square"], torch.ones(3, requires_grad=True))
     text = describe_exception(exc, [learner, check], learner_file=learner)
     assert "The computational graph was cut" in text
+
+
+def test_a_name_the_learners_file_lacks_is_told_as_theirs():
+    """An emptied file, or a renamed function: never the module name kata gives the file."""
+    error = AttributeError("module 'kata_target_04_network_1' has no attribute 'demo_network'")
+    told = describe_exception(error, [])
+    assert "your file has no `demo_network`" in told and "kata_target" not in told and "kata reset" in told
+    other = AttributeError("'Tensor' object has no attribute 'foo'")
+    assert "'Tensor' object has no attribute 'foo'" in describe_exception(other, [])

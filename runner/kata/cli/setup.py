@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -52,8 +53,12 @@ def init_cmd(directory: Path, course_spec: str | None, notebooks: str | None, no
                    "(this Python as the interpreter; a \"kata watch\" task)")
     if editor_kept:
         click.echo(f"  VS Code: {', '.join(str(p.relative_to(ws.root)) for p in editor_kept)} kept as they were")
-    first = ws.file_of(ws.course.exercises[0]).relative_to(ws.root)
-    click.echo(f"Next: cd {directory} && {_kata_command()} watch   (then edit {first})")
+    from kata.session import Session
+
+    # where the learner is: a workspace set up again may be well past the first exercise
+    current = Session(ws).current() or ws.course.exercises[0]
+    first = ws.file_of(current).relative_to(ws.root)
+    click.echo(f"Next: cd {shlex.quote(str(directory))} && {_kata_command()} watch   (then edit {first})")
     if ws.notebooks:
         click.echo(f"  or open {first} in Jupyter or VS Code, and run `%load_ext kata` then `%kata check` in it")
 

@@ -13,6 +13,7 @@ check's own failure is about). This module puts them together.
 from __future__ import annotations
 
 import linecache
+import re
 from pathlib import Path
 
 from kata.feedback.frames import deepest_learner_frame, format_frame_list, format_frames, learner_frames, real_path
@@ -133,6 +134,9 @@ def tidy_assertion(text: str) -> str:
     return "\n".join(kept)
 
 
+_MISSING_NAME = re.compile(r"^module 'kata_target_\w*' has no attribute '(\w+)'")
+
+
 def _exception_line(exc: BaseException) -> str:
     try:
         text = str(exc)
@@ -145,6 +149,11 @@ def _exception_line(exc: BaseException) -> str:
         return "RecursionError: your code called itself without end (maximum recursion depth exceeded)."
     if isinstance(exc, MemoryError):
         return "MemoryError: your code tried to use more memory than kata allows for a check."
+    missing = _MISSING_NAME.match(text) if isinstance(exc, AttributeError) else None
+    if missing:  # the checks looked for a name the learner's file does not define (the module's name is kata's)
+        return (f"AttributeError: your file has no `{missing.group(1)}`: the checks call it by that name. Was it "
+                "deleted or renamed? The stub has it as the exercise asks (`kata reset ID` restores the stub, "
+                "keeping a backup of your file).")
     if isinstance(exc, OSError) and "reading from stdin while output is captured" in text:  # pytest's words
         return ("OSError: your code reads input (input() or sys.stdin), but a check gives it none; take what "
                 "it needs as the function's arguments, and keep input() for your own runs, under "
