@@ -189,3 +189,13 @@ def test_grade_outputs_that_are_files_refuse_a_dash(kata, tmp_path, option):
                 option, "-", *extra)
     assert proc.returncode == 2 and "give its path" in proc.stderr, proc.stderr
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("engine", ["fresh", "shared"])
+def test_the_users_own_pytest_options_never_reach_a_check(kata, fixture_ws, engine):
+    """PYTEST_ADDOPTS set for the user's own projects (-v, --cov, an xdist flag) once broke every check run,
+    reported as the learner's code ending the process."""
+    (fixture_ws / "exercises" / "01_add.py").write_text((FIXTURE_COURSE / "solutions" / "01_add.py").read_text())
+    proc = kata("check", "01", cwd=fixture_ws,
+                env={"PYTEST_ADDOPTS": "--no-such-flag -v", "PYTEST_PLUGINS": "no_such_plugin", "KATA_ENGINE": engine})
+    assert proc.returncode == 0 and "passed" in proc.stdout, proc.stdout + proc.stderr

@@ -247,6 +247,30 @@ def test_keys_from_a_terminal(fixture_ws):
     assert "n next · h hint" in out
 
 
+def test_a_file_that_comes_back_unchanged_is_checked_again(fixture_ws):
+    """Moved away, `r` says it is missing; moved back as it was, watch checks it again (it once kept
+    showing 'missing': the text was the one it had last checked)."""
+    leader, follower = pty.openpty()
+    proc = WatchProcess(fixture_ws, stdin=follower)
+    target, away = exercise_file(fixture_ws), fixture_ws / "01_add.py.away"
+    try:
+        assert proc.wait_for(1)[0]["status"] == "passed"
+        os.rename(target, away)
+        time.sleep(0.5)
+        os.write(leader, b"r")
+        assert proc.wait_for(2)[1]["status"] != "passed"
+        os.rename(away, target)
+        verdicts = proc.wait_for(3)
+        assert verdicts[2]["exercise"] == "add" and verdicts[2]["status"] == "passed", verdicts
+        os.write(leader, b"q")
+        proc.proc.communicate(timeout=15)
+    finally:
+        os.close(leader)
+        os.close(follower)
+        if away.exists():
+            os.rename(away, target)
+
+
 def test_hints_already_shown_stay_on_screen_after_the_next_save(fixture_ws):
     leader, follower = pty.openpty()
     proc = WatchProcess(fixture_ws, stdin=follower)

@@ -141,6 +141,9 @@ def skip_cmd(ident: str | None, yes: bool) -> None:
     if outcome.already:
         click.echo(messages.already(ex, outcome.already))
         return
+    if session.unsaved:  # a read-only workspace: saying "Skipped" would be a promise the disk did not keep
+        raise KataError(f"{ex.id} {ex.name} was not skipped: {session.unsaved}",
+                        "Make the workspace writable, then run `kata skip` again.")
     built_on = following is not None and _builds_on(following)
     click.echo(messages.skipped(ex, following, session.path(following) if following else "", built_on))
 

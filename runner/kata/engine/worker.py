@@ -266,9 +266,10 @@ class Worker:
 
 def main() -> None:
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only the plugins kata names, each once
-    # One BLAS thread unless the user set more, as a run's torch gets one (kata.engine.child) and
-    # a batch engine's environment says (kata.engine.pool): OpenBLAS starts a thread per core when
-    # numpy loads here, ~0.1 CPU-s of spinning in a process that never computes.
+    for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):  # the user's own (-v, --cov) would break every run
+        os.environ.pop(name, None)
+    # One BLAS thread unless the user set more, as a run's torch gets one (kata.engine.child, .pool):
+    # OpenBLAS starts a thread per core when numpy loads here, ~0.1 CPU-s spun by a process that never computes.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the CLI's to handle; it closes our stdin
     sandbox_mod.become_subreaper()  # orphans of a run (setsid, double fork) come back to us, not PID 1

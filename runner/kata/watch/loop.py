@@ -98,6 +98,8 @@ class Watch:
         result = verdict.result
         if verdict.ran:
             self.checked[ex.name] = verdict.source.digest
+        else:  # nothing ran (the file was missing): whatever comes back, even the same text, is checked
+            self.checked.pop(ex.name, None)
         for path in verdict.written:  # a stub this pass unlocked: its creation is no save to check
             made = self.files.get(str(path))
             if made is not None:

@@ -12,7 +12,8 @@ from kata.dev.mutants.learner import returning_todos
 from kata.dev.verify.verdicts import ExerciseVerdict, detail, step_label
 from kata.results import ERROR, FAILED, PASSED, CheckResult
 
-_MISSING_NAME = re.compile(r"module 'kata_target_[^']*' has no attribute '([^']+)'")
+# how a step tells a name the learner's file lacks (kata.feedback.failures), or Python's own words for it
+_MISSING_NAME = re.compile(r"your file has no `(\w+)`|module 'kata_target_[^']*' has no attribute '([^']+)'")
 
 
 def _returning_todos(ex: Exercise) -> list[str]:
@@ -64,7 +65,7 @@ def stub_problems(verdict: ExerciseVerdict, stub: CheckResult) -> list[str]:
                 f"add `stub_may_pass = [\"{step.name}\"]` to the exercise's kata.toml entry.")
         match = _MISSING_NAME.search(step.message)
         if match:
-            missing.add(match.group(1))
+            missing.add(match.group(1) or match.group(2))
     for name in sorted(missing):
         problems.append(f"the stub does not define `{name}`, which the checks use: give the stub `{name}` "
                         "with the solution's signature, raising NotImplementedError.")
