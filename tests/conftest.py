@@ -32,9 +32,10 @@ TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 
 # The longest files first (wall time on 2 cores beside the rest, docs/performance.md "The test suite").
-# `--dist loadfile` hands files to the test processes in collection order, so a long file collected
-# late (test_verify_*, test_watch sort last) ran on at the end while the other processes had nothing
-# left: longest-first keeps all three busy to the end. A new file that takes over ~40 s belongs here.
+# With `--no-loadscope-reorder` (README's command) `--dist loadfile` hands files out in collection
+# order; xdist's own order, most tests first, put long files with few tests (the second course's
+# verify, the cluster grading) last, running on at the end while the other processes had nothing
+# left. A new file that takes over ~40 s belongs here.
 LONGEST_FIRST = (
     "e2e/test_routes_parity.py", "e2e/test_engine_shared.py", "e2e/test_grade_attacks.py",
     "e2e/test_learner_second_course.py", "e2e/test_grade_cluster.py", "e2e/test_engine_isolation.py",

@@ -195,7 +195,7 @@ class Daemon:
                 "cwd": os.getcwd()}
 
     def handle(self, conn: socket.socket) -> None:
-        op = None
+        op = None  # only a check is a use of the engine (last_active): a status probe is none
         try:
             if peer_uid(conn) != os.getuid():
                 return
@@ -221,8 +221,7 @@ class Daemon:
             conn.close()
             with self.state:
                 self.connections -= 1
-                if op == "check":  # a status probe (`kata engine status`, a client's hello) is no use of it
-                    self.last_active = time.monotonic()
+                self.last_active = time.monotonic() if op == "check" else self.last_active
 
     def check(self, conn: socket.socket, wire: RunRequest) -> None:
         conn.settimeout(SEND_TIMEOUT_S)
