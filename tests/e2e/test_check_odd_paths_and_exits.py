@@ -1,5 +1,6 @@
 """A course under a folder with brackets in its name, and learner code that calls pytest.exit or pytest.skip."""
 
+import json
 import shutil
 
 import pytest
@@ -38,3 +39,16 @@ def test_pytest_exit_and_skip_in_learner_code_fail_their_steps(kata, tmp_path):
         assert first["outcome"] == "failed" and "a check needs your function to return" in first["message"], first
     assert "pytest.exit('bye')" in results[0]["steps"][0]["message"]
     assert "pytest.skip('not today')" in results[1]["steps"][0]["message"]
+
+
+def test_a_save_during_a_check_never_mixes_the_new_file_into_the_old_ones_error(kata, tmp_path):
+    """The error of the code that ran is shown with its own lines: the file saved again meanwhile (here the
+    learner's code rewrites it as it runs) once put a line of the new file beside the old file's error."""
+    answer = tmp_path / "answer.py"
+    answer.write_text("def add(a, b):\n"
+                      "    open(__file__, 'w').write('def add(a, b):\\n    x = 1\\n    return a + b  # NEW LINE\\n')\n"
+                      "    raise ValueError('the old version')\n")
+    proc = kata("check", "01", "--file", str(answer), "--course", str(FIXTURE_COURSE), "--json")
+    (result,) = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    message = result["steps"][0]["message"]
+    assert "raise ValueError('the old version')" in message and "NEW LINE" not in message, message

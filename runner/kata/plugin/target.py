@@ -252,12 +252,15 @@ def _compiled(state: State, target: Path, rule: Rule | None = None):
                 from kata.forbid.rewrite import compile_guarded
 
                 code = compile_guarded(source, str(target))
-        elif rule is not None:  # a syntax error is raised by the same parser, with the same message
-            from kata.forbid.rewrite import compile_guarded
+        else:
+            data = target.read_bytes()  # the bytes, as Python compiles a source file (learner_source decodes them so)
+            if rule is not None:  # a syntax error is raised by the same parser, with the same message
+                from kata.forbid.rewrite import compile_guarded
 
-            code = compile_guarded(target.read_bytes(), str(target))
-        else:  # the bytes, as Python compiles a source file (what learner_source decodes them as)
-            code = compile(target.read_bytes(), str(target), "exec", dont_inherit=True)
+                code = compile_guarded(data, str(target))
+            else:
+                code = compile(data, str(target), "exec", dont_inherit=True)
+            _keep_lines(target, data)
         state.compiled[target] = code
         from kata.preload import PRELOADABLE
 
@@ -265,6 +268,21 @@ def _compiled(state: State, target: Path, rule: Rule | None = None):
         if imported:
             state.emit(Event(EventKind.IMPORTS, names=imported))
     return code
+
+
+def _keep_lines(target: Path, data: bytes) -> None:
+    """The lines of the source that runs, for every traceback of this run: a save during a check must not
+    show a line of the new file beside the old file's error (linecache would read the file again)."""
+    import io
+    import linecache
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding, "replace")
+    except (SyntaxError, LookupError):
+        return
+    linecache.cache[str(target)] = (len(data), None, text.splitlines(True), str(target))  # no mtime: kept
 
 
 def _import_failure(exc: BaseException, target: Path) -> str:
