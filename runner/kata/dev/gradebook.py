@@ -52,8 +52,9 @@ def to_text(book: Gradebook) -> str:
               "cells: ✓ passed, k/n steps passed, timeout, crashed, error (does not run), missing (no file)"]
     for row in flagged:
         more = len(row.integrity) - 3
-        lines.append(f"⚑ {shown(row.submission.label, newlines=False)} did what no honest answer does (look "
-                     "before marking): " + "; ".join(shown(notice, newlines=False) for notice in row.integrity[:3]) + (f"; and {more} more (--json has them all)" if more > 0 else ""))
+        notices = "; ".join(shown(notice, newlines=False) for notice in row.integrity[:3])
+        lines.append(f"⚑ {shown(row.submission.label, newlines=False)} did what no honest answer does (look before "
+                     f"marking): {notices}" + (f"; and {more} more (--json has them all)" if more > 0 else ""))
     if any(ex.marking.points is not None for ex in book.exercises):
         lines.append("points (max): " + ", ".join(f"{ex.id} {number(p.maximum)}" for ex, p in maxima(book)))
     return "\n".join(lines)
