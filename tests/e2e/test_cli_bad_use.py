@@ -168,6 +168,7 @@ def test_verify_names_a_broken_check_module_once(kata, tmp_path):
     assert len(exercise["problems"]) == 1 and exercise["stub"] is None
     assert "checks/test_01_add.py cannot run" in exercise["problems"][0]
     assert "nonexistent_thing" in exercise["problems"][0]
+    assert "valid Python names" not in exercise["problems"][0]  # pytest's file-name advice: not the cause here
 
 
 def test_grade_blames_a_broken_check_module_on_the_course(kata, tmp_path):

@@ -110,9 +110,13 @@ def _title(item: pytest.Item) -> str:
 _pending_collect_errors: list[str] = []
 
 
+# pytest's advice for any import error of a test module, about file names: never the cause of a missing module
+_NAMES_HINT = "Hint: make sure your test modules/packages have valid Python names.\n"
+
+
 def pytest_collectreport(report: pytest.CollectReport) -> None:
     if report.failed:  # the check module itself is broken: an instructor's problem
-        _pending_collect_errors.append(str(report.longrepr)[-4000:])
+        _pending_collect_errors.append(str(report.longrepr).replace(_NAMES_HINT, "")[-4000:])
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
