@@ -98,8 +98,9 @@ def crashed_result(request: RunRequest) -> CheckResult:
         id=request.id, name=request.name, target=request.label, status=CRASHED, cause=Cause.WORKER_CRASHED,
         steps=[StepResult(index=1, name="worker", title="the kata worker", outcome=CRASHED,
                           cause=Cause.WORKER_CRASHED)],
-        message="The kata worker stopped unexpectedly; it will restart on the next check. "
-                "Set KATA_DEBUG=1 to see its errors.",
+        message="The kata worker stopped while this check ran; it will restart on the next check. Code that "
+                "kills or signals other processes (os.kill, os.killpg, signal.pthread_kill) stops it: if yours "
+                "does, remove that. Otherwise set KATA_DEBUG=1 to see the worker's errors.",
     )
 
 
