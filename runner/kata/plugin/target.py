@@ -273,15 +273,11 @@ def _compiled(state: State, target: Path, rule: Rule | None = None):
 def _keep_lines(target: Path, data: bytes) -> None:
     """The lines of the source that runs, for every traceback of this run: a save during a check must not
     show a line of the new file beside the old file's error (linecache would read the file again)."""
-    import io
     import linecache
-    import tokenize
 
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding, "replace")
-    except (SyntaxError, LookupError):
-        return
+    from kata.learner_source import source_text  # decoded as Python decodes the file (its coding line)
+
+    text = source_text(target, data)
     linecache.cache[str(target)] = (len(data), None, text.splitlines(True), str(target))  # no mtime: kept
 
 
