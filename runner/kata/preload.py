@@ -23,6 +23,13 @@ COMPANIONS = {
     "einops": ("einops._torch_specific",),
     "hypothesis": ("hypothesis.extra.numpy",),  # the second course's property-based checks: ~half of each run
 }
+# What a function imports on its first call, too slow to pay in every child, keyed by the module a
+# course's check module reaches it through (`kata.engine.client.imported_libraries` reads that).
+# torch.testing.assert_close imports torch.distributed.tensor, and with it sympy (~500 modules), on
+# its first call: 0.5-0.7 s in each child that compares with it, once in the worker instead.
+FIRST_CALL = {
+    "torch.testing": ("torch.distributed.tensor",),
+}
 
 
 MAX_SCAN_BYTES = 16 * 1024 * 1024  # a learner's file is read this far for import lines
@@ -48,14 +55,17 @@ def named_libraries(source: bytes) -> list[str]:
 
 
 def preload(names: Iterable[str]) -> bool:
-    """Import the heavy libraries among `names` with their companions; True when any was new.
+    """Import the heavy libraries among `names` with their companions, and what the first call
+    through a `FIRST_CALL` module among them would import; True when any was new.
 
     A library that another one imported (numpy, by torch) gets its companions too: the plugin
     seeds numpy's generator in every step, and numpy.random loaded in a child costs 20-80 ms.
     """
     loaded = len(sys.modules)
+    names = list(names)
     _import([name for name in names if name in PRELOADABLE])
     _import([c for name in PRELOADABLE if name in sys.modules for c in COMPANIONS.get(name, ())])
+    _import([c for name in names if name in FIRST_CALL and name in sys.modules for c in FIRST_CALL[name]])
     return len(sys.modules) != loaded
 
 

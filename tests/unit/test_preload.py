@@ -34,3 +34,36 @@ def test_only_preloadable_names_come_back():
 def test_a_huge_file_is_read_only_so_far():
     source = b"x = 1\n" * (MAX_SCAN_BYTES // 6 + 1) + b"import torch\n"
     assert named_libraries(source) == []
+
+
+@pytest.mark.parametrize("source, uses", [
+    ("import torch\n\ndef test_a():\n    torch.testing.assert_close(1, 1)\n", True),
+    ("import torch as t\n\ndef test_a():\n    t.testing.assert_close(1, 1)\n", True),
+    ("from torch.testing import assert_close\n", True),
+    ("from torch import testing\n", True),
+    ("import torch.testing\n", True),
+    ("import torch\nfrom kata.expect import assert_close\n", False),  # kata's own comparison imports nothing late
+    ("import torch\n\ndef test_a():\n    assert torch.equal(torch.ones(1), torch.ones(1))\n", False),
+])
+def test_a_check_module_using_torch_testing_asks_for_its_first_call_imports(tmp_path, source, uses):
+    from kata.engine.client import imported_libraries
+
+    check = tmp_path / "test_01_a.py"
+    check.write_text(source)
+    found = imported_libraries(check)
+    assert ("torch.testing" in found) is uses, found
+    assert "torch" in found or "import torch" not in source
+
+
+def test_the_worker_side_preload_makes_assert_close_s_first_call_import_nothing():
+    """torch.testing.assert_close imports torch.distributed.tensor (and sympy) on its first call: preloaded
+    with `torch.testing` named, a forked check child's first comparison imports no module."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch\nfrom kata.preload import preload\npreload(['torch', 'torch.testing'])\n"
+            "before = set(sys.modules)\ntorch.testing.assert_close(torch.ones(2), torch.ones(2))\n"
+            "print(sorted(set(sys.modules) - before))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout[:2000]

@@ -73,7 +73,8 @@ def _check_facts(checks: Path, mtime_ns: int) -> tuple[int, frozenset[str]]:
 
 
 def imported_libraries(*files: Path) -> set[str]:
-    """Top-level packages that `files` import at module level, read without running them.
+    """Top-level packages that `files` import at module level, read without running them, and the
+    `kata.preload.FIRST_CALL` modules they use (`torch.testing`), whose first call imports more.
 
     For course files only (check modules): a learner's file is never parsed outside its child.
     """
@@ -90,7 +91,31 @@ def imported_libraries(*files: Path) -> set[str]:
                 names.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 names.add(node.module.split(".")[0])
+        names |= _first_call_modules(tree)
     return names
+
+
+def _first_call_modules(tree) -> set[str]:
+    """The FIRST_CALL modules `tree` reaches: imported (`from torch.testing import assert_close`,
+    `from torch import testing`) or as an attribute (`torch.testing.assert_close`, `t.testing...`)."""
+    import ast
+
+    from kata.preload import FIRST_CALL
+
+    wanted = {name: name.rsplit(".", 1) for name in FIRST_CALL}  # "torch.testing" -> ("torch", "testing")
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        for name, (package, last) in wanted.items():
+            if isinstance(node, ast.Attribute) and node.attr == last:
+                found.add(name)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module and (
+                    node.module == name or node.module.startswith(name + ".")
+                    or (node.module == package and any(alias.name == last for alias in node.names))):
+                found.add(name)
+            elif isinstance(node, ast.Import) and any(
+                    alias.name == name or alias.name.startswith(name + ".") for alias in node.names):
+                found.add(name)
+    return found
 
 
 def crashed_result(request: RunRequest) -> CheckResult:

@@ -13,6 +13,7 @@ from kata.contract import ERROR, Cause, CheckResult, RunRequest
 from kata.engine.process import Child
 from kata.engine.sandbox import Sandbox
 from kata.engine.verdict import memory_verdict
+from kata.preload import FIRST_CALL
 
 if TYPE_CHECKING:
     from kata.judge.sandbox import Sandbox as JudgeSandbox
@@ -74,7 +75,8 @@ def _judged_run(mode: JudgedMode, worker: Worker, request: RunRequest) -> CheckR
         # the learner's generator then exists before the first state arrives, so a draw through scipy
         # follows the step's seed. Never what earlier targets imported: the zygote serves every student,
         # and each run loads what its own target names, in its own process (server.preload_imports).
-        judge.preload(sorted(set(request.preload) | {"numpy"}))
+        # What a check's first call imports (kata.preload.FIRST_CALL) concerns the checks: the worker only.
+        judge.preload(sorted({name for name in request.preload if name not in FIRST_CALL} | {"numpy"}))
         sock = judge.open_run(request.memory_mb, math.ceil(request.run_timeout) + 5)
         # Read after open_run, which may start the zygote or replace it (the last run left processes
         # behind): the run's cleanup kills every child of the worker but this one.
