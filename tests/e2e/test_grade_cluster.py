@@ -155,10 +155,13 @@ def test_ctrl_c_cancels_the_rest_and_prints_what_finished(tmp_path):
     for n in range(3):
         shutil.copy(subs / "hanging.py", subs / f"zz_hanging_{n}.py")
     proc = _start(subs, tmp_path / "out.csv")
+    started = time.monotonic()
     assert _wait_for_busy_worker(proc) is not None
+    seen = time.monotonic() - started
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr[-3000:]
+    assert proc.returncode == 130, (f"SIGINT sent {seen:.1f} s after the start, the grade ended "
+                                    f"{time.monotonic() - started:.1f} s after it\n{stdout[-3000:]}\n{stderr[-3000:]}")
     assert "interrupted:" in stderr + stdout and "not graded (cancelled)" in stderr + stdout
     assert _table(stdout)[0].split()[:4] == ["submission", "01", "02", "03"]
     assert "Traceback" not in stderr
