@@ -167,6 +167,37 @@ def test_ctrl_c_cancels_the_rest_and_prints_what_finished(tmp_path):
     assert "Traceback" not in stderr
 
 
+def test_ctrl_c_while_the_cluster_starts_ends_quietly(tmp_path):
+    """Ctrl-C as the local cluster's workers start: "interrupted", exit 130, and no traceback of
+    distributed's closing a half-made cluster; its workers end with it."""
+    subs = _make_class(tmp_path)
+    proc = _start(subs, tmp_path / "out.csv")
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while proc.poll() is None and time.monotonic() < deadline and not workers:
+        workers = [p for p in _children(proc.pid) if "spawn_main" in _cmdline(p)]
+        time.sleep(0.01)
+    assert workers, "no Dask worker process was started"
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout[-2000:] + stderr[-3000:]
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr[-3000:]
+    assert all(_gone(pid) for pid in workers)
+
+
+def _gone(pid: int, within_s: float = 30) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_without_the_extra_it_says_how_to_install_it(tmp_path):
     blocked = tmp_path / "blocked"
     blocked.mkdir()

@@ -42,38 +42,64 @@ def _require_dask():
 def connect(address: str):
     """A Dask client: on the scheduler at `address`, or on a new LocalCluster of N workers for `local:N`."""
     distributed = _require_dask()
-    cluster = None
-    if address.startswith("local:"):
-        count = address.split(":", 1)[1]
-        if not count.isdigit() or not 1 <= int(count) <= 256:
-            raise KataError(f"--scheduler {address}: N in local:N must be a number of workers from 1 to 256.",
-                            "For example `--scheduler local:2`.")
-        import dask
-
-        with dask.config.set({"distributed.worker.profile.enabled": False}):  # its sampling costs the checks' cores
-            cluster = distributed.LocalCluster(
-                # its workers' logs too: a worker stopped mid-send by Ctrl-C logs a CommClosedError traceback,
-                # and every failure a grader must see reaches its row as the task's exception
-                n_workers=int(count), threads_per_worker=1, processes=True, silence_logs=logging.CRITICAL,
-                scheduler_kwargs={"allowed_failures": TRIES - 1, "dashboard": False,
-                                  "dashboard_address": "127.0.0.1:0"})
-        client = distributed.Client(cluster)
-    else:
-        try:
-            client = distributed.Client(address, timeout="20 s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise KataError(f"Cannot reach a Dask scheduler at {address} ({exc}).",
-                            "Start one with `dask scheduler` and give its address (tcp://HOST:8786), "
-                            "or grade on this machine with `--scheduler local:N`.") from None
+    cluster = client = None
     try:
+        if address.startswith("local:"):
+            count = address.split(":", 1)[1]
+            if not count.isdigit() or not 1 <= int(count) <= 256:
+                raise KataError(f"--scheduler {address}: N in local:N must be a number of workers from 1 to 256.",
+                                "For example `--scheduler local:2`.")
+            cluster = _local_cluster(distributed, int(count))
+            client = distributed.Client(cluster)
+        else:
+            try:
+                client = distributed.Client(address, timeout="20 s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise KataError(f"Cannot reach a Dask scheduler at {address} ({exc}).",
+                                "Start one with `dask scheduler` and give its address (tcp://HOST:8786), "
+                                "or grade on this machine with `--scheduler local:N`.") from None
         yield client
     finally:
         # Closing while tasks run (Ctrl-C, a failed grade) makes distributed log the connections it loses,
         # tracebacks and all: the rows and the summary already say what happened.
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
-        client.close()
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _local_cluster(distributed, workers: int):
+    import dask
+
+    with dask.config.set({"distributed.worker.profile.enabled": False}):  # its sampling costs the checks' cores
+        try:
+            return distributed.LocalCluster(
+                # its workers' logs too: a worker stopped mid-send by Ctrl-C logs a CommClosedError traceback,
+                # and every failure a grader must see reaches its row as the task's exception
+                n_workers=workers, threads_per_worker=1, processes=True, silence_logs=logging.CRITICAL,
+                scheduler_kwargs={"allowed_failures": TRIES - 1, "dashboard": False,
+                                  "dashboard_address": "127.0.0.1:0"})
+        except KeyboardInterrupt:
+            _quiet_unfinished_cluster_exit(distributed)
+            raise
+
+
+def _quiet_unfinished_cluster_exit(distributed) -> None:
+    """Ctrl-C while a LocalCluster starts leaves it half made: distributed's exit hook still closes it,
+    and its workers with it, but fails on the half-made worker and prints a traceback (an
+    AssertionError in distributed's own code) after kata's "interrupted". That one error is kept quiet."""
+    import sys
+
+    from distributed.deploy import spec
+
+    hook = sys.unraisablehook
+
+    def quiet(unraisable) -> None:
+        if unraisable.object is not spec.close_clusters:
+            hook(unraisable)
+
+    sys.unraisablehook = quiet
 
 
 @dataclass
