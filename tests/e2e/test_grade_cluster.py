@@ -83,11 +83,14 @@ def _busy_dask_worker(grader: int) -> int | None:
 
 
 def _start(subs: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """The grade as started from a terminal: with Ctrl-C's signal handled, even where this suite was
+    started with it ignored (a background job of a script), which every child inherits."""
     env = dict(os.environ, NO_COLOR="1", COLUMNS="120")
     return subprocess.Popen(
         [sys.executable, "-m", "kata", "grade", str(subs), "--course", str(COURSE), "--timeout", TIMEOUT,
          "--scheduler", "local:2", "--csv", str(out), *extra],
-        cwd=subs.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        cwd=subs.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_busy_worker(proc: subprocess.Popen, limit_s: float = 120) -> int | None:
