@@ -67,3 +67,20 @@ def test_the_worker_side_preload_makes_assert_close_s_first_call_import_nothing(
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", out.stdout[:2000]
+
+
+def test_a_manifests_own_preload_list_still_gets_the_first_call_imports(tmp_path):
+    from kata.course import load_course
+    from kata.engine.client import CheckRequest
+
+    for kind in ("exercises", "checks", "solutions"):
+        (tmp_path / kind).mkdir()
+    (tmp_path / "kata.toml").write_text('format_version = 1\nname = "c"\ntitle = "C"\n\n[[exercise]]\nname = "a"\n'
+                                        'title = "A"\nhints = ["h"]\npreload = ["torch"]\n')
+    (tmp_path / "exercises" / "01_a.py").write_text("def a():\n    raise NotImplementedError\n")
+    (tmp_path / "solutions" / "01_a.py").write_text("def a():\n    return 1\n")
+    (tmp_path / "checks" / "test_01_a.py").write_text(
+        "import torch\n\ndef test_a(exercise):\n    torch.testing.assert_close(exercise.a(), 1)\n")
+    ex = load_course(tmp_path).find("01")
+    request = CheckRequest(ex, tmp_path / "solutions" / "01_a.py").run_request()
+    assert request.preload == ("torch", "torch.testing")

@@ -23,6 +23,7 @@ from kata import settings
 from kata.contract import framing
 from kata.contract import CRASHED, Cause, CheckResult, Event, EventKind, RunRequest, StepResult, new_run_id
 from kata.course import Exercise
+from kata.preload import FIRST_CALL
 
 RUN_SLACK_S = 30.0  # a run's limit: each step's limit, plus this for collection and start-up
 
@@ -54,8 +55,9 @@ class CheckRequest:
             rootdir=str(ex.root),
             step_timeout=ex.timeout,
             run_timeout=ex.timeout * steps + RUN_SLACK_S,
-            # What the target imports, the child reports and the worker preloads from then on.
-            preload=tuple(sorted(ex.preload or check_imports)),
+            # What the target imports, the child reports and the worker preloads from then on. What the
+            # checks' first calls import (kata.preload.FIRST_CALL) is added to a manifest's own list too.
+            preload=tuple(sorted({*(ex.preload or check_imports), *(check_imports & FIRST_CALL.keys())})),
             seed=self.seed,
             maxfail=1 if self.first_failure_only else 0,
             judged=self.judged,
@@ -99,8 +101,6 @@ def _first_call_modules(tree) -> set[str]:
     """The FIRST_CALL modules `tree` reaches: imported (`from torch.testing import assert_close`,
     `from torch import testing`) or as an attribute (`torch.testing.assert_close`, `t.testing...`)."""
     import ast
-
-    from kata.preload import FIRST_CALL
 
     wanted = {name: name.rsplit(".", 1) for name in FIRST_CALL}  # "torch.testing" -> ("torch", "testing")
     found: set[str] = set()

@@ -69,7 +69,10 @@ def warmed(ex: Exercise) -> Exercise:
     third of the time. A passing solution never imports it, so its time against the budget is unchanged."""
     from kata.engine.client import imported_libraries
 
-    libraries = set(ex.preload) or imported_libraries(ex.checks, ex.stub, ex.solution)
+    from kata.preload import FIRST_CALL
+
+    found = imported_libraries(ex.checks, ex.stub, ex.solution)
+    libraries = (set(ex.preload) or found) | (found & FIRST_CALL.keys())
     return dataclasses.replace(ex, preload=tuple(sorted(libraries | {"numpy"})))
 
 
