@@ -146,6 +146,18 @@ def test_a_submission_named_like_a_formula_is_text_in_the_csv(tmp_path, name):
             assert not value.startswith(("=", "+", "-", "@")), row
 
 
+@pytest.mark.parametrize("name", ["z\rmallory", "z\nmallory", "z\r\nmallory"])
+def test_a_line_break_in_a_submissions_name_stays_inside_its_csv_row(tmp_path, name):
+    """A bare CR read as a line end split the row in three and shifted its columns: a 1/9 read back as a
+    score of 1 (red team). Every field holding a line end is quoted, as RFC 4180 says."""
+    (tmp_path / f"{name}.py").write_text("")
+    subs = find_submissions([tmp_path / f"{name}.py"], COURSE)
+    failed = CheckResult("01", "add", name, "failed", [StepResult(1, "test_a", "adds", "failed", "no", 0.01)], 0.1)
+    book = Gradebook(COURSE, [ADD], [Row(subs[0], [failed, missing_result(DOUBLE, name)])], 1.0, 1)
+    (row,) = csv.DictReader(io.StringIO(to_csv(book), newline=""))
+    assert row["submission"] == name and row["score"] == "0.0000" and row["points"] == "0"
+
+
 def test_an_integrity_flag_shows_in_every_grader_output_and_on_no_student_page(tmp_path):
     """docs/grading.md, "Integrity": a flag beside the marks, which it leaves as they are."""
     from kata.dev.feedback_pages import page

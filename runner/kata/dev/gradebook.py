@@ -174,7 +174,7 @@ def to_csv(book: Gradebook) -> str:
     """One row per submission: its score and totals, then per exercise, keyed by name: its status, the
     steps that passed, its steps in all and its number (its place in the course, which may change)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)  # RFC 4180's CRLF: a field holding a bare CR (a forged name) is then quoted too
     head = ["submission", "path", "score", "points", "points_max", "exercises_passed", "exercises_total",
             "steps_passed", "steps_total"]
     for ex in book.exercises:

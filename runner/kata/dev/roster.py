@@ -79,7 +79,7 @@ def to_lms_csv(book: Gradebook, students: list[Student], assignment: str | None 
     """The gradebook CSV: a row per student of the roster, the assignment's column their points."""
     by_label = {row.submission.label: row for row in book.rows}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)  # RFC 4180's CRLF: a field holding a bare CR (a forged name) is then quoted too
     writer.writerow([inert(text) for text in HEAD + [assignment or book.course.title or book.course.name]])
     for student in students:
         row = by_label.get(student.submission)
