@@ -20,6 +20,7 @@ import contextlib
 import contextvars
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import CodeType, ModuleType
@@ -57,10 +58,13 @@ class Resolver:
     judged and carry runs guard the learner's earlier files as they guard K's: kata.forbid)."""
 
     def __init__(self, find: Callable[[str], tuple[str, str] | None], label: str = "",
-                 prepare: Callable[[ModuleType, str, str], CodeType | None] | None = None) -> None:
+                 prepare: Callable[[ModuleType, str, str], CodeType | None] | None = None, quiet: bool = False) -> None:
         self.find = find
         self.label = label  # "reference", "yours", ... for messages
         self.prepare = prepare
+        # The course's reference files: their warnings (numpy's "divide by zero" when a wrong answer hands
+        # them an inf) name a file the learner never wrote and cannot act on, beside the failure that says it.
+        self.quiet = quiet
         self.modules: dict[str, ModuleType] = {}
 
     def module(self, number: str) -> ModuleType:
@@ -75,6 +79,8 @@ class Resolver:
         module.__file__ = filename
         self.modules[number] = module  # before exec: a failure leaves no half module behind (popped below)
         sys.modules[name] = module
+        if self.quiet:  # for the child's one run: kata turns pytest's warning filters off
+            warnings.filterwarnings("ignore", module=re.escape(name) + "$")
         try:
             code = self.prepare(module, filename, source) if self.prepare is not None else None
             exec(code if code is not None else _compile(source, filename), module.__dict__)
@@ -85,9 +91,11 @@ class Resolver:
         return module
 
 
-def folder_resolver(folder: Path, label: str = "", prepare=None, stubs: Path | None = None) -> Resolver:
+def folder_resolver(folder: Path, label: str = "", prepare=None, stubs: Path | None = None,
+                    quiet: bool = False) -> Resolver:
     """Exercise NN is the file `NN_*.py` or `NN_*.ipynb` in `folder`; of a notebook and its `.py` twin,
-    the one `kata.notebook.pair` chooses (as `kata check` would), told the course's stubs by `stubs`."""
+    the one `kata.notebook.pair` chooses (as `kata check` would), told the course's stubs by `stubs`.
+    `quiet`: the course's reference solutions, whose warnings are not the learner's (`Resolver`)."""
 
     def find(number: str) -> tuple[str, str] | None:
         listed = _listed(folder)
@@ -104,7 +112,7 @@ def folder_resolver(folder: Path, label: str = "", prepare=None, stubs: Path | N
         text = learner_source(found)
         return (str(found), text) if text is not None else None
 
-    return Resolver(find, label, prepare)
+    return Resolver(find, label, prepare, quiet)
 
 
 def pick(folder: Path, number: str, stubs: Path | None = None) -> Path | None:

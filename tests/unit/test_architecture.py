@@ -12,7 +12,9 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "runner" / "kata"
-MAX_LINES = 300
+# ~300 lines is the guideline (a reader holds one concern); this is the line past which a module must
+# be split. Between the two, keep a class whole rather than spread over files to meet a number.
+MAX_LINES = 400
 
 
 def _modules() -> dict[str, Path]:
@@ -130,7 +132,7 @@ def _path_through(component: list[str], graph: dict[str, set[str]]) -> list[str]
     return component
 
 
-def test_every_module_is_at_most_300_lines():
+def test_every_module_is_at_most_400_lines():
     too_long = {
         str(path.relative_to(PACKAGE.parents[1])): lines
         for path in _modules().values()

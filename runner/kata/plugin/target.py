@@ -142,7 +142,7 @@ def _use_resolver(state: State, target: Path, rule: Rule | None) -> None:
 
     reference = _references.get(target)
     if reference is not None and not state.earlier:
-        earlier.use(earlier.folder_resolver(reference, "reference"))
+        earlier.use(earlier.folder_resolver(reference, "reference", quiet=True))
         return
     if state.earlier == "none":  # a one-file submission: the files beside it are other students'
         earlier.use(earlier.text_resolver({}, "yours"))
@@ -151,7 +151,7 @@ def _use_resolver(state: State, target: Path, rule: Rule | None) -> None:
     yours = earlier.folder_resolver(target.parent, "yours", _guarded(rule), stubs)
     swapped = set(state.earlier.partition("yours-but:")[2].split(",")) - {""}
     if reference is not None and swapped:
-        theirs = earlier.folder_resolver(reference, "reference")
+        theirs = earlier.folder_resolver(reference, "reference", quiet=True)
         find = yours.find
         yours.find = lambda number: theirs.find(number) if number in swapped else find(number)
     earlier.use(yours)
