@@ -58,6 +58,9 @@ def test_kata_verify_passes_on_the_second_course(kata):
     for exercise in verdict["exercises"]:
         assert exercise["solution"]["status"] == "passed"
         assert exercise["stub"]["status"] == "failed"
+    # every catalogued mistake reads in 15 lines, clean: no warning of the reference earlier files it ran on
+    unreadable = [w for e in verdict["exercises"] for w in e["warnings"] if w.startswith("mistakes/")]
+    assert not unreadable, unreadable
     mistakes = sorted(p.parent.name for p in COURSE.glob("mistakes/*/*") if p.suffix in (".mistake", ".py"))
     assert all(mistakes.count(f"{e['id']}_{e['name']}") >= 3 for e in verdict["exercises"])
 

@@ -44,6 +44,7 @@ from kata.dev.verify.hidden_checks import hidden_check_problems
 from kata.dev.verify.judged import judged_problems
 from kata.dev.verify.mutant_runs import run_mutants, unfailable_problems
 from kata.dev.verify.pointing import pointed
+from kata.dev.verify.readable import readability_warnings
 from kata.dev.verify.solution import determinism_problems, solution_problems
 from kata.dev.verify.stub import stub_problems
 from kata.dev.verify.verdicts import DEFAULT_SEEDS, CourseVerdict, ExerciseVerdict
@@ -68,7 +69,6 @@ def warmed(ex: Exercise) -> Exercise:
     once in the worker instead of in each failing child, a plain-Python exercise's failing run takes a
     third of the time. A passing solution never imports it, so its time against the budget is unchanged."""
     from kata.engine.client import imported_libraries
-
     from kata.preload import FIRST_CALL
 
     found = imported_libraries(ex.checks, ex.stub, ex.solution)
@@ -100,6 +100,7 @@ def verify_exercise(engine: Engine, ex: Exercise, seeds: int = DEFAULT_SEEDS,
     runs, problems = mistake_runs(engine, ex)
     verdict.problems.extend(problems)
     verdict.pointed = pointed(runs)
+    (verdict.problems if strict else verdict.warnings).extend(readability_warnings(runs))
     if solution.status == PASSED and repeat.status == PASSED and mutants > 0:
         # Mutants reach what they reach: a step only a subtler wrong answer fails is a warning, not a failure.
         unfailable = unfailable_problems(verdict, solution, run_mutants(engine, verdict, solution, runs, mutants))
