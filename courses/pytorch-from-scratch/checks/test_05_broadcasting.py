@@ -178,6 +178,8 @@ def test_unbroadcast(exercise):
     @given(pair=PAIRS, values=SEEDS)
     @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 3), (3,)), result_shape=(2, 3)), values=0)
     @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 3), (2, 1)), result_shape=(2, 3)), values=0)
+    # both kinds at once: (1, 3) lacks a leading dimension and was stretched along its size-1 one
+    @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 3, 3), (1, 3)), result_shape=(2, 3, 3)), values=0)
     def prop(pair, values):
         grad = np.random.default_rng(values).uniform(-1, 1, pair.result_shape)
         for shape in pair.input_shapes:
@@ -210,6 +212,7 @@ def test_add_broadcasts(exercise):
     @_cases()
     @given(pair=PAIRS, values=SEEDS)
     @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 3), (3,)), result_shape=(2, 3)), values=0)
+    @example(pair=hnp.BroadcastableShapes(input_shapes=((2, 1, 3), (4, 1)), result_shape=(2, 4, 3)), values=0)
     def prop(pair, values):
         _check(exercise, "+", *_arrays(pair, values, "+"), run)
 
