@@ -61,8 +61,8 @@ NAMES = {1.0: "scale", 2.0: "offset", 3.0: "first.w", 4.0: "first.b", 5.0: "seco
          7.0: "a new scale", 9.0: "the new first.w", 10.0: "the new first.b"}
 
 
-def _names(values):
-    return [NAMES.get(v, f"a parameter holding {v:g}") for v in values]
+def _names(values, names=NAMES):
+    return [names.get(v, f"a parameter holding {v:g}") for v in values]
 
 
 def _listed(params, what):
@@ -141,6 +141,43 @@ def test_submodules_parameters(exercise):
     fail(f"parameters() gives {_names(values)}, but it should give {_names(want)}; missing: {', '.join(missing)}. "
          f"A submodule's parameters are the module's too: register Modules set as attributes, and give their "
          f"parameters after the module's own, recursively.\n  {model}")
+
+
+def _shared(ex):
+    """Next to the learner's code: one Leaf set under two names, and one Parameter under two (tied weights)."""
+    class Leaf(ex.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = ex.Parameter(np.full(2, 3.0))
+            self.b = ex.Parameter(np.full(1, 4.0))
+
+    class Root(ex.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = ex.Parameter(np.full(1, 1.0))
+            self.first = Leaf()
+            self.second = self.first
+            self.tied = self.scale
+
+    return [float(np.asarray(p.data).reshape(-1)[0]) for p in Root().parameters()]
+
+
+def test_shared_parameters_come_once(exercise):
+    """a Parameter or a Module set under two names (tied weights) is listed once, where it is first met"""
+    values = learner_side(exercise, _shared)(exercise)
+    want = [1.0, 3.0, 4.0]  # torch.nn: scale, first.w, first.b (tied and second are the same objects again)
+    if values == want:
+        return
+    model = ("Root sets self.scale = Parameter(...), self.first = Leaf() (which sets self.w, then self.b), "
+             "self.second = self.first and self.tied = self.scale.")
+    if set(values) == set(want):
+        fail(f"parameters() lists a shared parameter more than once: {_names(values, SHARED)}, where torch.nn gives "
+             f"{_names(want, SHARED)}. An optimizer would step a tied weight twice each step: list each Parameter "
+             f"once, where it is first met (keep the ids of those already listed).\n  {model}")
+    fail(f"parameters() gives {_names(values, SHARED)}, but torch.nn gives {_names(want, SHARED)}.\n  {model}")
+
+
+SHARED = {1.0: "scale", 3.0: "first.w", 4.0: "first.b"}
 
 
 def _reassign(ex, root, what):

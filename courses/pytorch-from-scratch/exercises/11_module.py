@@ -18,7 +18,9 @@ from kata.earlier import earlier
 #   itself is always set.
 # - `Module.parameters()`: the Module's own parameters in registration order,
 #   then each submodule's (recursively), in registration order; a list or a
-#   generator.
+#   generator. Each Parameter comes once, where it is first met, even when it
+#   is set under two names (tied weights, or one layer used twice), as in
+#   torch.nn: an optimizer would otherwise step it twice.
 # - calling a Module runs its `forward` with the same arguments; and
 # - `Module.zero_grad()` sets the .grad of every parameter, however deep, to None.
 #

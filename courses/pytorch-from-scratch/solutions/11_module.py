@@ -67,11 +67,15 @@ class Module:
         object.__setattr__(self, name, value)
 
     def parameters(self):
-        """Every Parameter: this Module's own in registration order, then each submodule's, recursively."""
+        """Every Parameter once: this Module's own in registration order, then each submodule's, recursively.
+        One set under two names (tied weights, a layer used twice) is listed where it is first met."""
         found = list(self._parameters.values())
         for module in self._modules.values():
             found.extend(module.parameters())
-        return found
+        unique = {}
+        for parameter in found:
+            unique.setdefault(id(parameter), parameter)
+        return list(unique.values())
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
