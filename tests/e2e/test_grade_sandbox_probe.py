@@ -113,6 +113,15 @@ def test_nothing_an_earlier_run_left_is_seen(probed):
     assert not any(left.values()), left
 
 
+def test_each_run_has_namespaces_of_its_own(probed):
+    """Two runs of one sandbox (two classmates, one after the other) share no namespace: not even the network
+    one, where abstract Unix sockets live."""
+    first, second = probed["scale"]["namespaces"], probed["mean"]["namespaces"]
+    assert set(first) == set(second) == {"user", "mnt", "pid", "ipc", "uts", "net"}, (first, second)
+    shared = {kind for kind in first if first[kind] == second[kind]}
+    assert not shared, (first, second)
+
+
 def test_only_the_run_itself_is_in_view(probed):
     """No process but the sandbox's own init and the run's: not the warm process, not another run."""
     looks = probed["mean"]

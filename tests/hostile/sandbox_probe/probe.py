@@ -328,6 +328,7 @@ def privileged():
         results["keyctl_add_key"] = _keyctl_add()
     except Exception:
         pass
+    results["namespaces"] = _namespaces()  # information: the test compares them with the next run's
     # a nested user namespace is only a hole if it worked: report the part that did
     if isinstance(results["unshare_user_then_mount"], dict):
         results["unshare_user"] = results["unshare_user_then_mount"].get("unshare", False)
@@ -375,8 +376,19 @@ def looks():
         "dev_shm": sorted(os.listdir("/dev/shm"))[:30] if os.path.isdir("/dev/shm") else "none",
         "hostname": os.uname().nodename, "ipc": _sysv_ipc(),
         "net": _read("/proc/net/dev", 600).splitlines()[2:],
-        "mounts": len(_read("/proc/self/mounts", 100000).splitlines()),
+        "mounts": len(_read("/proc/self/mounts", 100000).splitlines()), "namespaces": _namespaces(),
     }
+
+
+def _namespaces():
+    """Which namespace of each kind this run is in (the kernel's ids, the same from any process)."""
+    found = {}
+    for kind in ("user", "mnt", "pid", "ipc", "uts", "net"):
+        try:
+            found[kind] = os.readlink(f"/proc/self/ns/{kind}")
+        except OSError as exc:
+            found[kind] = f"unreadable: {exc}"
+    return found
 
 
 def left_behind():

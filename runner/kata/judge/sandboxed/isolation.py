@@ -1,7 +1,7 @@
 """Fresh namespaces for each learner process, so nothing crosses from one submission to the next.
 
 The zygote stays warm (torch imported once) and never runs learner code. For each run it
-forks a *leader*, which makes a new user, mount, PID, IPC and UTS namespace, covers every
+forks a *leader*, which makes a new user, mount, PID, IPC, UTS and network namespace, covers every
 place the sandbox could write (`/tmp`, `/dev/shm`, …) with a new empty tmpfs, and forks the
 learner process as PID 1 of the new PID namespace. That process mounts a /proc of its own,
 drops every capability, sets no-new-privileges and installs the seccomp filter, then runs
@@ -23,7 +23,7 @@ import ctypes
 import os
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
-CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
 RUN_TMPFS_OPTIONS = b"mode=1777,size=256m,nr_inodes=65536"
 
@@ -73,7 +73,9 @@ def prepare(writable: list[str]) -> None:
     """In the leader: new namespaces, this uid mapped to itself, and an empty tmpfs on every writable place."""
     uid, gid = os.getuid(), os.getgid()
     _libc.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: the zygote is not; its leader must own its /proc files to map ids
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    # A network namespace of its own too (~0.3 ms): abstract Unix sockets live there, a channel to the next run
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET),
+           "unshare")
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
