@@ -49,7 +49,10 @@ def connect(address: str):
             if not count.isdigit() or not 1 <= int(count) <= 256:
                 raise KataError(f"--scheduler {address}: N in local:N must be a number of workers from 1 to 256.",
                                 "For example `--scheduler local:2`.")
-            cluster = _local_cluster(distributed, int(count))
+            with _ctrl_c_held_back() as interrupted:
+                cluster = _local_cluster(distributed, int(count))
+            if interrupted:
+                raise KeyboardInterrupt
             client = distributed.Client(cluster)
         else:
             try:
@@ -73,33 +76,32 @@ def _local_cluster(distributed, workers: int):
     import dask
 
     with dask.config.set({"distributed.worker.profile.enabled": False}):  # its sampling costs the checks' cores
-        try:
-            return distributed.LocalCluster(
-                # its workers' logs too: a worker stopped mid-send by Ctrl-C logs a CommClosedError traceback,
-                # and every failure a grader must see reaches its row as the task's exception
-                n_workers=workers, threads_per_worker=1, processes=True, silence_logs=logging.CRITICAL,
-                scheduler_kwargs={"allowed_failures": TRIES - 1, "dashboard": False,
-                                  "dashboard_address": "127.0.0.1:0"})
-        except KeyboardInterrupt:
-            _quiet_unfinished_cluster_exit(distributed)
-            raise
+        return distributed.LocalCluster(
+            # its workers' logs too: a worker stopped mid-send by Ctrl-C logs a CommClosedError traceback,
+            # and every failure a grader must see reaches its row as the task's exception
+            n_workers=workers, threads_per_worker=1, processes=True, silence_logs=logging.CRITICAL,
+            scheduler_kwargs={"allowed_failures": TRIES - 1, "dashboard": False, "dashboard_address": "127.0.0.1:0"})
 
 
-def _quiet_unfinished_cluster_exit(distributed) -> None:
-    """Ctrl-C while a LocalCluster starts leaves it half made: distributed's exit hook still closes it,
-    and its workers with it, but fails on the half-made worker and prints a traceback (an
-    AssertionError in distributed's own code) after kata's "interrupted". That one error is kept quiet."""
-    import sys
+@contextlib.contextmanager
+def _ctrl_c_held_back():
+    """Ctrl-C while a LocalCluster starts waits until it is up (a second or two), then stops the grade.
 
-    from distributed.deploy import spec
+    Interrupted in its constructor, a cluster is half made: its workers, spawned and still unpickling
+    their start, print tracebacks when the grader's semaphores go, and distributed's exit hook fails on
+    the half-made worker with one more. Whole, it closes cleanly. Yields a list that holds the signal."""
+    import signal
+    import threading
 
-    hook = sys.unraisablehook
-
-    def quiet(unraisable) -> None:
-        if unraisable.object is not spec.close_clusters:
-            hook(unraisable)
-
-    sys.unraisablehook = quiet
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+    previous = signal.signal(signal.SIGINT, lambda number, frame: held.append(number))
+    try:
+        yield held
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass
