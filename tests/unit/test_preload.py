@@ -40,10 +40,12 @@ def test_a_huge_file_is_read_only_so_far():
     ("import torch\n\ndef test_a():\n    torch.testing.assert_close(1, 1)\n", True),
     ("import torch as t\n\ndef test_a():\n    t.testing.assert_close(1, 1)\n", True),
     ("from torch.testing import assert_close\n", True),
+    ("import torch.nn\n\ndef test_a():\n    torch.testing.assert_close(1, 1)\n", True),
     ("from torch import testing\n", True),
     ("import torch.testing\n", True),
     ("import torch\nfrom kata.expect import assert_close\n", False),  # kata's own comparison imports nothing late
     ("import torch\n\ndef test_a():\n    assert torch.equal(torch.ones(1), torch.ones(1))\n", False),
+    ("import numpy as np\nimport torch\n\ndef test_a():\n    np.testing.assert_allclose(1, 1)\n", False),  # numpy's
 ])
 def test_a_check_module_using_torch_testing_asks_for_its_first_call_imports(tmp_path, source, uses):
     from kata.engine.client import imported_libraries

@@ -99,14 +99,19 @@ def imported_libraries(*files: Path) -> set[str]:
 
 def _first_call_modules(tree) -> set[str]:
     """The FIRST_CALL modules `tree` reaches: imported (`from torch.testing import assert_close`,
-    `from torch import testing`) or as an attribute (`torch.testing.assert_close`, `t.testing...`)."""
+    `from torch import testing`) or as an attribute of the package's name (`torch.testing.…`, `t.testing.…`
+    after `import torch as t`; never `np.testing`)."""
     import ast
 
-    wanted = {name: name.rsplit(".", 1) for name in FIRST_CALL}  # "torch.testing" -> ("torch", "testing")
     found: set[str] = set()
-    for node in ast.walk(tree):
-        for name, (package, last) in wanted.items():
-            if isinstance(node, ast.Attribute) and node.attr == last:
+    for name in FIRST_CALL:
+        package, last = name.rsplit(".", 1)  # "torch.testing" -> "torch", "testing"
+        aliases = {alias.asname or package for node in ast.walk(tree) if isinstance(node, ast.Import)
+                   for alias in node.names  # `import torch.nn` binds `torch` too
+                   if alias.name == package or (alias.asname is None and alias.name.startswith(package + "."))}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr == last and isinstance(node.value, ast.Name)
+                    and node.value.id in aliases):
                 found.add(name)
             elif isinstance(node, ast.ImportFrom) and not node.level and node.module and (
                     node.module == name or node.module.startswith(name + ".")
