@@ -20,7 +20,7 @@ from kata.dev.hidden import hidden_problems
 from kata.dev.grade_chain import note_dependencies
 from kata.dev.grade_one import BrokenFiles, grade_one
 from kata.dev.submissions import Submission, find_submissions
-from kata.engine.pool import engine_count, run_all
+from kata.engine.pool import engine_count, grading_env, run_all
 from kata.errors import KataError
 from kata.results import CheckResult
 
@@ -167,5 +167,5 @@ def grade(course: Course, submissions: list[Submission], exercises: list[Exercis
     before = checks_digest(chosen)
     broken = BrokenFiles()
     run_all(tasks, lambda engine, task: grade_one(engine, task[0].submission, task[1], judged, require_sandbox, broken),
-            used, on_result=done)
+            used, on_result=done, env=grading_env())
     return Gradebook(course, chosen, rows, time.monotonic() - started, used, checks_changed=checks_digest(chosen) != before)

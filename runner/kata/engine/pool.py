@@ -33,6 +33,15 @@ def batch_env() -> dict[str, str]:
     return {**{k: v for k, v in ONE_THREAD.items() if k not in os.environ}, "KATA_NO_STANDBY": "1"}
 
 
+def grading_env() -> dict[str, str]:
+    """A grading engine's environment: a batch engine's, and no working folder on the import path.
+
+    `python -m` puts the folder it starts in first on the path, and a grade started inside the class
+    folder (`kata grade .`) would have its trusted worker import a student's `html.py` or `decimal.py`
+    in place of the standard library's, and run it beside the checks (found by a red team)."""
+    return {**batch_env(), "PYTHONSAFEPATH": "1"}
+
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -59,8 +68,9 @@ def engine_count(jobs: int | None, tasks: int) -> int:
 
 
 def run_all(tasks: Sequence[T], work: Callable[[Engine, T], R], jobs: int | None = None,
-            on_result: Callable[[int, R], None] | None = None) -> list[R]:
-    """`work(engine, task)` for every task, over `jobs` engines (default: `default_jobs()`)."""
+            on_result: Callable[[int, R], None] | None = None, env: dict[str, str] | None = None) -> list[R]:
+    """`work(engine, task)` for every task, over `jobs` engines (default: `default_jobs()`), each started
+    with `env` (default: `batch_env()`)."""
     count = engine_count(jobs, len(tasks))
     results: dict[int, R] = {}  # by task index, as each finishes
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -81,7 +91,7 @@ def run_all(tasks: Sequence[T], work: Callable[[Engine, T], R], jobs: int | None
 
     def loop() -> None:
         try:
-            with Engine(env=batch_env()) as engine:
+            with Engine(env=env if env is not None else batch_env()) as engine:
                 while not failures:
                     try:
                         index = todo.get_nowait()

@@ -41,14 +41,14 @@ class KataGrader(WorkerPlugin):
         self.detach = detach  # local:N: leave the terminal's process group, so Ctrl-C reaches only the grader
 
     def setup(self, worker) -> None:
-        from kata.engine.pool import batch_env
+        from kata.engine.pool import grading_env
         from kata.engine import Engine
 
         if self.detach:
             with contextlib.suppress(OSError):
                 os.setpgid(0, 0)
         self.lock = threading.Lock()
-        self.engine = Engine(env=batch_env())
+        self.engine = Engine(env=grading_env())
         threading.Thread(target=self._warm, name="kata-warm", daemon=True).start()  # off the event loop
 
     def _warm(self) -> None:
