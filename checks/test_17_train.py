@@ -4,7 +4,7 @@ import re
 
 import torch
 
-from kata.expect import ExpectationFailed, assert_close, assert_leaf_requiring_grad, fail, progress_bars
+from kata.expect import ExpectationFailed, assert_close, assert_leaf_requiring_grad, fail, mentions, progress_bars
 
 NAMES = ("layer_0", "layer_0_bias", "layer_1", "layer_1_bias", "layer_2", "layer_2_bias")
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
@@ -143,10 +143,6 @@ def _line_with(text, word):
     return None
 
 
-def _mentions(line, value):
-    return any(abs(float(m) - value) <= 1e-3 + 0.01 * abs(value) for m in NUMBER.findall(line))
-
-
 def test_prints_initial_and_final_loss(exercise, capsys):
     """it prints the initial loss before training and the final loss after"""
     net = _small_net(exercise)
@@ -159,10 +155,10 @@ def test_prints_initial_and_final_loss(exercise, capsys):
     if initial is None or final is None:
         fail("print the loss before training as 'Initial loss was ...' and after training as "
              f"'Final loss was ...'. Your train printed:\n{out[-500:] or '(nothing)'}")
-    if not _mentions(initial, before):
+    if not mentions(initial, before):
         fail(f"the initial loss was {before:.4f}, but your 'initial' line says: {initial.strip()!r}. "
              "Compute it with loss_function on forward(...) before the first update.")
-    if not _mentions(final, after):
+    if not mentions(final, after):
         fail(f"the final loss was {after:.4f}, but your 'final' line says: {final.strip()!r}. "
              "Compute it with loss_function on forward(...) after the last update.")
 
@@ -175,6 +171,9 @@ def test_shows_a_progress_bar(exercise, capsys):
     captured = capsys.readouterr()
     totals = progress_bars(captured.err, captured.out)
     if 7 in totals or None in totals:
+        if not progress_bars(captured.err, captured.out, finished=True):
+            fail("your tqdm progress bar was drawn but never counted: it stays at 0/7. Let tqdm count the loop, "
+                 "`for _ in tqdm(range(number_of_iterations)):`, or call its update() each iteration.")
         return
     if totals:
         fail(f"your tqdm progress bar counts to {totals[0]}, but number_of_iterations was 7: wrap exactly "

@@ -5,7 +5,7 @@ import re
 
 import torch
 
-from kata.expect import ExpectationFailed, assert_close, assert_shape, fail, learner_side, progress_bars
+from kata.expect import ExpectationFailed, assert_close, assert_shape, fail, learner_side, mentions, progress_bars
 
 LAYERS = "Linear(784, 2000), ReLU, Linear(2000, 400), ReLU, Linear(400, 10), Softmax(dim=-1)"
 PARAMETER_COUNT = 784 * 2000 + 2000 + 2000 * 400 + 400 + 400 * 10 + 10
@@ -249,11 +249,6 @@ def _line_with(text, word):
     return None
 
 
-def _mentions(line, *values):
-    numbers = [float(m) for m in NUMBER.findall(line)]
-    return any(abs(n - v) <= 1e-3 + 0.01 * abs(v) for n in numbers for v in values)
-
-
 def test_prints_and_progress_bar(exercise, capsys):
     """it prints the first and last epochs' losses and shows a tqdm progress bar"""
     model = _small_model(exercise)
@@ -272,12 +267,15 @@ def test_prints_and_progress_bar(exercise, capsys):
     if initial is None or final is None:
         fail("print the first epoch's loss as 'Initial loss: ...' and the last one's as 'Final loss: ...'. "
              f"Your train_model printed:\n{captured.out[-500:] or '(nothing)'}")
-    if not _mentions(initial, initial_loss):
+    if not mentions(initial, initial_loss):
         fail(f"the loss before training was {initial_loss:.4f}, but your 'initial' line says: {initial.strip()!r}.")
-    if not _mentions(final, last_epoch_loss, final_loss):
+    if not mentions(final, last_epoch_loss, final_loss):
         fail(f"the last epoch's loss was {last_epoch_loss:.4f} ({final_loss:.4f} after its step), but your "
              f"'final' line says: {final.strip()!r}.")
     totals = progress_bars(captured.err, captured.out)
     if 5 not in totals and None not in totals:
         fail(f"your tqdm progress bar counts to {totals[0]}, but epochs was 5: loop over `tqdm(range(epochs))`."
              if totals else "no tqdm progress bar was drawn for epochs=5: loop over `tqdm(range(epochs))`.")
+    if not progress_bars(captured.err, captured.out, finished=True):
+        fail("your tqdm progress bar was drawn but never counted: it stays at 0/5. Loop over `tqdm(range(epochs))`, "
+             "or call its update() each epoch.")

@@ -24,6 +24,7 @@ __all__ = [
     "SMALL", "ExpectationFailed", "fail", "assert_close", "assert_floats_close", "assert_shape", "assert_dtype",
     "assert_leaf_requiring_grad", "assert_unchanged", "assert_updated_in_place", "assert_grad_fresh",
     "learner_assignment", "assert_softmax_dim_named", "attribute_assignments", "learner_line", "progress_bars",
+    "mentions",
     "typechecked", "typecheck_module", "learner_side", "tensor_state", "assert_left_alone",
 ]
 
@@ -140,9 +141,10 @@ def learner_line(module: Any, line: int) -> str:
 _TQDM_BAR = None
 
 
-def progress_bars(*outputs: str) -> list[int | None]:
+def progress_bars(*outputs: str, finished: bool = False) -> list[int | None]:
     """The totals of the tqdm progress bars drawn in captured output (pass stdout and stderr): None
-    for a bar without a total ("3it [00:00, ...]").
+    for a bar without a total ("3it [00:00, ...]"). `finished`: only the bars that counted to their
+    total (a bar without one: that counted at all); a bar made with `total=` and never updated stays at 0.
 
     A bar is known by the counter tqdm draws on every refresh, `k/total [elapsed`, starting with
     `0/total` when it is created. So a bar that erases itself at the end (`leave=False`), one with a
@@ -154,14 +156,30 @@ def progress_bars(*outputs: str) -> list[int | None]:
 
         _TQDM_BAR = re.compile(r"(?<![\w/])(\d+)(?:/(\d+)|it) \[\d+:\d\d")
     totals: list[int | None] = []
-    seen: set[int | None] = set()
     for text in outputs:
         for match in _TQDM_BAR.finditer(text or ""):
-            total = int(match.group(2)) if match.group(2) is not None else None
-            if total not in seen:
-                seen.add(total)
+            count, total = int(match.group(1)), int(match.group(2)) if match.group(2) is not None else None
+            if total not in totals and (not finished or count == (total if total is not None else max(count, 1))):
                 totals.append(total)
     return totals
+
+
+def mentions(line: str, *values: float) -> bool:
+    """Whether a number printed in `line` is one of `values`: within 1e-3 + 1%, or the value rounded to
+    the decimals printed (`f"{loss:.2f}"`) when those show at least two significant digits."""
+    import re
+
+    for text in re.findall(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?", line):
+        number = float(text)
+        digits = text.lstrip("+-").split("e")[0].split("E")[0]
+        decimals = len(digits.partition(".")[2])
+        significant = len(digits.replace(".", "").lstrip("0"))
+        for value in values:
+            if abs(number - value) <= 1e-3 + 0.01 * abs(value):
+                return True
+            if "e" not in text.lower() and significant >= 2 and abs(number - value) <= 0.5 * 10.0 ** -decimals + 1e-12:
+                return True
+    return False
 
 
 def typechecked(function: Callable, name: str | None = None) -> Callable:
