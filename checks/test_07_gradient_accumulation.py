@@ -122,13 +122,18 @@ def test_fresh_gradient_ignores_an_old_gradient(exercise):
 def test_fresh_gradient_twice_in_a_row(exercise):
     """calling fresh_gradient twice on the same x gives 10, then 5: nothing leaks between calls"""
     x = t.tensor([1.0], requires_grad=True)
-    first = _number(_fresh(exercise, x, ten_times, "10 * x"), "the first result")
+    kept = _fresh(exercise, x, ten_times, "10 * x")  # the caller keeps the first result
+    first = _number(kept, "the first result")
     assert first == 10.0, f"the first call, on 10 * x, should give 10 but gave {first:g}"
     second = _number(_fresh(exercise, x, five_times, "5 * x"), "the second result")
     if second == 15.0:
         fail("the second call, on 5 * x, gave 15 = 10 + 5: the first call's gradient was still in x.grad. "
              "Reset x.grad before each backward().")
     assert second == 5.0, f"the second call, on 5 * x, should give 5 but gave {second:g}"
+    if _number(kept, "the first result") != 10.0:
+        fail(f"the first call's result, kept by the caller, now holds {_number(kept, 'the first result'):g}, not 10: "
+             "the second call zeroed and refilled that same tensor (x.grad.zero_()). Give each call a gradient of "
+             "its own: set x.grad = None before backward(), so backward makes a new one.")
 
 
 def test_fresh_gradient_of_a_vector(exercise):
