@@ -253,7 +253,7 @@ def train_model(model: t.nn.Module, inputs: t.Tensor, expected_outputs: t.Tensor
         optimizer.step()
         if epoch == 0:
             print(f"Initial loss: {loss=}")
-        elif epoch == epochs - 1:
+        if epoch == epochs - 1:  # not elif: with one epoch, it is the first and the last
             print(f"Final loss: {loss=}")
 
 
