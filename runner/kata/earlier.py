@@ -115,11 +115,19 @@ def folder_resolver(folder: Path, label: str = "", prepare=None, stubs: Path | N
     return Resolver(find, label, prepare, quiet)
 
 
+def _numbered(folder: Path, number: str, suffix: str, stubs: Path | None) -> Path | None:
+    """The file numbered `number` with `suffix` in `folder`: the course's own name for it first (`stubs` says
+    it; grading finds an exercise's file so), else the first by name (`01_value_ops copy.py` comes second)."""
+    for stub in sorted(stubs.glob(f"{number}_*.py")) if stubs is not None else ():
+        if (exact := folder / (stub.stem + suffix)).is_file():
+            return exact
+    return next(iter(sorted(folder.glob(f"{number}_*{suffix}"))), None)
+
+
 def pick(folder: Path, number: str, stubs: Path | None = None) -> Path | None:
     """The file of exercise `number` in `folder`: its `.py` or its notebook, and of a notebook with its
     `.py` twin the one that holds the learner's code (`kata.notebook.pair.choose`, the stub in `stubs`)."""
-    py = next(iter(sorted(folder.glob(f"{number}_*.py"))), None)
-    notebook = next(iter(sorted(folder.glob(f"{number}_*.ipynb"))), None)
+    py, notebook = _numbered(folder, number, ".py", stubs), _numbered(folder, number, ".ipynb", stubs)
     if py is None or notebook is None or py.stem != notebook.stem:
         return py or notebook
     from kata.notebook.pair import choose

@@ -129,3 +129,20 @@ def test_a_warmed_folder_gives_the_same_files_and_sees_one_added_or_edited_after
     assert folder_resolver(ref).module("05").KIND == "new"
     with pytest.raises(EarlierError, match="not found"):
         folder_resolver(ref).module("06")
+
+
+def test_the_courses_own_name_is_picked_before_a_copy_beside_it(tmp_path):
+    """A file manager's duplicate (`01_value_ops copy.py`) sorts first; grading graded `01_value_ops.py`, so
+    `earlier("01")` must run that one too, or a later exercise fails on the copy's bug (red team)."""
+    from kata.earlier import pick
+
+    stubs, work = tmp_path / "stubs", tmp_path / "work"
+    stubs.mkdir()
+    work.mkdir()
+    (stubs / "01_value_ops.py").write_text("")
+    for name in ("01_value_ops.py", "01_value_ops copy.py", "01_value_ops.ipynb", "01_value_ops copy.ipynb"):
+        (work / name).write_text("")
+    assert pick(work, "01", stubs).name in ("01_value_ops.py", "01_value_ops.ipynb")
+    (work / "01_value_ops.ipynb").unlink()
+    assert pick(work, "01", stubs).name == "01_value_ops.py"
+    assert pick(work, "01").stem == "01_value_ops copy"  # no course to say which: the first by name, as before
