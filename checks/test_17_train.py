@@ -171,9 +171,6 @@ def test_shows_a_progress_bar(exercise, capsys):
     captured = capsys.readouterr()
     totals = progress_bars(captured.err, captured.out)
     if 7 in totals or None in totals:
-        if not progress_bars(captured.err, captured.out, finished=True):
-            fail("your tqdm progress bar was drawn but never counted: it stays at 0/7. Let tqdm count the loop, "
-                 "`for _ in tqdm(range(number_of_iterations)):`, or call its update() each iteration.")
         return
     if totals:
         fail(f"your tqdm progress bar counts to {totals[0]}, but number_of_iterations was 7: wrap exactly "

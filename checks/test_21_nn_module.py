@@ -276,6 +276,3 @@ def test_prints_and_progress_bar(exercise, capsys):
     if 5 not in totals and None not in totals:
         fail(f"your tqdm progress bar counts to {totals[0]}, but epochs was 5: loop over `tqdm(range(epochs))`."
              if totals else "no tqdm progress bar was drawn for epochs=5: loop over `tqdm(range(epochs))`.")
-    if not progress_bars(captured.err, captured.out, finished=True):
-        fail("your tqdm progress bar was drawn but never counted: it stays at 0/5. Loop over `tqdm(range(epochs))`, "
-             "or call its update() each epoch.")

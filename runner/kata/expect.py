@@ -141,10 +141,9 @@ def learner_line(module: Any, line: int) -> str:
 _TQDM_BAR = None
 
 
-def progress_bars(*outputs: str, finished: bool = False) -> list[int | None]:
+def progress_bars(*outputs: str) -> list[int | None]:
     """The totals of the tqdm progress bars drawn in captured output (pass stdout and stderr): None
-    for a bar without a total ("3it [00:00, ...]"). `finished`: only the bars that counted to their
-    total (a bar without one: that counted at all); a bar made with `total=` and never updated stays at 0.
+    for a bar without a total ("3it [00:00, ...]").
 
     A bar is known by the counter tqdm draws on every refresh, `k/total [elapsed`, starting with
     `0/total` when it is created. So a bar that erases itself at the end (`leave=False`), one with a
@@ -156,10 +155,12 @@ def progress_bars(*outputs: str, finished: bool = False) -> list[int | None]:
 
         _TQDM_BAR = re.compile(r"(?<![\w/])(\d+)(?:/(\d+)|it) \[\d+:\d\d")
     totals: list[int | None] = []
+    seen: set[int | None] = set()
     for text in outputs:
         for match in _TQDM_BAR.finditer(text or ""):
-            count, total = int(match.group(1)), int(match.group(2)) if match.group(2) is not None else None
-            if total not in totals and (not finished or count == (total if total is not None else max(count, 1))):
+            total = int(match.group(2)) if match.group(2) is not None else None
+            if total not in seen:
+                seen.add(total)
                 totals.append(total)
     return totals
 

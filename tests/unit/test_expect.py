@@ -166,14 +166,3 @@ def test_a_printed_loss_is_recognised_rounded_to_the_digits_shown():
     assert not mentions("Final loss was 0.17", 0.1630)  # 0.1630 rounds to 0.16
     assert not mentions("Final loss was 0.2", 0.1630) and not mentions("loss 0", 0.1630)  # one digit, or none
     assert not mentions("epoch 3 of 5", 0.1630)
-
-
-def test_a_progress_bar_that_never_counted_is_not_finished():
-    from kata.expect import progress_bars
-
-    created = "  0%|          | 0/7 [00:00<?, ?it/s]"
-    assert progress_bars(created) == [7] and progress_bars(created, finished=True) == []
-    counted = created + "\r100%|##########| 7/7 [00:00<00:00, 99.0it/s]"
-    assert progress_bars(counted, finished=True) == [7]
-    assert progress_bars("3it [00:00, 99.0it/s]", finished=True) == [None]
-    assert progress_bars("0it [00:00, ?it/s]", finished=True) == []
