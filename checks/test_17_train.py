@@ -7,7 +7,6 @@ import torch
 from kata.expect import ExpectationFailed, assert_close, assert_leaf_requiring_grad, fail, mentions, progress_bars
 
 NAMES = ("layer_0", "layer_0_bias", "layer_1", "layer_1_bias", "layer_2", "layer_2_bias")
-NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 
 def _small_net(ex, sizes=(6, 16, 12, 4), bound=0.5):

@@ -9,7 +9,6 @@ from kata.expect import ExpectationFailed, assert_close, assert_shape, fail, lea
 
 LAYERS = "Linear(784, 2000), ReLU, Linear(2000, 400), ReLU, Linear(400, 10), Softmax(dim=-1)"
 PARAMETER_COUNT = 784 * 2000 + 2000 + 2000 * 400 + 400 + 400 * 10 + 10
-NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 
 def _model(ex):
